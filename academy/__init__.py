@@ -1,0 +1,89 @@
+"""The Activist Academy: a Flask application built by ``create_app``."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from .config import build_config
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application; ``config`` overrides settings read from the environment.
+
+    Nothing here touches the database: schema changes belong to ``flask db upgrade``.
+    """
+    app = Flask(
+        __name__,
+        instance_path=str(PROJECT_ROOT / "instance"),
+        static_folder=str(PROJECT_ROOT / "static"),
+        instance_relative_config=True,
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(build_config(Path(app.instance_path)))
+    if config:
+        app.config.update(config)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_hooks(app)
+    _register_cli(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from . import models  # noqa: F401  (every table registered before Flask-Migrate looks)
+    from .accounts.sessions import load_user
+    from .extensions import babel, csrf, db, limiter, login_manager, migrate
+    from .i18n import select_locale
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories=str(Path(__file__).parent / "translations"))
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.user_loader(load_user)
+    login_manager.login_view = "accounts.sign_in"
+    login_manager.session_protection = None  # sessions are server-side rows, rotated at sign-in
+    from .db_setup import configure_engines
+    configure_engines(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .accounts.views import bp as accounts_bp
+    from .admin_users.views import bp as admin_users_bp
+    from .audit.views import bp as audit_bp
+    from .core.views import bp as core_bp
+    from .organisations.views import bp as organisations_bp
+
+    for blueprint in (core_bp, accounts_bp, admin_users_bp, organisations_bp, audit_bp):
+        app.register_blueprint(blueprint)
+
+
+def _register_hooks(app: Flask) -> None:
+    from .access import enforce_access
+    from .core.errors import register_error_handlers
+    from .core.security import apply_security_headers
+    from .i18n import current_language, text_direction, LANGUAGE_NAMES
+    from .outbox.operations import deliver_after_request
+
+    app.before_request(enforce_access)
+    app.after_request(deliver_after_request)
+    app.after_request(apply_security_headers)
+    register_error_handlers(app)
+
+    @app.context_processor
+    def inject_language():
+        language = current_language()
+        return {"language": language, "direction": text_direction(language),
+                "language_names": LANGUAGE_NAMES}
+
+
+def _register_cli(app: Flask) -> None:
+    from .cli import academy_cli
+
+    app.cli.add_command(academy_cli)

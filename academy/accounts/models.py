@@ -1,0 +1,146 @@
+"""People, their roles, their open sessions and their single-use links."""
+from __future__ import annotations
+
+import enum
+import hashlib
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..config import LANGUAGES
+from ..db_types import UTCDateTime, enum_type, utcnow
+from ..extensions import db
+
+
+class Role(enum.Enum):
+    """What a person may do here; one person may hold several."""
+
+    ADMIN = "admin"
+    COORDINATOR = "coordinator"
+    TRAINER = "trainer"
+    TRAINEE = "trainee"
+
+
+def hash_token(token: str) -> str:
+    """The SHA-256 of a secret token: only this is stored, so a database leak opens nothing."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+_LANGUAGE_LIST = ", ".join(f"'{code}'" for code in LANGUAGES)
+
+
+class User(db.Model):
+    """A person with an account: trainee, trainer, coordinator, admin or several of these."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        sa.CheckConstraint("email = lower(email)", name="email_lowercase"),
+        sa.CheckConstraint(f"preferred_language IN ({_LANGUAGE_LIST})", name="preferred_language_known"),
+        sa.CheckConstraint("failed_sign_ins >= 0", name="failed_sign_ins_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Sign-in address, stored lower-case so uniqueness ignores letter case.
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    #: The name shown in the interface (and, unless corrected, on certificates).
+    display_name: Mapped[str] = mapped_column(sa.String(120))
+    #: Language of the interface and of every e-mail sent to this person.
+    preferred_language: Mapped[str] = mapped_column(sa.String(2), default="en")
+    #: The member organisation this person belongs to, if any.
+    organisation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organisations.id", ondelete="SET NULL"), index=True
+    )
+    #: Disabled accounts cannot sign in and lose their open sessions.
+    is_active: Mapped[bool] = mapped_column(default=True, index=True)
+    #: argon2id hash; empty until an invited person sets a password.
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Consecutive failed sign-ins; reset on success. Reaching the limit locks the account a while.
+    failed_sign_ins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    organisation = relationship("Organisation", lazy="raise")
+    roles: Mapped[list["UserRole"]] = relationship(
+        back_populates="user", lazy="selectin", cascade="all, delete-orphan"
+    )
+
+    # Flask-Login protocol. The id handed to Flask-Login is the token of the current session
+    # (see ``accounts.sessions``), not the user's id, so that sessions can be ended one by one.
+    is_anonymous = False
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    def get_id(self) -> str | None:
+        return getattr(self, "session_token", None)
+
+    @property
+    def role_names(self) -> frozenset[str]:
+        return frozenset(role.role.value for role in self.roles)
+
+    def has_role(self, *roles: Role) -> bool:
+        return any(role.value in self.role_names for role in roles)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.has_role(Role.ADMIN)
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email}>"
+
+
+class UserRole(db.Model):
+    """One role held by one user."""
+
+    __tablename__ = "user_roles"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[Role] = mapped_column(enum_type(Role, "role"), primary_key=True, index=True)
+
+    user: Mapped[User] = relationship(back_populates="roles", lazy="raise")
+
+
+class UserSession(db.Model):
+    """An open sign-in. Deleting the row ends the session wherever its cookie is."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: SHA-256 of the random token kept in the session cookie.
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: Refreshed at most once a minute; older than the idle timeout means ended.
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    user: Mapped[User] = relationship(lazy="raise")
+
+
+class TokenPurpose(enum.Enum):
+    """What a single-use link is for."""
+
+    RESET = "reset"
+    INVITATION = "invitation"
+
+
+class AccountToken(db.Model):
+    """A single-use, expiring link sent by e-mail: password reset or invitation."""
+
+    __tablename__ = "account_tokens"
+    __table_args__ = (sa.CheckConstraint("expires_at > created_at", name="expires_after_creation"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[TokenPurpose] = mapped_column(enum_type(TokenPurpose, "token_purpose"), index=True)
+    #: SHA-256 of the token in the link.
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: Set when the link is used; a used link never works again.
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship(lazy="raise")

@@ -1,0 +1,85 @@
+"""Server-side sign-in sessions.
+
+Flask's session cookie alone cannot be revoked, so each sign-in gets a row in ``user_sessions``
+and the cookie carries only a random token. Deleting rows ends sessions: at sign-out, when a
+password changes (the other sessions) and when an account is disabled (all of them).
+"""
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from flask import current_app, session
+from flask_login import login_user, logout_user
+from sqlalchemy.orm import joinedload
+
+from ..db_types import utcnow
+from ..extensions import db
+from .models import User, UserSession, hash_token
+
+#: ``last_seen_at`` is written at most this often, to keep reads from turning into writes.
+TOUCH_INTERVAL = timedelta(seconds=60)
+
+
+def start_session(user: User) -> UserSession:
+    """Sign ``user`` in with a fresh session (the old cookie's contents are dropped: rotation)."""
+    language = session.get("lang")
+    session.clear()
+    if language:
+        session["lang"] = language
+    token = secrets.token_urlsafe(32)
+    user_session = UserSession(user_id=user.id, token_hash=hash_token(token))
+    db.session.add(user_session)
+    db.session.flush()
+    user.session_token = token
+    session.permanent = True
+    login_user(user)
+    return user_session
+
+
+def end_session(user: User | None) -> None:
+    """Sign out of the current session only."""
+    token = getattr(user, "session_token", None)
+    if token:
+        db.session.execute(db.delete(UserSession).where(UserSession.token_hash == hash_token(token)))
+    logout_user()
+    session.clear()
+
+
+def end_other_sessions(user: User) -> int:
+    """End every session of ``user`` except the current one; return how many ended."""
+    statement = db.delete(UserSession).where(UserSession.user_id == user.id)
+    token = getattr(user, "session_token", None)
+    if token:
+        statement = statement.where(UserSession.token_hash != hash_token(token))
+    return db.session.execute(statement).rowcount
+
+
+def end_all_sessions(user: User) -> int:
+    """End every session of ``user`` (account disabled)."""
+    return db.session.execute(db.delete(UserSession).where(UserSession.user_id == user.id)).rowcount
+
+
+def load_user(token: str) -> User | None:
+    """Flask-Login loader: the user of a live session, or None when it ended or timed out."""
+    row = db.session.execute(
+        db.select(UserSession)
+        .options(joinedload(UserSession.user).joinedload(User.organisation))
+        .where(UserSession.token_hash == hash_token(token))
+    ).scalar_one_or_none()
+    if row is None or not row.user.is_active:
+        return None
+    now = utcnow()
+    config = current_app.config
+    idle_limit = timedelta(minutes=config["SESSION_IDLE_MINUTES"])
+    absolute_limit = timedelta(hours=config["SESSION_ABSOLUTE_HOURS"])
+    if now - row.last_seen_at > idle_limit or now - row.created_at > absolute_limit:
+        db.session.delete(row)
+        db.session.commit()
+        return None
+    if now - row.last_seen_at > TOUCH_INTERVAL:
+        row.last_seen_at = now
+        db.session.commit()
+    user = row.user
+    user.session_token = token
+    return user

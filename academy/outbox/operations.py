@@ -1,0 +1,109 @@
+"""Queue e-mail with the action that causes it; deliver it once that action has committed."""
+from __future__ import annotations
+
+import smtplib
+import ssl
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+
+from flask import current_app, g, has_request_context, render_template
+from flask_babel import force_locale
+
+from ..db_types import utcnow
+from ..extensions import db
+from .models import OutboxMessage
+
+
+def queue_mail(recipient: str, language: str, subject, template: str, **context) -> OutboxMessage:
+    """Render ``mail/<template>.txt`` in ``language`` and add it to the outbox (the caller commits).
+
+    ``subject`` is a lazy string (``lazy_gettext``) so that it is translated into the recipient's
+    language, not the sender's.
+    """
+    with force_locale(language):
+        body = render_template(f"mail/{template}.txt", **context)
+        subject_text = str(subject)
+    message = OutboxMessage(recipient=recipient, subject=subject_text[:255], body_text=body, language=language)
+    db.session.add(message)
+    db.session.flush()
+    if has_request_context():
+        g.setdefault("outbox_pending", []).append(message.id)
+    return message
+
+
+def _as_email(message: OutboxMessage) -> EmailMessage:
+    email = EmailMessage()
+    email["From"] = current_app.config["MAIL_SENDER"]
+    email["To"] = message.recipient
+    email["Subject"] = message.subject
+    email["Date"] = format_datetime(message.created_at)
+    email["Message-ID"] = make_msgid(idstring=f"outbox-{message.id}", domain="academy.local")
+    email["Content-Language"] = message.language
+    email.set_content(message.body_text)
+    return email
+
+
+def _send(email: EmailMessage, message: OutboxMessage) -> None:
+    config = current_app.config
+    if not config["MAIL_SERVER"]:
+        mail_dir = Path(config["MAIL_DIR"])
+        mail_dir.mkdir(parents=True, exist_ok=True)
+        name = f"{message.created_at:%Y%m%dT%H%M%S}-{message.id:08d}.eml"
+        (mail_dir / name).write_bytes(bytes(email))
+        return
+    smtp_class = smtplib.SMTP_SSL if config["MAIL_USE_SSL"] else smtplib.SMTP
+    with smtp_class(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30) as smtp:
+        if config["MAIL_USE_TLS"] and not config["MAIL_USE_SSL"]:
+            smtp.starttls(context=ssl.create_default_context())
+        if config["MAIL_USERNAME"]:
+            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+        smtp.send_message(email)
+
+
+def deliver(message_ids: list[int] | None = None, limit: int = 200) -> tuple[int, int]:
+    """Deliver unsent messages (these ids, or the oldest pending); return (sent, failed).
+
+    Each message is claimed with a conditional update, so two workers never send one twice, and
+    committed on its own, so one failure does not hold back the others.
+    """
+    query = db.select(OutboxMessage.id, OutboxMessage.attempts).where(OutboxMessage.sent_at.is_(None))
+    if message_ids is not None:
+        query = query.where(OutboxMessage.id.in_(message_ids))
+    pending = db.session.execute(query.order_by(OutboxMessage.id).limit(limit)).all()
+    sent = failed = 0
+    for message_id, attempts in pending:
+        claimed = db.session.execute(
+            db.update(OutboxMessage)
+            .where(OutboxMessage.id == message_id, OutboxMessage.sent_at.is_(None),
+                   OutboxMessage.attempts == attempts)
+            .values(attempts=attempts + 1)
+        ).rowcount
+        db.session.commit()
+        if not claimed:
+            continue
+        message = db.session.get(OutboxMessage, message_id)
+        try:
+            _send(_as_email(message), message)
+        except (OSError, smtplib.SMTPException) as error:
+            message.last_error = f"{type(error).__name__}: {error}"[:500]
+            failed += 1
+        else:
+            message.sent_at = utcnow()
+            message.last_error = None
+            sent += 1
+        db.session.commit()
+    return sent, failed
+
+
+def deliver_after_request(response):
+    """``after_request`` hook: deliver what this request queued (its transaction has committed)."""
+    pending = g.pop("outbox_pending", None)
+    if pending:
+        db.session.rollback()  # anything not committed by the view is not ours to send
+        try:
+            deliver(pending)
+        except Exception:  # delivery must never break the response; the CLI retries
+            current_app.logger.exception("outbox delivery failed")
+            db.session.rollback()
+    return response

@@ -1,0 +1,128 @@
+"""Shared fixtures: one application per test session, a clean database for every test.
+
+The database is SQLite in a temporary folder, or PostgreSQL when ``TEST_DATABASE_URL`` is set.
+The schema is created once; after each test every table is emptied, whatever the test did
+(including commits from other threads such as the browser tests' live server).
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
+
+from academy import create_app  # noqa: E402
+from academy.config import normalise_database_url  # noqa: E402
+from academy.extensions import db as _db  # noqa: E402
+
+from . import factories  # noqa: E402
+
+pytest_plugins = ["tests.fixtures_auth"]
+
+
+def _database_url(tmp_root: Path) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return normalise_database_url(url)
+    return f"sqlite:///{tmp_root / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def app_config(tmp_path_factory) -> dict:
+    """Settings every test application shares (the same database, mail in a temp folder)."""
+    root = tmp_path_factory.mktemp("academy")
+    return {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": _database_url(root),
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "MAIL_SERVER": "",
+        "MAIL_DIR": str(root / "mail"),
+        "UPLOAD_DIR": str(root / "uploads"),
+        "SERVER_NAME": None,
+    }
+
+
+@pytest.fixture(scope="session")
+def _schema(app_config):
+    """Create the schema once per session (dropping leftovers of an earlier run first)."""
+    app = create_app(app_config)
+    with app.app_context():
+        _db.drop_all()
+        _db.create_all()
+    yield
+    with app.app_context():
+        _db.drop_all()
+        _db.engine.dispose()
+
+
+@pytest.fixture
+def make_app(app_config, _schema):
+    """Build an application with extra settings, on the shared test database."""
+    def build(**overrides):
+        return create_app({**app_config, **overrides})
+    return build
+
+
+@pytest.fixture
+def app(make_app):
+    """The application under test, with an application context pushed."""
+    application = make_app()
+    with application.app_context():
+        yield application
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(request, app_config):
+    """Empty every table after each test that used the database."""
+    yield
+    if "_schema" not in request.fixturenames:
+        return
+    engine = sa.create_engine(app_config["SQLALCHEMY_DATABASE_URI"])
+    tables = list(reversed(_db.metadata.sorted_tables))
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            names = ", ".join(f'"{table.name}"' for table in tables)
+            connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                connection.execute(table.delete())
+    engine.dispose()
+
+
+@pytest.fixture
+def db(app):
+    """The Flask-SQLAlchemy handle, bound to the test application."""
+    return _db
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def outbox(app):
+    """Messages queued so far, oldest first."""
+    from academy.outbox.models import OutboxMessage
+
+    def messages(recipient: str | None = None):
+        query = _db.select(OutboxMessage).order_by(OutboxMessage.id)
+        if recipient:
+            query = query.where(OutboxMessage.recipient == recipient.lower())
+        return list(_db.session.scalars(query))
+    return messages
+
+
+@pytest.fixture
+def make(app):
+    """The factories module, bound to the test application (``make.user(...)``)."""
+    return factories

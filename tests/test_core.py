@@ -1,0 +1,38 @@
+"""The house itself: home page, health check, headers, language switch, error pages."""
+
+
+def test_home_page_renders_for_anonymous_visitors(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    assert b"Activist Academy" in response.data
+
+
+def test_healthz_reports_ok_when_database_answers(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json()["status"] == "ok"
+
+
+def test_strict_security_headers_on_every_page(client):
+    response = client.get("/")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+def test_unknown_page_gives_translated_404(client):
+    response = client.get("/no-such-page", headers={"Accept-Language": "fr"})
+    assert response.status_code == 404
+
+
+def test_admin_page_redirects_anonymous_visitor_to_sign_in(client):
+    response = client.get("/admin/users/")
+    assert response.status_code == 302
+    assert "/sign-in" in response.headers["Location"]
+
+
+def test_admin_page_refuses_a_trainee(client, make, login_as):
+    login_as(make.trainee())
+    assert client.get("/admin/users/").status_code == 403
