@@ -3,3 +3,6 @@ from .accounts.models import AccountToken, Role, User, UserRole, UserSession  # 
 from .audit.models import AuditEvent  # noqa: F401
 from .organisations.models import Organisation, OrganisationKind, Region  # noqa: F401
 from .outbox.models import OutboxMessage  # noqa: F401
+from .curriculum.models import Choice, Lesson, Material, Module, Question, Quiz  # noqa: F401
+from .learning.models import Enrolment, LessonProgress, QuizAttempt  # noqa: F401
+from .live.models import Attendance, LiveSession  # noqa: F401

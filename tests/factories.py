@@ -73,3 +73,76 @@ def trainer(**fields) -> User:
 
 def trainee(**fields) -> User:
     return user(Role.TRAINEE, **fields)
+
+
+# --- Curriculum and learning (modules, lessons, quizzes, enrolments) --------------------------
+
+
+def module(*, trainers=(), partners=(), lessons: int = 0, **fields):
+    """A published English module (``lessons=N`` adds N lessons; ``trainers``/``partners`` lists)."""
+    from academy.curriculum.models import Level, Module, ModuleStatus, Topic
+
+    number = next(_counter)
+    values = dict(slug=f"module-{number}", language="en", title=f"Module {number}",
+                  summary=f"What module {number} teaches.", topic=Topic.CAMPAIGNING,
+                  level=Level.FOUNDATION, estimated_hours=5,
+                  learning_outcomes=[f"Outcome one of module {number}.", f"Outcome two of module {number}."],
+                  status=ModuleStatus.PUBLISHED)
+    values.update(fields)
+    item = Module(**values)
+    item.trainers = list(trainers)
+    item.partners = list(partners)
+    db.session.add(item)
+    db.session.commit()
+    for _ in range(lessons):
+        lesson(item)
+    return item
+
+
+def lesson(module_, **fields):
+    """A lesson appended at the end of ``module_`` (body_html as if sanitised at save)."""
+    from academy.curriculum.models import Lesson
+
+    number = next(_counter)
+    if "position" not in fields:
+        last = db.session.scalar(db.select(db.func.max(Lesson.position)).where(Lesson.module_id == module_.id))
+        fields["position"] = (last or 0) + 1
+    values = dict(module_id=module_.id, slug=f"lesson-{number}", title=f"Lesson {number}",
+                  body_markdown=f"Text of lesson {number}.", body_html=f"<p>Text of lesson {number}.</p>")
+    values.update(fields)
+    item = Lesson(**values)
+    db.session.add(item)
+    db.session.commit()
+    return item
+
+
+def quiz(module_, questions=None, **fields):
+    """A quiz for ``module_``; ``questions`` is a list of ``(kind, [(text, is_correct), ...])``.
+
+    By default two single-answer questions whose first choice is right.
+    """
+    from academy.curriculum.models import Choice, Question, QuestionKind, Quiz
+
+    if questions is None:
+        questions = [("single", [("Right", True), ("Wrong", False), ("Also wrong", False)])] * 2
+    item = Quiz(module_id=module_.id, title=fields.pop("title", "Check your knowledge"), **fields)
+    for position, (kind, choices) in enumerate(questions, start=1):
+        item.questions.append(Question(
+            position=position, kind=QuestionKind(kind), text=f"Question {position}?",
+            explanation=f"Why question {position} is answered so.",
+            choices=[Choice(position=number, text=text, is_correct=correct)
+                     for number, (text, correct) in enumerate(choices, start=1)],
+        ))
+    db.session.add(item)
+    db.session.commit()
+    return item
+
+
+def enrolment(trainee_, module_, **fields):
+    """``trainee_`` enrolled in ``module_``."""
+    from academy.learning.models import Enrolment
+
+    item = Enrolment(user_id=trainee_.id, module_id=module_.id, **fields)
+    db.session.add(item)
+    db.session.commit()
+    return item

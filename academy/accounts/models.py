@@ -6,6 +6,7 @@ import hashlib
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..config import LANGUAGES
@@ -20,6 +21,19 @@ class Role(enum.Enum):
     COORDINATOR = "coordinator"
     TRAINER = "trainer"
     TRAINEE = "trainee"
+
+    @property
+    def label(self) -> str:
+        """The role's name in the reader's language."""
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS = {
+    Role.ADMIN: _l("Administrator"),
+    Role.COORDINATOR: _l("Coordinator"),
+    Role.TRAINER: _l("Trainer"),
+    Role.TRAINEE: _l("Trainee"),
+}
 
 
 def hash_token(token: str) -> str:
@@ -89,6 +103,15 @@ class User(db.Model):
     def is_admin(self) -> bool:
         return self.has_role(Role.ADMIN)
 
+    @property
+    def has_accepted_invitation(self) -> bool:
+        """Whether the person has a password (invited people have none until they accept)."""
+        return self.password_hash is not None
+
+    def is_locked(self, now: datetime) -> bool:
+        """Whether too many failed sign-ins keep the account closed at ``now``."""
+        return self.locked_until is not None and self.locked_until > now
+
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"
 
@@ -144,3 +167,12 @@ class AccountToken(db.Model):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship(lazy="raise")
+
+    def is_expired(self, now: datetime) -> bool:
+        """Whether the link is past its expiry at ``now``."""
+        return self.expires_at <= now
+
+    @property
+    def is_used(self) -> bool:
+        """Whether the link has served already (it never works twice)."""
+        return self.used_at is not None

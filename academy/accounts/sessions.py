@@ -60,13 +60,17 @@ def end_all_sessions(user: User) -> int:
     return db.session.execute(db.delete(UserSession).where(UserSession.user_id == user.id)).rowcount
 
 
-def load_user(token: str) -> User | None:
-    """Flask-Login loader: the user of a live session, or None when it ended or timed out."""
-    row = db.session.execute(
+def _find_session(token: str) -> UserSession | None:
+    return db.session.execute(
         db.select(UserSession)
         .options(joinedload(UserSession.user).joinedload(User.organisation))
         .where(UserSession.token_hash == hash_token(token))
     ).scalar_one_or_none()
+
+
+def load_user(token: str) -> User | None:
+    """Flask-Login loader: the user of a live session, or None when it ended or timed out."""
+    row = _find_session(token)
     if row is None or not row.user.is_active:
         return None
     now = utcnow()
@@ -80,6 +84,11 @@ def load_user(token: str) -> User | None:
     if now - row.last_seen_at > TOUCH_INTERVAL:
         row.last_seen_at = now
         db.session.commit()
+        # The commit expired every loaded object, and relationships raise rather than lazy-load:
+        # load the session, its user and organisation again, eagerly.
+        row = _find_session(token)
+        if row is None:
+            return None
     user = row.user
     user.session_token = token
     return user

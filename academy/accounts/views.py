@@ -1,23 +1,174 @@
-# Placeholder blueprint: the accounts helper replaces this file.
-from flask import Blueprint
+"""Signing in and out, password resets, invitations and one's own profile."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _, lazy_gettext as _l, ngettext
+from flask_login import current_user
+
 from ..access import public, signed_in
+from ..core.errors import render_error
+from ..core.security import safe_next
+from ..extensions import db, limiter
+from . import operations
+from .forms import (AcceptInvitationForm, ChangePasswordForm, ProfileForm, RequestResetForm,
+                    ResetPasswordForm, SignInForm)
+from .models import TokenPurpose
+from .sessions import end_session, start_session
+from .tokens import USED_LINK, find_token, lifetime, token_problem
 
 bp = Blueprint("accounts", __name__)
 
+#: One message for every refusal, so that nobody learns whether an address has an account.
+SIGN_IN_REFUSED = _l("The e-mail address or the password is not right, or this account cannot sign "
+                     "in at the moment. After several failed attempts an account stays locked for "
+                     "a few minutes.")
+
+
+#: The password form shares the profile page: a prefix keeps its field ids apart.
+PASSWORD_PREFIX = "change"
+
+
+def _sign_in_limit() -> str:
+    return current_app.config["RATELIMIT_SIGN_IN"]
+
+
+def _reset_limit() -> str:
+    return current_app.config["RATELIMIT_RESET"]
+
+
+def _status(form) -> int:
+    """200 for a fresh form, 400 when a submitted one is re-shown with errors."""
+    return 400 if form.errors else 200
+
 
 @bp.route("/sign-in", methods=["GET", "POST"])
+@limiter.limit(_sign_in_limit, methods=["POST"])
 @public
 def sign_in():
-    return "sign in"
+    """Sign in; afterwards go to ``next`` when it is a page of this site."""
+    target = safe_next(request.args.get("next"), url_for("core.index"))
+    if current_user.is_authenticated:
+        return redirect(target)
+    form = SignInForm()
+    if form.validate_on_submit():
+        user = operations.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            start_session(user)
+            db.session.commit()
+            flash(_("Welcome, %(name)s.", name=user.display_name), "success")
+            return redirect(target)
+        db.session.commit()  # keeps the failure count and the audit event
+        form.form_errors.append(SIGN_IN_REFUSED)
+    return render_template("accounts/sign_in.html", form=form), _status(form)
 
 
 @bp.post("/sign-out")
 @signed_in
 def sign_out():
-    return "sign out"
+    """End the current session (its row is deleted, so a copied cookie stops working too)."""
+    user = current_user._get_current_object()
+    operations.sign_out(user)
+    end_session(user)
+    db.session.commit()
+    flash(_("You have signed out."), "success")
+    return redirect(url_for("core.index"))
 
 
-@bp.get("/profile")
+@bp.route("/reset-password", methods=["GET", "POST"])
+@limiter.limit(_reset_limit, methods=["POST"])
+@public
+def request_reset():
+    """Ask for a reset link; the answer is the same whether or not the address has an account."""
+    form = RequestResetForm()
+    if form.validate_on_submit():
+        operations.request_reset(form.email.data)
+        db.session.commit()
+        hours = int(lifetime(TokenPurpose.RESET).total_seconds() // 3600)
+        flash(ngettext("If an account exists for %(email)s, we have sent it a link to choose a new "
+                       "password. The link works for %(num)d hour.",
+                       "If an account exists for %(email)s, we have sent it a link to choose a new "
+                       "password. The link works for %(num)d hours.", hours, email=form.email.data),
+              "success")
+        return redirect(url_for("accounts.sign_in"))
+    return render_template("accounts/request_reset.html", form=form), _status(form)
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+@limiter.limit(_reset_limit, methods=["POST"])
+@public
+def reset_password(token: str):
+    """Choose a new password through a reset link; every session of the account ends."""
+    account_token = find_token(token, TokenPurpose.RESET)
+    problem = token_problem(account_token)
+    if problem:
+        return render_error(*problem)
+    form = ResetPasswordForm(account_token.user)
+    if form.validate_on_submit():
+        if not operations.reset_password(account_token, form.password.data):
+            db.session.rollback()
+            return render_error(400, USED_LINK)
+        db.session.commit()
+        flash(_("Your password has been changed. Please sign in with it."), "success")
+        return redirect(url_for("accounts.sign_in"))
+    return render_template("accounts/reset_password.html", form=form), _status(form)
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+@limiter.limit(_reset_limit, methods=["POST"])
+@public
+def accept_invitation(token: str):
+    """Complete an invited account: name, language and password."""
+    account_token = find_token(token, TokenPurpose.INVITATION)
+    problem = token_problem(account_token)
+    if problem:
+        return render_error(*problem)
+    user = account_token.user
+    form = AcceptInvitationForm(user, obj=user)
+    if form.validate_on_submit():
+        if not operations.accept_invitation(account_token, password=form.password.data,
+                                            display_name=form.display_name.data,
+                                            preferred_language=form.preferred_language.data):
+            db.session.rollback()
+            return render_error(400, USED_LINK)
+        db.session.commit()
+        flash(_("Your account is ready. Please sign in with your e-mail address and new password."),
+              "success")
+        return redirect(url_for("accounts.sign_in"))
+    return render_template("accounts/accept_invitation.html", form=form, user=user), _status(form)
+
+
+@bp.route("/profile", methods=["GET", "POST"])
 @signed_in
 def profile():
-    return "profile"
+    """One's own name and language (and, on the same page, the password form)."""
+    user = current_user._get_current_object()
+    form = ProfileForm(obj=user)
+    if form.validate_on_submit():
+        operations.update_profile(user, display_name=form.display_name.data,
+                                  preferred_language=form.preferred_language.data)
+        db.session.commit()
+        flash(_("Your profile has been saved."), "success")
+        return redirect(url_for("accounts.profile"))
+    return _render_profile(form, ChangePasswordForm(user, formdata=None, prefix=PASSWORD_PREFIX)), _status(form)
+
+
+@bp.post("/profile/password")
+@limiter.limit(_sign_in_limit)
+@signed_in
+def change_password():
+    """Change one's password; every other session of the account ends, this one stays."""
+    user = current_user._get_current_object()
+    form = ChangePasswordForm(user, prefix=PASSWORD_PREFIX)
+    if form.validate_on_submit():
+        ended = operations.change_password(user, form.password.data)
+        db.session.commit()
+        flash(ngettext("Your password has been changed. %(num)d other session was signed out.",
+                       "Your password has been changed. %(num)d other sessions were signed out.",
+                       ended), "success")
+        return redirect(url_for("accounts.profile"))
+    return _render_profile(ProfileForm(obj=user, formdata=None), form), 400
+
+
+def _render_profile(profile_form, password_form) -> str:
+    return render_template("accounts/profile.html", form=profile_form, password_form=password_form,
+                           user=current_user)

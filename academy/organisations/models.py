@@ -5,6 +5,7 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db_types import UTCDateTime, enum_type, utcnow
@@ -37,6 +38,19 @@ class OrganisationKind(enum.Enum):
     FOUNDATION = "foundation"
     YOUTH = "youth"
 
+    @property
+    def label(self):
+        """The kind's name in the reader's language."""
+        return KIND_LABELS[self]
+
+
+KIND_LABELS = {
+    OrganisationKind.PARTY: _l("Party"),
+    OrganisationKind.ORGANISATION: _l("Organisation"),
+    OrganisationKind.FOUNDATION: _l("Foundation"),
+    OrganisationKind.YOUTH: _l("Youth organisation"),
+}
+
 
 class Organisation(db.Model):
     """A member party, organisation, party foundation or youth organisation."""
@@ -61,3 +75,11 @@ class Organisation(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     region: Mapped[Region] = relationship(lazy="raise")
+
+
+# Names and short names must also be unique ignoring letter case ("PSD" and "psd" are one
+# organisation). Expression indexes work on SQLite and PostgreSQL alike; SQLite's lower() folds
+# ASCII letters only, PostgreSQL's folds every script.
+sa.Index("uq_organisations_name_lower", sa.func.lower(Organisation.name), unique=True)
+sa.Index("uq_organisations_short_name_lower", sa.func.lower(Organisation.short_name), unique=True)
+sa.Index("uq_regions_name_en_lower", sa.func.lower(Region.name_en), unique=True)

@@ -1,0 +1,139 @@
+"""One form per thing a person does with their own account."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField, ValidationError
+from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length
+
+from ..config import LANGUAGES
+from ..i18n import LANGUAGE_NAMES
+from . import passwords
+
+#: Column sizes, repeated by every form that writes them.
+EMAIL_MAX = 254
+NAME_MAX = 120
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _normalise_email(value):
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+def email_field(label=_l("E-mail address"), **kwargs) -> EmailField:
+    """An e-mail field: trimmed, lower-cased, syntax-checked (no DNS look-up), column-sized."""
+    return EmailField(label, filters=[_normalise_email], validators=[
+        DataRequired(), Length(max=EMAIL_MAX),
+        Email(message=_l("Please enter a valid e-mail address."), check_deliverability=False),
+    ], render_kw={"autocomplete": "email", "maxlength": EMAIL_MAX}, **kwargs)
+
+
+def display_name_field() -> StringField:
+    """The name shown in the interface and on certificates."""
+    return StringField(_l("Name"), filters=[_strip], validators=[DataRequired(), Length(max=NAME_MAX)],
+                       description=_l("As it should appear on your certificates."),
+                       render_kw={"autocomplete": "name", "maxlength": NAME_MAX})
+
+
+def language_field() -> SelectField:
+    """The language of the interface and of every e-mail the person receives."""
+    return SelectField(_l("Preferred language"), validators=[DataRequired()],
+                       choices=[SelectChoice(code, LANGUAGE_NAMES[code]) for code in LANGUAGES])
+
+
+def _new_password_fields():
+    new = PasswordField(
+        _l("New password"),
+        validators=[InputRequired()],  # length is part of the policy, checked with it
+        description=_l("At least %(count)d characters. A few unrelated words make a strong, "
+                       "memorable password.", count=passwords.MIN_LENGTH),
+        render_kw={"autocomplete": "new-password", "maxlength": passwords.MAX_LENGTH},
+    )
+    confirm = PasswordField(
+        _l("New password again"),
+        validators=[InputRequired(), EqualTo("password", message=_l("The two passwords differ."))],
+        render_kw={"autocomplete": "new-password", "maxlength": passwords.MAX_LENGTH},
+    )
+    return new, confirm
+
+
+def _check_policy(password: str, *, email: str | None, name: str | None) -> None:
+    problems = passwords.password_problems(password, email=email, name=name)
+    if problems:
+        raise ValidationError(" ".join(str(problem) for problem in problems))
+
+
+class SignInForm(FlaskForm):
+    """Sign in with e-mail address and password."""
+
+    email = EmailField(_l("E-mail address"), filters=[_normalise_email],
+                       validators=[DataRequired(), Length(max=EMAIL_MAX)],
+                       render_kw={"autocomplete": "username", "maxlength": EMAIL_MAX})
+    password = PasswordField(_l("Password"), validators=[InputRequired(), Length(max=passwords.MAX_LENGTH)],
+                             render_kw={"autocomplete": "current-password"})
+
+
+class RequestResetForm(FlaskForm):
+    """Ask for a password-reset link."""
+
+    email = email_field()
+
+
+class ResetPasswordForm(FlaskForm):
+    """Choose a new password through a reset link."""
+
+    password, confirm = _new_password_fields()
+
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def validate_password(self, field) -> None:
+        _check_policy(field.data, email=self.user.email, name=self.user.display_name)
+
+
+class AcceptInvitationForm(FlaskForm):
+    """Complete an invited account: name, language and a password."""
+
+    display_name = display_name_field()
+    preferred_language = language_field()
+    password, confirm = _new_password_fields()
+
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def validate_password(self, field) -> None:
+        _check_policy(field.data, email=self.user.email, name=self.display_name.data)
+
+
+class ProfileForm(FlaskForm):
+    """Change one's own name and language."""
+
+    display_name = display_name_field()
+    preferred_language = language_field()
+
+
+class ChangePasswordForm(FlaskForm):
+    """Change one's own password, proving the current one first."""
+
+    current_password = PasswordField(_l("Current password"),
+                                     validators=[InputRequired(), Length(max=passwords.MAX_LENGTH)],
+                                     render_kw={"autocomplete": "current-password"})
+    password, confirm = _new_password_fields()
+
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def validate_current_password(self, field) -> None:
+        if not passwords.verify_password(self.user.password_hash, field.data):
+            raise ValidationError(_l("This is not your current password."))
+
+    def validate_password(self, field) -> None:
+        _check_policy(field.data, email=self.user.email, name=self.user.display_name)
+        if passwords.verify_password(self.user.password_hash, field.data):
+            raise ValidationError(_l("Choose a password different from your current one."))

@@ -1,0 +1,212 @@
+"""What happens to an account: sign-in checks, resets, invitations, profile and password changes.
+
+Every function flushes, audits and queues e-mail; the caller (a view or a command) commits.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from ..audit.operations import record
+from ..db_types import utcnow
+from ..extensions import db
+from ..outbox.operations import queue_mail
+from . import passwords
+from .models import AccountToken, Role, TokenPurpose, User, UserRole
+from .sessions import end_all_sessions, end_other_sessions
+from .tokens import absolute_url, consume_token, issue_token, lifetime, revoke_tokens
+
+
+def normalise_email(email: str) -> str:
+    """The stored form of an address: trimmed and lower-case (uniqueness ignores letter case)."""
+    return email.strip().lower()
+
+
+def find_user_by_email(email: str) -> User | None:
+    """The user with this address in any letter case, or None."""
+    return db.session.execute(
+        db.select(User).where(User.email == normalise_email(email))
+    ).scalar_one_or_none()
+
+
+def authenticate(email: str, password: str, now: datetime | None = None) -> User | None:
+    """The user when the address and password are right and the account may sign in, else None.
+
+    Every refusal costs one password verification, whatever its reason, and callers show the same
+    message for all of them, so that nobody can learn which addresses have accounts. Wrong
+    passwords are counted in the database (shared by every worker) and lock the account a while.
+    """
+    now = now or utcnow()
+    user = find_user_by_email(email)
+    if user is None:
+        passwords.dummy_verify(password)
+        record("account.sign_in_failed", reason="unknown_email")
+        return None
+    matches = _verify(user, password)
+    if not user.is_active:
+        reason = "disabled"
+    elif user.is_locked(now):
+        reason = "locked"
+    elif not matches:
+        reason = "no_password" if user.password_hash is None else "wrong_password"
+    else:
+        _signed_in(user, password, now)
+        return user
+    locked = _count_failure(user, now) if reason == "wrong_password" else False
+    record("account.sign_in_failed", target=user, reason=reason)
+    if locked:
+        record("account.locked", target=user, until=user.locked_until.isoformat())
+    return None
+
+
+def _verify(user: User, password: str) -> bool:
+    if user.password_hash is None:
+        passwords.dummy_verify(password)
+        return False
+    return passwords.verify_password(user.password_hash, password)
+
+
+def _signed_in(user: User, password: str, now: datetime) -> None:
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(password)
+    user.failed_sign_ins = 0
+    user.locked_until = None
+    user.last_sign_in_at = now
+    record("account.sign_in", actor=user, target=user)
+    db.session.flush()
+
+
+def _count_failure(user: User, now: datetime) -> bool:
+    """Count one wrong password in a single UPDATE (no lost updates across workers); True if it locked."""
+    config = current_app.config
+    reaches_limit = User.failed_sign_ins + 1 >= config["LOGIN_MAX_FAILURES"]
+    until = now + timedelta(minutes=config["LOGIN_LOCKOUT_MINUTES"])
+    db.session.execute(
+        db.update(User)
+        .where(User.id == user.id)
+        .values(
+            # Locking starts the count afresh: after the lock, another full series is needed.
+            failed_sign_ins=db.case((reaches_limit, 0), else_=User.failed_sign_ins + 1),
+            locked_until=db.case((reaches_limit, until), else_=User.locked_until),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(user, ["failed_sign_ins", "locked_until"])
+    return user.is_locked(now)
+
+
+def sign_out(user: User) -> None:
+    """Audit the end of ``user``'s current session (the caller ends it)."""
+    record("account.sign_out", actor=user, target=user)
+
+
+def request_reset(email: str) -> None:
+    """E-mail a reset link when an active account has this address; do nothing visible otherwise."""
+    user = find_user_by_email(email)
+    if user is None or not user.is_active:
+        record("account.reset_requested", reason="no_active_account")
+        return
+    token = issue_token(user, TokenPurpose.RESET)
+    queue_mail(user.email, user.preferred_language, _l("Reset your Activist Academy password"),
+               "account_reset", name=user.display_name,
+               link=absolute_url("accounts.reset_password", token=token),
+               hours=int(lifetime(TokenPurpose.RESET).total_seconds() // 3600))
+    record("account.reset_requested", target=user)
+
+
+def reset_password(account_token: AccountToken, new_password: str, now: datetime | None = None) -> bool:
+    """Set a new password through a reset link and end every session; False if the link was taken."""
+    now = now or utcnow()
+    if not consume_token(account_token, now):
+        return False
+    user = account_token.user
+    _set_password(user, new_password, now)
+    ended = end_all_sessions(user)
+    revoke_tokens(user)
+    _notify_password_changed(user)
+    record("account.password_reset", actor=user, target=user, ended_sessions=ended)
+    return True
+
+
+def accept_invitation(account_token: AccountToken, *, password: str, display_name: str,
+                      preferred_language: str, now: datetime | None = None) -> bool:
+    """Complete an invited account (password, name, language); False if the link was taken."""
+    now = now or utcnow()
+    if not consume_token(account_token, now):
+        return False
+    user = account_token.user
+    user.display_name = display_name
+    user.preferred_language = preferred_language
+    _set_password(user, password, now)
+    end_all_sessions(user)
+    revoke_tokens(user)
+    record("account.invitation_accepted", actor=user, target=user)
+    return True
+
+
+def update_profile(user: User, *, display_name: str, preferred_language: str) -> None:
+    """Change what a person may change about themselves: name and language."""
+    changes = _changes(user, display_name=display_name, preferred_language=preferred_language)
+    user.display_name = display_name
+    user.preferred_language = preferred_language
+    db.session.flush()
+    if changes:
+        record("account.profile_update", actor=user, target=user, changes=changes)
+
+
+def change_password(user: User, new_password: str, now: datetime | None = None) -> int:
+    """Set ``user``'s new password and end their other sessions; return how many ended."""
+    _set_password(user, new_password, now or utcnow())
+    ended = end_other_sessions(user)
+    revoke_tokens(user, TokenPurpose.RESET)
+    _notify_password_changed(user)
+    record("account.password_change", actor=user, target=user, ended_sessions=ended)
+    return ended
+
+
+def create_admin(*, email: str, display_name: str, password: str | None) -> tuple[User, bool]:
+    """Create an administrator, or make an existing person one; return ``(user, created)``.
+
+    An existing account is also re-enabled and unlocked: this command is the way back in when
+    nobody can sign in as an administrator.
+    """
+    now = utcnow()
+    user = find_user_by_email(email)
+    created = user is None
+    if created:
+        user = User(email=normalise_email(email), display_name=display_name)
+        db.session.add(user)
+    else:
+        user.is_active = True
+        user.failed_sign_ins = 0
+        user.locked_until = None
+    if not user.has_role(Role.ADMIN):
+        user.roles.append(UserRole(role=Role.ADMIN))
+    db.session.flush()
+    if password:
+        _set_password(user, password, now)
+    record("account.create_admin", target=user, created=created, password_set=bool(password),
+           source="command line")
+    return user, created
+
+
+def _set_password(user: User, password: str, now: datetime) -> None:
+    user.password_hash = passwords.hash_password(password)
+    user.password_changed_at = now
+    user.failed_sign_ins = 0
+    user.locked_until = None
+    db.session.flush()
+
+
+def _notify_password_changed(user: User) -> None:
+    queue_mail(user.email, user.preferred_language, _l("Your Activist Academy password was changed"),
+               "account_password_changed", name=user.display_name,
+               reset_link=absolute_url("accounts.request_reset"))
+
+
+def _changes(obj, **new_values) -> dict:
+    """``{field: [old, new]}`` for each value that differs (for the audit trail)."""
+    return {name: [getattr(obj, name), value] for name, value in new_values.items()
+            if getattr(obj, name) != value}

@@ -1,0 +1,107 @@
+"""Forms of the user administration: invite, edit, and the filters of the list."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SearchField, SelectChoice, SelectField, SelectMultipleField, ValidationError, widgets
+from wtforms.validators import DataRequired, Length, Optional
+
+from ..accounts.forms import display_name_field, email_field, language_field
+from ..accounts.models import Role
+from ..accounts.operations import find_user_by_email
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several choices as checkboxes (the field macro renders it as a fieldset with a legend)."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+def optional_int(value):
+    """Coerce a select's value to an int, with the empty choice meaning None."""
+    if value in (None, "", "None"):
+        return None
+    return int(value)
+
+
+def role_choices() -> list[SelectChoice]:
+    """Every role, labelled in the reader's language."""
+    return [SelectChoice(role.value, role.label) for role in Role]
+
+
+def organisation_choices(organisations, empty_label) -> list[SelectChoice]:
+    """The empty choice, then ``organisations`` (pairs of id and name, in the order given)."""
+    return [SelectChoice("", empty_label)] + [SelectChoice(str(id_), name) for id_, name in organisations]
+
+
+def organisation_field(label=_l("Organisation")) -> SelectField:
+    """A select of organisations; the view sets the choices."""
+    # No Optional(): it would stop the chain on the empty choice and skip validate_<field>.
+    return SelectField(label, coerce=optional_int, choices=[])
+
+
+class _UserFieldsForm(FlaskForm):
+    """What an administrator sets on an account, shared by inviting and editing."""
+
+    display_name = display_name_field()
+    preferred_language = language_field()
+    organisation_id = organisation_field()
+    roles = MultiCheckboxField(_l("Roles"), choices=role_choices,
+                               validators=[DataRequired(message=_l("Choose at least one role."))])
+
+    def set_organisation_choices(self, organisations) -> None:
+        """Offer ``organisations`` (pairs of id and name, sorted) and the empty choice."""
+        self.organisation_id.choices = organisation_choices(organisations, _l("No organisation"))
+
+    def validate_organisation_id(self, field) -> None:
+        if Role.COORDINATOR.value in (self.roles.data or []) and field.data is None:
+            raise ValidationError(_l("A coordinator must belong to an organisation."))
+
+    def role_set(self) -> set[Role]:
+        return {Role(value) for value in self.roles.data}
+
+
+class InviteUserForm(_UserFieldsForm):
+    """Invite a person: their account exists at once, their password comes with the invitation."""
+
+    email = email_field(description=_l("The invitation is sent to this address."))
+
+    def validate_email(self, field) -> None:
+        if find_user_by_email(field.data) is not None:
+            raise ValidationError(_l("An account with this e-mail address exists already."))
+
+
+class EditUserForm(_UserFieldsForm):
+    """Change an account's name, language, organisation and roles."""
+
+    def __init__(self, user, editor, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.editor = editor
+
+    def validate_roles(self, field) -> None:
+        if self.user.id == self.editor.id and Role.ADMIN.value not in (field.data or []):
+            raise ValidationError(_l("You cannot remove your own administrator role. "
+                                     "Ask another administrator to do it."))
+
+
+ACTIVE_CHOICES = [SelectChoice("", _l("Any")), SelectChoice("yes", _l("Active")),
+                  SelectChoice("no", _l("Disabled"))]
+
+
+class UserFilterForm(FlaskForm):
+    """The list's search and filters, read from the query string."""
+
+    class Meta:
+        csrf = False  # a GET search changes nothing
+
+    q = SearchField(_l("Search name or e-mail"), validators=[Optional(), Length(max=100)],
+                    render_kw={"maxlength": 100})
+    role = SelectField(_l("Role"), choices=lambda: [SelectChoice("", _l("Any"))] + role_choices(),
+                       validators=[Optional()])
+    organisation = organisation_field()
+    active = SelectField(_l("Status"), choices=ACTIVE_CHOICES, validators=[Optional()])
+
+    def set_organisation_choices(self, organisations) -> None:
+        self.organisation.choices = organisation_choices(organisations, _l("Any"))

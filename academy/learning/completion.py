@@ -1,0 +1,141 @@
+"""Completing a module: the rule, the one-time completion and the hooks other features subscribe to.
+
+``evaluate_completion(enrolment)`` is called after every change to one of the rule's inputs:
+a lesson marked complete, a quiz attempt submitted (both in this package) and attendance recorded
+(the live-sessions feature calls it). It completes an enrolment at most once, however often and
+however concurrently it is called.
+
+Other features react to a completion by subscribing a callback::
+
+    from academy.learning.completion import on_enrolment_completed
+
+    @on_enrolment_completed
+    def issue_certificate(enrolment):
+        ...
+
+Callbacks run inside the transaction that completed the enrolment, exactly once per
+enrolment: they may add rows and flush (a certificate is then written together with the
+completion, or not at all) but must not commit. An exception in a callback propagates and the
+caller's transaction is rolled back with the completion. Register callbacks at import time of
+the subscribing feature (every worker imports the same code, so every worker has them).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Callable
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm.attributes import set_committed_value
+
+from ..accounts.models import User
+from ..audit.operations import record
+from ..curriculum.models import Module
+from ..db_types import utcnow
+from ..extensions import db
+from ..outbox.operations import queue_mail
+from .models import Enrolment, EnrolmentStatus
+from .progress import Progress, progress_for
+
+CompletionCallback = Callable[[Enrolment], None]
+
+_callbacks: list[CompletionCallback] = []
+
+
+def on_enrolment_completed(callback: CompletionCallback) -> CompletionCallback:
+    """Call ``callback(enrolment)`` once whenever an enrolment completes (usable as a decorator)."""
+    if callback not in _callbacks:
+        _callbacks.append(callback)
+    return callback
+
+
+def remove_completion_callback(callback: CompletionCallback) -> None:
+    """Stop calling ``callback`` (tests, and features switched off)."""
+    if callback in _callbacks:
+        _callbacks.remove(callback)
+
+
+def notify_completed(enrolment: Enrolment) -> None:
+    """Call every subscribed callback with ``enrolment``, in the order they subscribed."""
+    for callback in list(_callbacks):
+        callback(enrolment)
+
+
+@dataclass(frozen=True)
+class RuleCheck:
+    """Which parts of a module's completion rule an enrolment meets."""
+
+    lessons: bool
+    quiz: bool
+    attendance: bool
+
+    @property
+    def met(self) -> bool:
+        return self.lessons and self.quiz and self.attendance
+
+
+def check_rule(module: Module, progress: Progress) -> RuleCheck:
+    """Measure ``progress`` against ``module``'s completion rule.
+
+    The quiz counts only when the module has one; attendance counts only the sessions that
+    have started, and is met when none has.
+    """
+    lessons = not module.requires_all_lessons or progress.all_lessons_done
+    quiz = not (module.requires_quiz and progress.has_quiz) or progress.quiz_passed
+    attendance = (
+        module.attendance_percent <= 0
+        or progress.sessions_held == 0
+        # Integers on both sides: 2 of 3 sessions is 66.67 %, which must not meet 67 %.
+        or progress.sessions_attended * 100 >= module.attendance_percent * progress.sessions_held
+    )
+    return RuleCheck(lessons=lessons, quiz=quiz, attendance=attendance)
+
+
+def evaluate_completion(enrolment: Enrolment, *, actor: User | None = None,
+                        now: datetime | None = None) -> bool:
+    """Complete ``enrolment`` if its module's rule is met; True only for the call that completed it.
+
+    The completion is one conditional UPDATE (``… WHERE completed_at IS NULL``): of two
+    concurrent calls only one changes a row, and only that one audits, e-mails and notifies.
+    Flushes, does not commit.
+    """
+    if enrolment.completed_at is not None or enrolment.status is not EnrolmentStatus.ACTIVE:
+        return False
+    now = now or utcnow()
+    module = db.session.get(Module, enrolment.module_id)
+    progress = progress_for([enrolment.id], now=now).get(enrolment.id)
+    if module is None or progress is None or not check_rule(module, progress).met:
+        return False
+    completed = db.session.execute(
+        sa.update(Enrolment)
+        .where(Enrolment.id == enrolment.id, Enrolment.completed_at.is_(None),
+               Enrolment.status == EnrolmentStatus.ACTIVE)
+        .values(status=EnrolmentStatus.COMPLETED, completed_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if completed != 1:
+        return False
+    # The row changed behind the ORM's back: record the new state as already saved.
+    set_committed_value(enrolment, "status", EnrolmentStatus.COMPLETED)
+    set_committed_value(enrolment, "completed_at", now)
+    record("enrolment.complete", actor=actor, target=enrolment, module_id=module.id,
+           user_id=enrolment.user_id)
+    _mail_completion(enrolment, module)
+    notify_completed(enrolment)
+    return True
+
+
+def _mail_completion(enrolment: Enrolment, module: Module) -> None:
+    from ..accounts.tokens import absolute_url
+
+    trainee = db.session.get(User, enrolment.user_id)
+    if trainee is None:
+        return
+    try:
+        link = absolute_url("learning.module", module_id=module.id)
+    except RuntimeError:  # outside a request and without SERVER_NAME (a CLI run): no link
+        link = None
+    queue_mail(trainee.email, trainee.preferred_language,
+               _l("You have completed %(title)s", title=module.title), "learning_module_completed",
+               name=trainee.display_name, title=module.title, link=link)

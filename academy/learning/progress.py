@@ -1,0 +1,128 @@
+"""Where each enrolment stands — lessons, quiz, attendance — for many enrolments in one query.
+
+Every page that shows progress (the trainee's home, the module page, the trainers' progress
+table) and the completion rule read it from ``progress_for``, so they always agree and their
+query count does not grow with the number of enrolments, lessons or attempts.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Iterable
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from ..curriculum.models import Lesson, Quiz
+from ..db_types import utcnow
+from ..extensions import db
+from ..live.models import Attendance, AttendanceStatus, LiveSession
+from .models import Enrolment, LessonProgress, QuizAttempt
+
+#: Attendance statuses that count towards the completion rule.
+ATTENDED = (AttendanceStatus.PRESENT, AttendanceStatus.LATE)
+
+
+def percent(part: int, whole: int) -> int:
+    """``part`` as a whole percentage of ``whole``, rounded half up (0 when ``whole`` is 0)."""
+    if whole <= 0:
+        return 0
+    return (200 * part + whole) // (2 * whole)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One enrolment's progress through its module."""
+
+    lessons_total: int
+    lessons_done: int
+    #: Whether the module has a quiz at all.
+    has_quiz: bool
+    #: Attempts started, submitted or not (they all count against the quiz's limit).
+    attempts_used: int
+    #: Best score of the submitted attempts, in percent; None before the first submission.
+    best_score: int | None
+    quiz_passed: bool
+    #: Live sessions of the module that have started.
+    sessions_held: int
+    #: Of those, the sessions attended (present or late).
+    sessions_attended: int
+    #: The first lesson, in module order, not yet marked complete.
+    next_lesson_id: int | None
+    next_lesson_title: str | None
+
+    @property
+    def lessons_percent(self) -> int:
+        return percent(self.lessons_done, self.lessons_total)
+
+    @property
+    def all_lessons_done(self) -> bool:
+        return self.lessons_done >= self.lessons_total
+
+    @property
+    def attendance_rate(self) -> int | None:
+        """Sessions attended as a percentage of sessions held; None when none has been held."""
+        return percent(self.sessions_attended, self.sessions_held) if self.sessions_held else None
+
+
+def progress_for(enrolment_ids: Iterable[int], *, now: datetime | None = None) -> dict[int, Progress]:
+    """The progress of each enrolment in ``enrolment_ids``, keyed by enrolment id (one query).
+
+    Sessions count as held once they have started (``starts_at <= now``).
+    """
+    ids = sorted(set(enrolment_ids))
+    if not ids:
+        return {}
+    now = now or utcnow()
+    enrolment = Enrolment
+    lessons_total = (
+        sa.select(sa.func.count(Lesson.id)).where(Lesson.module_id == enrolment.module_id).scalar_subquery()
+    )
+    lessons_done = (
+        sa.select(sa.func.count())
+        .select_from(LessonProgress)
+        .join(Lesson, Lesson.id == LessonProgress.lesson_id)
+        .where(LessonProgress.enrolment_id == enrolment.id, Lesson.module_id == enrolment.module_id)
+        .scalar_subquery()
+    )
+    own_attempts = (QuizAttempt.enrolment_id == enrolment.id, QuizAttempt.quiz_id == Quiz.id)
+    attempts_used = sa.select(sa.func.count(QuizAttempt.id)).where(*own_attempts).scalar_subquery()
+    best_score = sa.select(sa.func.max(QuizAttempt.score_percent)).where(*own_attempts).scalar_subquery()
+    quiz_passed = sa.exists().where(*own_attempts, QuizAttempt.passed == sa.true())
+    held = (LiveSession.module_id == enrolment.module_id, LiveSession.starts_at <= now)
+    sessions_held = sa.select(sa.func.count(LiveSession.id)).where(*held).scalar_subquery()
+    sessions_attended = (
+        sa.select(sa.func.count())
+        .select_from(Attendance)
+        .join(LiveSession, LiveSession.id == Attendance.session_id)
+        .where(Attendance.enrolment_id == enrolment.id, Attendance.status.in_(ATTENDED), *held)
+        .scalar_subquery()
+    )
+    lesson_done = sa.exists().where(LessonProgress.enrolment_id == enrolment.id,
+                                    LessonProgress.lesson_id == Lesson.id)
+    next_lesson_id = (
+        sa.select(Lesson.id)
+        .where(Lesson.module_id == enrolment.module_id, ~lesson_done)
+        .order_by(Lesson.position, Lesson.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    next_lesson = aliased(Lesson, name="next_lesson")
+    rows = db.session.execute(
+        sa.select(
+            enrolment.id, lessons_total, lessons_done, Quiz.id, attempts_used, best_score,
+            quiz_passed, sessions_held, sessions_attended, next_lesson.id, next_lesson.title,
+        )
+        .outerjoin(Quiz, Quiz.module_id == enrolment.module_id)
+        .outerjoin(next_lesson, next_lesson.id == next_lesson_id)
+        .where(enrolment.id.in_(ids))
+    ).all()
+    return {
+        row[0]: Progress(
+            lessons_total=row[1], lessons_done=row[2], has_quiz=row[3] is not None,
+            attempts_used=row[4] if row[3] is not None else 0, best_score=row[5],
+            quiz_passed=bool(row[6]) and row[3] is not None, sessions_held=row[7],
+            sessions_attended=row[8], next_lesson_id=row[9], next_lesson_title=row[10],
+        )
+        for row in rows
+    }

@@ -1,0 +1,206 @@
+"""``python -m benchmarks``: measure every scenario against the hello-world baseline.
+
+Prints one JSON line per page on stdout (and to ``bench-results/benchmarks.jsonl``), then a summary
+line; a readable table goes to stderr. A missed target is reported, not an error: the exit status
+is 0 unless the benchmark itself could not run.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from .dataset import Sizes, build_dataset
+from .load import Measurement, choose_tool, run_load
+from .scenarios import ACADEMY, BASELINE, HELLO, SCENARIOS, Scenario
+from .servers import PROJECT_ROOT, Gunicorn, get
+from .signin import cookie_header, sign_in
+
+#: The app reads its key from the environment; without one it would write instance/secret_key.
+BENCH_SECRET_KEY = "benchmark-secret-key-not-for-production"
+
+
+def _env_number(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return float(value) if value else default
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smoke run: 2 s per page, 1 s warm-up")
+    parser.add_argument("--duration", type=float, default=_env_number("BENCH_DURATION", 10),
+                        help="seconds measured per page (env BENCH_DURATION; default 10)")
+    parser.add_argument("--warmup", type=float, default=_env_number("BENCH_WARMUP", 2),
+                        help="seconds of unmeasured load before each page (env BENCH_WARMUP; default 2)")
+    parser.add_argument("--concurrency", type=int, default=int(_env_number("BENCH_CONCURRENCY", 8)),
+                        help="open connections (env BENCH_CONCURRENCY; default 8)")
+    parser.add_argument("--workers", type=int, default=int(_env_number("BENCH_WORKERS", 2)),
+                        help="gunicorn sync workers for both apps (env BENCH_WORKERS; default 2)")
+    parser.add_argument("--tool", choices=("auto", "wrk", "python"),
+                        default=os.environ.get("BENCH_TOOL", "auto"),
+                        help="load generator (default: wrk when installed, else Python)")
+    parser.add_argument("--only", action="append", metavar="NAME",
+                        help="measure only this scenario (repeatable); the baseline always runs")
+    parser.add_argument("--list", action="store_true", help="list the scenarios and exit")
+    parser.add_argument("--output", default=str(PROJECT_ROOT / "bench-results" / "benchmarks.jsonl"),
+                        help="also write the JSON lines here ('' for none)")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.duration, args.warmup = 2, 1
+    return args
+
+
+def _emit(line: dict, output: list[str]) -> None:
+    text = json.dumps(line, ensure_ascii=False)
+    output.append(text)
+    print(text, flush=True)
+
+
+def _log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _measure(scenario: Scenario, port: int, path: str, headers: dict, args, tool: str) -> Measurement:
+    """Check the page answers correctly once, warm it up, then measure it."""
+    status, _headers, body = get(port, path, headers)
+    if status != 200:
+        raise RuntimeError(f"GET {path} answered {status} before measuring")
+    if scenario.expect and scenario.expect not in body:
+        raise RuntimeError(f"GET {path} did not contain {scenario.expect!r}: wrong page?")
+    if args.warmup > 0:
+        run_load(tool, port, path, args.warmup, args.concurrency, headers)
+    return run_load(tool, port, path, args.duration, args.concurrency, headers)
+
+
+def _measure_baseline(args, tool: str, env: dict, log_dir: Path) -> Measurement:
+    with Gunicorn("benchmarks.hello:app", env, args.workers, log_dir) as server:
+        return _measure(BASELINE, server.port, BASELINE.url_path({}), {}, args, tool)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    scenarios = [s for s in SCENARIOS if not args.only or s.name in args.only]
+    if args.list:
+        for scenario in [BASELINE, *SCENARIOS]:
+            print(f"{scenario.name:32} {scenario.server:8} target={scenario.target}")
+        return 0
+    unknown = set(args.only or ()) - {s.name for s in SCENARIOS}
+    if unknown:
+        _log(f"unknown scenario(s): {', '.join(sorted(unknown))} (see --list)")
+        return 2
+    if any(s.server not in (ACADEMY, HELLO) for s in scenarios):
+        raise SystemExit("a scenario names an unknown server")
+
+    os.environ.setdefault("SECRET_KEY", BENCH_SECRET_KEY)
+    started = time.perf_counter()
+    tool = choose_tool(args.tool)
+    _log(f"load generator: {tool}; {args.concurrency} connections, {args.duration:g} s per page "
+         f"after {args.warmup:g} s warm-up; gunicorn {args.workers} sync workers")
+
+    with tempfile.TemporaryDirectory(prefix="academy-bench-") as temp:
+        temp_dir = Path(temp)
+        dataset = build_dataset(temp_dir, Sizes())
+        _log(f"dataset: {dataset.counts} in {dataset.seconds} s ({dataset.path})")
+        env = {"SECRET_KEY": os.environ["SECRET_KEY"], "DATABASE_URL": dataset.url,
+               "RATELIMIT_ENABLED": "0", "MAIL_DIR": str(temp_dir / "mail"),
+               "UPLOAD_DIR": str(temp_dir / "uploads")}
+
+        baseline_runs = [_measure_baseline(args, tool, env, temp_dir)]
+        _log(f"baseline hello world: {baseline_runs[0].requests_per_s:.0f} req/s")
+
+        results: list[tuple[Scenario, str, Measurement | None, str | None]] = []
+        with Gunicorn("wsgi:app", env, args.workers, temp_dir) as server:
+            cookies_error = None
+            headers: dict[str, str] = {}
+            if any(s.signed_in for s in scenarios):
+                try:
+                    jar = sign_in(server.port, dataset.facts["admin_email"], dataset.facts["admin_password"])
+                    headers = {"Cookie": cookie_header(jar)}
+                except (RuntimeError, OSError) as error:
+                    cookies_error = f"sign-in failed: {error}"
+                    _log(cookies_error)
+            for scenario in scenarios:
+                path = scenario.url_path(dataset.facts)
+                if scenario.signed_in and cookies_error:
+                    results.append((scenario, path, None, cookies_error))
+                    continue
+                try:
+                    measurement = _measure(scenario, server.port, path,
+                                           headers if scenario.signed_in else {}, args, tool)
+                    _log(f"{scenario.name}: {measurement.requests_per_s:.0f} req/s")
+                    results.append((scenario, path, measurement, None))
+                except (RuntimeError, OSError) as error:
+                    _log(f"{scenario.name}: FAILED {error}")
+                    results.append((scenario, path, None, str(error)))
+
+        # Measured again afterwards: the average evens out drift on a shared machine.
+        baseline_runs.append(_measure_baseline(args, tool, env, temp_dir))
+        _log(f"baseline hello world (again): {baseline_runs[1].requests_per_s:.0f} req/s")
+
+    baseline = sum(run.requests_per_s for run in baseline_runs) / len(baseline_runs)
+    lines: list[str] = []
+    common = {"tool": tool, "concurrency": args.concurrency, "duration_s": args.duration}
+    _emit({"benchmark": BASELINE.name, "page": BASELINE.url_path({}), "requests_per_s": round(baseline, 1),
+           "baseline_requests_per_s": round(baseline, 1), "ratio": 1.0, "target": None, "met": None,
+           **common, "runs_requests_per_s": [run.requests_per_s for run in baseline_runs],
+           "latency_ms": baseline_runs[0].latency_ms}, lines)
+    missed, failed = [], []
+    for scenario, path, measurement, error in results:
+        line = {"benchmark": scenario.name, "page": path, "signed_in": scenario.signed_in}
+        if measurement is None:
+            failed.append(scenario.name)
+            line.update(requests_per_s=None, baseline_requests_per_s=round(baseline, 1), ratio=None,
+                        target=scenario.target, met=False if scenario.target else None, **common,
+                        error=error)
+        else:
+            ratio = measurement.requests_per_s / baseline if baseline else 0.0
+            clean = measurement.errors == 0 and measurement.non_2xx_3xx == 0
+            met = None if scenario.target is None else (ratio >= scenario.target and clean)
+            if met is False:
+                missed.append(scenario.name)
+            line.update(requests_per_s=round(measurement.requests_per_s, 1),
+                        baseline_requests_per_s=round(baseline, 1), ratio=round(ratio, 3),
+                        target=scenario.target, met=met, **common,
+                        requests=measurement.requests, errors=measurement.errors,
+                        non_2xx_3xx=measurement.non_2xx_3xx, latency_ms=measurement.latency_ms)
+        _emit(line, lines)
+
+    targets = [s for s, *_ in results if s.target is not None]
+    _emit({"benchmark": "summary", "pages": len(results), "targets": len(targets),
+           "targets_met": len(targets) - len([s for s in targets if s.name in missed + failed]),
+           "missed": missed, "failed": failed, "tool": tool,
+           "baseline_requests_per_s": round(baseline, 1), "workers": args.workers,
+           "concurrency": args.concurrency, "duration_s": args.duration, "dataset": dataset.counts,
+           "elapsed_s": round(time.perf_counter() - started, 1)}, lines)
+    _report(lines, missed, failed)
+    if args.output:
+        output = Path(args.output)
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text("\n".join(lines) + "\n")
+        _log(f"written to {output}")
+    return 0
+
+
+def _report(lines: list[str], missed: list[str], failed: list[str]) -> None:
+    """A readable table on stderr, with missed targets spelled out."""
+    _log("")
+    _log(f"{'benchmark':30} {'page':40} {'req/s':>9} {'ratio':>7}  target")
+    for text in lines[:-1]:
+        line = json.loads(text)
+        rate = "-" if line["requests_per_s"] is None else f"{line['requests_per_s']:.0f}"
+        ratio = "-" if line["ratio"] is None else f"{line['ratio']:.3f}"
+        verdict = "" if line["target"] is None else (
+            f"{line['target']} {'met' if line['met'] else 'MISSED'}")
+        _log(f"{line['benchmark']:30} {line['page'][:40]:40} {rate:>9} {ratio:>7}  {verdict}")
+    for name in missed:
+        _log(f"TARGET MISSED: {name}")
+    for name in failed:
+        _log(f"NOT MEASURED: {name}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

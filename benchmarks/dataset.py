@@ -1,0 +1,205 @@
+"""The benchmark dataset: a fresh SQLite database filled by bulk inserts, one step per feature.
+
+A step is a function decorated with ``@step("name")`` that receives the ``Build`` and inserts rows
+with ``build.insert(Model, rows)`` (one executemany). Steps run in registration order; a step may
+read what earlier ones left in ``build.ids`` and publish values that scenarios need (a search term,
+the admin's e-mail) in ``build.facts``. A later feature adds its data by adding a step here.
+"""
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Callable
+
+import sqlalchemy as sa
+
+#: The signed-in scenarios use this account (its password is hashed once per build).
+ADMIN_EMAIL = "bench-admin@example.org"
+ADMIN_PASSWORD = "benchmark-admin-pass-1729"
+
+#: Words that make organisation names; the search scenario looks for SEARCH_TERM (1 name in 8).
+_ADJECTIVES = ("Democratic", "Progressive", "Social", "Liberal", "Green", "Labour", "Popular", "United")
+_NOUNS = ("Party", "Alliance", "Movement", "Front", "Union", "Foundation", "Youth", "Forum")
+SEARCH_TERM = "Green"
+
+_COUNTRIES = ("SE", "DE", "FR", "ES", "IT", "PT", "GB", "NO", "DK", "FI", "NL", "BE", "PL", "AT",
+              "SN", "GH", "ZA", "KE", "NG", "TN", "MA", "EG", "JO", "LB", "PS", "IQ", "BR", "AR",
+              "CL", "MX", "CO", "PE", "UY", "IN", "NP", "PH", "ID", "MY", "JP", "KR", "AU", "NZ")
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """How many rows of each kind the dataset holds."""
+
+    organisations: int = 500
+    users: int = 5_000
+    audit_events: int = 5_000
+
+
+@dataclass
+class Build:
+    """What a step works with: the app context, sizes, a seeded random source, ids and facts."""
+
+    app: object
+    sizes: Sizes
+    rng: random.Random
+    ids: dict[str, list[int]] = field(default_factory=dict)
+    facts: dict[str, object] = field(default_factory=dict)
+
+    def insert(self, model, rows: list[dict]) -> None:
+        """Insert ``rows`` into ``model``'s table in one bulk statement (executemany)."""
+        from academy.extensions import db
+
+        if rows:
+            db.session.execute(sa.insert(model), rows)
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A built benchmark database and the facts scenarios need."""
+
+    path: Path
+    url: str
+    facts: dict
+    counts: dict
+    seconds: float
+
+
+_STEPS: list[tuple[str, Callable[[Build], None]]] = []
+
+
+def step(name: str) -> Callable[[Callable[[Build], None]], Callable[[Build], None]]:
+    """Register a dataset step; steps run in the order they are registered."""
+    def register(function: Callable[[Build], None]) -> Callable[[Build], None]:
+        _STEPS.append((name, function))
+        return function
+    return register
+
+
+@step("regions")
+def _regions(build: Build) -> None:
+    from academy.organisations.models import Region
+
+    names = [("africa", "Africa", "Afrique", "África", "أفريقيا"),
+             ("americas", "Americas", "Amériques", "Américas", "الأمريكتان"),
+             ("arab-world", "Arab world", "Monde arabe", "Mundo árabe", "العالم العربي"),
+             ("asia-pacific", "Asia-Pacific", "Asie-Pacifique", "Asia-Pacífico", "آسيا والمحيط الهادئ"),
+             ("europe", "Europe", "Europe", "Europa", "أوروبا")]
+    rows = [dict(id=number, code=code, name_en=en, name_fr=fr, name_es=es, name_ar=ar)
+            for number, (code, en, fr, es, ar) in enumerate(names, start=1)]
+    build.insert(Region, rows)
+    build.ids["regions"] = [row["id"] for row in rows]
+
+
+@step("organisations")
+def _organisations(build: Build) -> None:
+    from academy.organisations.models import Organisation, OrganisationKind
+
+    kinds = list(OrganisationKind)
+    regions = build.ids["regions"]
+    rows = []
+    for number in range(1, build.sizes.organisations + 1):
+        adjective = _ADJECTIVES[number % len(_ADJECTIVES)]
+        noun = _NOUNS[(number // len(_ADJECTIVES)) % len(_NOUNS)]
+        rows.append(dict(
+            id=number, name=f"{adjective} {noun} {number}", short_name=f"{adjective[:2].upper()}{number}",
+            country=build.rng.choice(_COUNTRIES), region_id=regions[number % len(regions)],
+            kind=kinds[number % len(kinds)], website=f"https://org{number}.example.org",
+            is_active=number % 17 != 0,
+        ))
+    build.insert(Organisation, rows)
+    build.ids["organisations"] = [row["id"] for row in rows]
+    build.facts["search_term"] = SEARCH_TERM
+
+
+@step("users")
+def _users(build: Build) -> None:
+    from academy.accounts.models import Role, User, UserRole
+    from academy.accounts.passwords import hash_password
+    from academy.db_types import utcnow
+
+    organisations = build.ids["organisations"]
+    now = utcnow()
+    users, roles = [], []
+    for number in range(1, build.sizes.users + 1):
+        is_admin = number == 1
+        share = number % 100
+        if is_admin or share < 1:
+            held = [Role.ADMIN]
+        elif share < 11:
+            held = [Role.COORDINATOR]
+        elif share < 21:
+            held = [Role.TRAINER] + ([Role.TRAINEE] if share % 3 == 0 else [])
+        else:
+            held = [Role.TRAINEE]
+        users.append(dict(
+            id=number,
+            email=ADMIN_EMAIL if is_admin else f"person{number}@example.org",
+            display_name="Benchmark Admin" if is_admin else f"Person {number}",
+            preferred_language=("en", "fr", "es", "ar")[number % 4] if not is_admin else "en",
+            organisation_id=None if is_admin else organisations[number % len(organisations)],
+            is_active=number % 50 != 0,
+            password_hash=None,
+            created_at=now - timedelta(minutes=number),
+        ))
+        roles.extend(dict(user_id=number, role=role) for role in held)
+    # argon2id is slow on purpose: only the one account that signs in gets a real hash.
+    users[0]["password_hash"] = hash_password(ADMIN_PASSWORD)
+    build.insert(User, users)
+    build.insert(UserRole, roles)
+    build.ids["users"] = [row["id"] for row in users]
+    build.facts["admin_email"] = ADMIN_EMAIL
+    build.facts["admin_password"] = ADMIN_PASSWORD
+
+
+@step("audit_events")
+def _audit_events(build: Build) -> None:
+    from academy.audit.models import AuditEvent
+    from academy.db_types import utcnow
+
+    actions = ("account.sign_in", "organisation.update", "organisation.create", "user.update",
+               "account.sign_in_failed")
+    users = build.ids["users"]
+    organisations = build.ids["organisations"]
+    now = utcnow()
+    rows = []
+    for number in range(1, build.sizes.audit_events + 1):
+        action = actions[number % len(actions)]
+        on_organisation = action.startswith("organisation")
+        rows.append(dict(
+            id=number, occurred_at=now - timedelta(seconds=number * 37),
+            actor_id=None if action == "account.sign_in_failed" else users[number % len(users)],
+            action=action,
+            object_type="organisations" if on_organisation else "users",
+            object_id=str(organisations[number % len(organisations)] if on_organisation
+                          else users[number % len(users)]),
+            ip_address=f"192.0.2.{number % 250 + 1}",
+            details={"field": "name"} if on_organisation else {},
+        ))
+    build.insert(AuditEvent, rows)
+
+
+def build_dataset(directory: Path, sizes: Sizes | None = None, seed: int = 1729) -> Dataset:
+    """Create ``directory/bench.db`` with the schema (``db.create_all``) and run every step."""
+    from academy import create_app
+    from academy.extensions import db
+
+    started = time.perf_counter()
+    path = Path(directory) / "bench.db"
+    url = f"sqlite:///{path}"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "benchmark-dataset"})
+    build = Build(app=app, sizes=sizes or Sizes(), rng=random.Random(seed))
+    with app.app_context():
+        db.create_all()
+        for _name, function in _STEPS:
+            function(build)
+        db.session.commit()
+        counts = {table.name: db.session.scalar(sa.select(sa.func.count()).select_from(table))
+                  for table in db.metadata.sorted_tables}
+        db.engine.dispose()
+    return Dataset(path=path, url=url, facts=dict(build.facts),
+                   counts={name: count for name, count in counts.items() if count},
+                   seconds=round(time.perf_counter() - started, 2))

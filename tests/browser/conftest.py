@@ -1,0 +1,136 @@
+"""Browser tests: the system Chromium driven by Playwright against the app on a live server.
+
+Playwright cannot download its own browser here, so it launches ``/usr/bin/chromium``. When that
+browser (or axe-core, for the accessibility checks) is missing the tests are skipped, unless
+``REQUIRE_BROWSER_TESTS=1`` (set by CI), where a missing tool is a failure instead.
+"""
+from __future__ import annotations
+
+import json
+import os
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from academy import PROJECT_ROOT, create_app
+
+CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
+AXE_SCRIPT = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
+#: The rule sets axe-core applies: WCAG 2.0 and 2.1, levels A and AA, and its best practices.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+]
+
+
+def _missing(reason: str) -> None:
+    """Skip for a missing tool, or fail when the run requires browser tests (CI)."""
+    if os.environ.get("REQUIRE_BROWSER_TESTS") == "1":
+        pytest.fail(f"{reason} (REQUIRE_BROWSER_TESTS=1, so this is a failure, not a skip)",
+                    pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Launch the system Chromium headless (overrides pytest-playwright's fixture)."""
+    if not CHROMIUM.exists():
+        _missing(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    return {**browser_type_launch_args, "executable_path": str(CHROMIUM), "args": CHROMIUM_ARGS}
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """Request handler that does not log every request (errors still reach stderr)."""
+
+    def log_request(self, code="-", size="-"):
+        pass
+
+
+@pytest.fixture(scope="session")
+def live_server(app_config, _schema):
+    """The application served over HTTP on 127.0.0.1 (CSRF on, as for real users); its base URL.
+
+    It uses the shared test database, which ``tests/conftest.py`` empties after every test.
+    """
+    application = create_app({**app_config, "TESTING": False, "WTF_CSRF_ENABLED": True})
+    server = make_server("127.0.0.1", 0, application, threaded=True, request_handler=_QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+        with application.app_context():
+            from academy.extensions import db
+
+            db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def base_url(live_server):
+    """Playwright resolves relative URLs (``page.goto("/sign-in")``) against the live server."""
+    return live_server
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    """The axe-core script (installed by ``npm ci`` from package.json)."""
+    if not AXE_SCRIPT.exists():
+        _missing(f"{AXE_SCRIPT} is missing (run npm ci)")
+    return AXE_SCRIPT.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def axe_page(new_context):
+    """``axe_page(locale="ar")``: a page whose context ignores the CSP so axe-core can be injected.
+
+    Only accessibility checks use it; journeys run under the real CSP.
+    """
+    def open_page(**context_args):
+        return new_context(bypass_csp=True, **context_args).new_page()
+    return open_page
+
+
+def _describe(violations: list[dict]) -> str:
+    lines = []
+    for violation in violations:
+        lines.append(f"- {violation['id']} ({violation.get('impact')}): {violation['help']}"
+                     f" <{violation.get('helpUrl', '')}>")
+        for node in violation.get("nodes", [])[:10]:
+            lines.append(f"    at {json.dumps(node.get('target'))}: {node.get('html', '')[:200]}")
+            summary = (node.get("failureSummary") or "").replace("\n", "\n       ")
+            if summary:
+                lines.append(f"       {summary}")
+    return "\n".join(lines)
+
+
+@pytest.fixture
+def assert_accessible(axe_source):
+    """``assert_accessible(page)``: run axe-core on the loaded page and fail on any violation."""
+    def check(page, label: str = "") -> None:
+        page.add_script_tag(content=axe_source)
+        result = page.evaluate("options => axe.run(document, options)", {"runOnly": AXE_TAGS})
+        violations = result["violations"]
+        if violations:
+            pytest.fail(f"axe-core found {len(violations)} accessibility violation(s) on "
+                        f"{label or page.url}:\n{_describe(violations)}", pytrace=False)
+    return check
+
+
+@pytest.fixture
+def csp_violations(page):
+    """Messages of Content-Security-Policy violations reported by ``page`` (should stay empty)."""
+    messages: list[str] = []
+
+    def on_console(message):
+        if message.type == "error" and "Content Security Policy" in message.text:
+            messages.append(message.text)
+
+    page.on("console", on_console)
+    return messages

@@ -1,0 +1,51 @@
+"""The organisations and regions lists send as many queries for 60 rows as for 5."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event
+
+SMALL, LARGE = 5, 60
+
+
+def _count_queries(engine, client, path: str) -> int:
+    statements = []
+
+    def listener(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        response = client.get(path)
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert response.status_code == 200
+    return len(statements)
+
+
+def _grow_to(make, db, rows: int) -> None:
+    from academy.organisations.models import Organisation
+
+    existing = db.session.scalar(db.select(db.func.count()).select_from(Organisation))
+    for number in range(existing, rows):
+        # A region of its own for each: loading regions one by one would show at once.
+        make.organisation(name=f"Counted Party {number}", short_name=f"CNT{number}",
+                          region=make.region(), country="FR" if number % 2 else "DE")
+
+
+@pytest.mark.parametrize("path", ["/admin/organisations/", "/admin/organisations/?status=all&q=counted",
+                                  "/admin/regions/"])
+def test_list_queries_do_not_grow_with_rows(make_app, make, db, login_as, path):
+    # A separate application serves the requests so that the test's own session and ``g`` do not
+    # answer from their caches.
+    web = make_app()
+    client = web.test_client()
+    with web.app_context():
+        engine = db.engine  # the serving application's engine, not the test's
+    login_as(make.admin(preferred_language="fr"), on_client=client)
+    _grow_to(make, db, SMALL)
+    client.get(path)  # warm-up
+    small = _count_queries(engine, client, path)
+    _grow_to(make, db, LARGE)
+    large = _count_queries(engine, client, path)
+    assert small > 0
+    assert large == small

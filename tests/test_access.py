@@ -1,0 +1,195 @@
+"""Deny by default, checked over the whole URL map.
+
+Every endpoint must declare who may reach it; an undeclared one answers 403. The matrix test
+requests every route of the URL map as an anonymous visitor and as a user of each role and
+checks the answer against the declared rule, so routes added later are covered without writing
+a line here — unless they take a URL parameter this file does not know yet (see
+``URL_PARAMETERS``).
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import pytest
+from flask import url_for
+
+from academy import create_app
+from academy.access import AccessRule, rule_for
+from academy.accounts.models import Role, User
+from academy.organisations.models import Organisation, Region
+
+ROLES = (Role.TRAINEE, Role.TRAINER, Role.COORDINATOR, Role.ADMIN)
+REDIRECTS = (301, 302, 303, 307, 308)
+IGNORED_METHODS = {"HEAD", "OPTIONS"}
+
+
+@dataclass
+class Samples:
+    """One of each object that URLs point at, shared by every request of one test."""
+
+    region: Region
+    organisation: Organisation
+    #: A trainee of ``organisation`` whom user-related pages are about (not one of the visitors).
+    person: User
+
+
+#: How to fill each URL parameter. A route with a parameter missing here fails the matrix test:
+#: add the name with a function that returns a value pointing at a sample object.
+URL_PARAMETERS = {
+    "region_id": lambda samples: samples.region.id,
+    "organisation_id": lambda samples: samples.organisation.id,
+    "user_id": lambda samples: samples.person.id,
+    "token": lambda samples: secrets.token_urlsafe(32),
+    "code": lambda samples: secrets.token_hex(8),
+    "filename": lambda samples: "css/academy.css",
+}
+
+#: Endpoints where a holder of the declared role may still be refused (403) because of an
+#: object-level check on the sample objects, with the reason. Keep this short.
+OBJECT_LEVEL_REFUSALS: dict[str, str] = {}
+
+
+def _routes() -> list[tuple[str, str, str]]:
+    """(method, endpoint, rule) for every route of the application, read at collection time."""
+    application = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    routes = []
+    for rule in application.url_map.iter_rules():
+        for method in sorted(rule.methods - IGNORED_METHODS):
+            routes.append((method, rule.endpoint, rule.rule))
+    return sorted(routes, key=lambda route: (route[1], route[0], route[2]))
+
+
+os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
+ROUTES = _routes()
+
+
+def _route_id(route: tuple[str, str, str]) -> str:
+    method, endpoint, rule = route
+    return f"{method} {endpoint} {rule}"
+
+
+@pytest.fixture
+def samples(make) -> Samples:
+    region = make.region()
+    organisation = make.organisation(region=region)
+    person = make.trainee(organisation=organisation)
+    return Samples(region=region, organisation=organisation, person=person)
+
+
+@pytest.fixture
+def visitors(app, make, login_as, samples) -> dict:
+    """A test client per visitor: anonymous, then one signed-in user per role (admin last)."""
+    clients = {"anonymous": (None, app.test_client())}
+    for role in ROLES:
+        fields = {"organisation": samples.organisation} if role is Role.COORDINATOR else {}
+        user = make.user(role, **fields)
+        clients[role.value] = (user, login_as(user, on_client=app.test_client()))
+    return clients
+
+
+def _url_for_route(app, endpoint: str, rule: str, samples: Samples) -> str:
+    werkzeug_rule = next(item for item in app.url_map.iter_rules(endpoint) if item.rule == rule)
+    values = {}
+    for name in sorted(werkzeug_rule.arguments):
+        if name not in URL_PARAMETERS:
+            pytest.fail(
+                f"Route {rule} ({endpoint}) takes the URL parameter {name!r}, which the access "
+                f"matrix does not know. Add {name!r} to URL_PARAMETERS in tests/test_access.py "
+                "(a function returning a value that points at a sample object).",
+                pytrace=False,
+            )
+        values[name] = URL_PARAMETERS[name](samples)
+    with app.test_request_context():
+        return url_for(endpoint, **values)
+
+
+def _sign_in_path(app) -> str:
+    with app.test_request_context():
+        return url_for("accounts.sign_in")
+
+
+def _is_sign_in_redirect(response, sign_in_path: str) -> bool:
+    return (response.status_code in REDIRECTS
+            and urlsplit(response.headers.get("Location", "")).path == sign_in_path)
+
+
+def _request(client, method: str, url: str):
+    return client.open(url, method=method, data={} if method != "GET" else None)
+
+
+# --- every endpoint declares a rule ----------------------------------------------------------
+
+def test_every_endpoint_declares_who_may_reach_it(app):
+    undeclared = sorted(rule.endpoint for rule in app.url_map.iter_rules()
+                        if not isinstance(rule_for(rule.endpoint), AccessRule))
+    assert undeclared == [], (
+        "These endpoints declare no access rule; add @public, @signed_in or @roles_required(...) "
+        f"below the route decorator: {undeclared}"
+    )
+
+
+def test_the_matrix_covers_every_route(app):
+    assert ROUTES, "the URL map is empty"
+    assert {endpoint for _, endpoint, _ in ROUTES} == {rule.endpoint for rule in app.url_map.iter_rules()}
+
+
+# --- deny by default -------------------------------------------------------------------------
+
+def test_an_undeclared_route_is_refused_to_everyone(make_app, make, login_as):
+    application = make_app()
+    application.add_url_rule("/undeclared-test-route", "undeclared", lambda: "secret content",
+                             methods=["GET", "POST"])
+    anonymous = application.test_client()
+    admin = login_as(make.admin(), on_client=application.test_client())
+
+    for client in (anonymous, admin):
+        for method in ("GET", "POST"):
+            response = client.open("/undeclared-test-route", method=method)
+            assert response.status_code == 403, (method, response.status_code)
+            assert b"secret content" not in response.data
+
+
+# --- the matrix: every route × every kind of visitor -----------------------------------------
+
+@pytest.mark.parametrize("route", ROUTES, ids=_route_id)
+def test_access_matrix(route, app, visitors, samples):
+    method, endpoint, rule_text = route
+    rule = rule_for(endpoint)
+    assert isinstance(rule, AccessRule), f"{endpoint} declares no access rule"
+    url = _url_for_route(app, endpoint, rule_text, samples)
+    sign_in_path = _sign_in_path(app)
+
+    def admitted(response) -> bool:
+        if response.status_code in (401, 403):
+            return False
+        # Only GETs are turned away by a redirect to the sign-in page; after a POST (sign-out,
+        # a password change) that redirect is the view's own answer.
+        return method != "GET" or not _is_sign_in_redirect(response, sign_in_path)
+
+    failures = []
+    for visitor, (user, client) in visitors.items():
+        response = _request(client, method, url)
+        status = response.status_code
+        what = f"{visitor}: {method} {url} answered {status} {response.headers.get('Location', '')}".rstrip()
+        if status >= 500:
+            failures.append(f"{what} (a server error, never acceptable)")
+        elif user is None and not rule.public:
+            expected_refusal = (_is_sign_in_redirect(response, sign_in_path) if method == "GET"
+                                else status == 401)
+            if not expected_refusal:
+                expected = "a redirect to the sign-in page" if method == "GET" else "401"
+                failures.append(f"{what}; {rule.describe()} expects {expected}")
+        elif rule.admits(user if user is not None else _Anonymous()):
+            if not admitted(response) and not (status == 403 and endpoint in OBJECT_LEVEL_REFUSALS):
+                failures.append(f"{what}; {rule.describe()} admits this visitor")
+        elif status != 403:
+            failures.append(f"{what}; {rule.describe()} expects 403")
+    assert not failures, f"{endpoint} ({rule.describe()}):\n  " + "\n  ".join(failures)
+
+
+class _Anonymous:
+    is_authenticated = False
+    role_names = frozenset()
