@@ -12,6 +12,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 WORKERS ?= 2
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 LANGUAGES := fr es ar
 
 VENV := .venv
@@ -97,7 +98,7 @@ test: $(DEV_STAMP) check-system compile-translations npm-deps
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: $(DEV_STAMP) check-system compile-translations
-	$(PY) -m benchmarks
+	$(PY) -m benchmarks $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache test-results bench-results

@@ -37,12 +37,12 @@ def _init_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (every table registered before Flask-Migrate looks)
     from .accounts.sessions import load_user
     from .extensions import babel, csrf, db, limiter, login_manager, migrate
-    from .i18n import select_locale
+    from .i18n import select_locale, select_timezone
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=select_locale,
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone,
                    default_translation_directories=str(Path(__file__).parent / "translations"))
     limiter.init_app(app)
     login_manager.init_app(app)
@@ -85,5 +85,7 @@ def _register_hooks(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from .cli import academy_cli
+    from .curriculum.cli import courses_cli
 
     app.cli.add_command(academy_cli)
+    app.cli.add_command(courses_cli)

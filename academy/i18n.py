@@ -22,6 +22,13 @@ def select_locale() -> str:
     return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+def select_timezone() -> str:
+    """Show times in the signed-in user's time zone, else in UTC."""
+    if current_user and current_user.is_authenticated and current_user.time_zone:
+        return current_user.time_zone
+    return current_app.config["BABEL_DEFAULT_TIMEZONE"]
+
+
 def current_language() -> str:
     """The two-letter code of the language in force."""
     return str(get_locale() or "en").split("_")[0]

@@ -80,13 +80,19 @@ def samples(make) -> Samples:
 
 
 @pytest.fixture
-def visitors(app, make, login_as, samples) -> dict:
-    """A test client per visitor: anonymous, then one signed-in user per role (admin last)."""
-    clients = {"anonymous": (None, app.test_client())}
+def visitors(make_app, make, login_as, samples) -> dict:
+    """A test client per visitor: anonymous, then one signed-in user per role (admin last).
+
+    The clients belong to an application of their own: requests to the ``app`` fixture's
+    application share its pushed context, and with it Flask-Login's cached ``g._login_user``,
+    so the second visitor would be served as the first.
+    """
+    serving = make_app()
+    clients = {"anonymous": (None, serving.test_client())}
     for role in ROLES:
         fields = {"organisation": samples.organisation} if role is Role.COORDINATOR else {}
         user = make.user(role, **fields)
-        clients[role.value] = (user, login_as(user, on_client=app.test_client()))
+        clients[role.value] = (user, login_as(user, on_client=serving.test_client()))
     return clients
 
 

@@ -61,6 +61,8 @@ class User(db.Model):
     display_name: Mapped[str] = mapped_column(sa.String(120))
     #: Language of the interface and of every e-mail sent to this person.
     preferred_language: Mapped[str] = mapped_column(sa.String(2), default="en")
+    #: IANA time zone in which dates and times are shown to this person.
+    time_zone: Mapped[str] = mapped_column(sa.String(64), default="UTC")
     #: The member organisation this person belongs to, if any.
     organisation_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("organisations.id", ondelete="SET NULL"), index=True

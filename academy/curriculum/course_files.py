@@ -83,8 +83,8 @@ class ModuleSpec:
     quiz: QuizSpec | None = None
     #: Where the module was read from (empty for modules built from the database).
     folder: Path | None = None
-    #: Line of each partner short name in module.yaml, for reporting unknown foundations.
-    partner_lines: dict[str, int] = field(default_factory=dict)
+    #: Lines in module.yaml of values checked later against the database ("partner_foundations.FHP").
+    lines: dict[str, int] = field(default_factory=dict)
 
     @property
     def folder_name(self) -> str:
@@ -133,7 +133,7 @@ def _attendance_percent(reader: FieldReader, keys: tuple) -> int | None:
 
 
 def _read_completion(reader: FieldReader, spec_values: dict) -> None:
-    if reader.document.get(("completion",)) is None and "completion" not in (reader.document.value or {}):
+    if "completion" not in reader.document.value:
         return
     completion = reader.mapping(("completion",), required=set(), optional={"lessons", "quiz", "attendance"})
     if completion is None:
@@ -161,10 +161,8 @@ def _read_outcomes(reader: FieldReader) -> list[str] | None:
 
 
 def _read_partners(reader: FieldReader) -> tuple[list[str], dict[str, int]] | None:
-    if "partner_foundations" not in reader.document.value:
-        return [], {}
     keys = ("partner_foundations",)
-    if reader.document.get(keys) is None:
+    if reader.document.get(keys) is None:  # absent or left empty: no partners
         return [], {}
     items = reader.items(keys, 0, 20)
     if items is None:
@@ -178,7 +176,7 @@ def _read_partners(reader: FieldReader) -> tuple[list[str], dict[str, int]] | No
             reader.problem(keys + (index,), f"partner foundation '{name}' is listed twice")
             return None
         names.append(name)
-        lines[name] = reader.document.line(keys + (index,))
+        lines[f"partner_foundations.{name}"] = reader.document.line(keys + (index,))
     return names, lines
 
 
@@ -210,7 +208,8 @@ def read_module_yaml(path: Path) -> tuple[dict | None, list[Problem]]:
         values["slug"] = None
     partners = _read_partners(reader)
     if partners is not None:
-        values["partner_foundations"], values["partner_lines"] = partners
+        values["partner_foundations"], values["lines"] = partners
+        values["lines"]["completion.quiz"] = document.line(("completion", "quiz"))
     _read_completion(reader, values)
     if problems or None in values.values():
         return None, problems
@@ -412,18 +411,11 @@ def read_module_folder(folder: Path) -> tuple[ModuleSpec | None, list[Problem]]:
         problems.append(Problem(module_path, 1, f"the folder of {spec.label} must be named '{spec.folder_name}', "
                                                 f"not '{folder.name}'"))
     if spec.requires_quiz and not quiz_path.is_file():
-        problems.append(Problem(module_path, _line_of(module_path, "quiz"),
+        problems.append(Problem(module_path, spec.lines.get("completion.quiz"),
                                 "completion.quiz is true but the module has no quiz.yaml"))
     if any(not problem.is_warning for problem in problems):
         return None, problems
     return spec, problems
-
-
-def _line_of(path: Path, key: str) -> int | None:
-    for number, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1):
-        if line.strip().startswith(f"{key}:"):
-            return number
-    return None
 
 
 def read_catalogue(root: Path) -> tuple[list[ModuleSpec], list[Problem]]:

@@ -2,24 +2,10 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event
+
+from tests.querycount import count_queries
 
 SMALL, LARGE = 5, 60
-
-
-def _count_queries(engine, client, path: str) -> int:
-    statements = []
-
-    def listener(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        response = client.get(path)
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
-    assert response.status_code == 200
-    return len(statements)
 
 
 def _grow_to(make, db, rows: int) -> None:
@@ -44,8 +30,10 @@ def test_list_queries_do_not_grow_with_rows(make_app, make, db, login_as, path):
     login_as(make.admin(preferred_language="fr"), on_client=client)
     _grow_to(make, db, SMALL)
     client.get(path)  # warm-up
-    small = _count_queries(engine, client, path)
+    with count_queries(engine) as small:
+        assert client.get(path).status_code == 200
     _grow_to(make, db, LARGE)
-    large = _count_queries(engine, client, path)
-    assert small > 0
-    assert large == small
+    with count_queries(engine) as large:
+        assert client.get(path).status_code == 200
+    assert small.count > 0
+    assert large.count == small.count, large.describe()

@@ -1,0 +1,308 @@
+"""Uploaded files: type detected from the content, images cleaned of metadata, content-addressed storage.
+
+Files live under ``UPLOAD_DIR`` (instance/uploads/, never static/) at ``ab/cd/<sha256>``, named by
+the SHA-256 of their content: identical uploads share one file, names cannot collide or be guessed
+from the title, and nothing a user typed becomes part of a path.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from xml.etree import ElementTree
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
+
+
+@dataclass(frozen=True)
+class FileType:
+    """A type we accept: its content type, the extensions that may name it, and whether it is an image."""
+
+    content_type: str
+    extensions: frozenset[str]
+    label: str
+    #: The formats Pillow reports for images of this type (None for other files).
+    pillow_formats: frozenset[str] | None = None
+
+    @property
+    def is_image(self) -> bool:
+        return self.pillow_formats is not None
+
+
+def _type(content_type: str, extensions: str, label, pillow_formats: str | None = None) -> FileType:
+    formats = frozenset(pillow_formats.split()) if pillow_formats else None
+    return FileType(content_type, frozenset(extensions.split()), label, formats)
+
+
+PDF = _type("application/pdf", "pdf", _l("PDF document"))
+DOCX = _type("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx", _l("Word document"))
+XLSX = _type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx", _l("Excel spreadsheet"))
+PPTX = _type("application/vnd.openxmlformats-officedocument.presentationml.presentation", "pptx",
+             _l("PowerPoint presentation"))
+ODT = _type("application/vnd.oasis.opendocument.text", "odt", _l("OpenDocument text"))
+ODS = _type("application/vnd.oasis.opendocument.spreadsheet", "ods", _l("OpenDocument spreadsheet"))
+ODP = _type("application/vnd.oasis.opendocument.presentation", "odp", _l("OpenDocument presentation"))
+PNG = _type("image/png", "png", _l("PNG image"), "PNG")
+JPEG = _type("image/jpeg", "jpg jpeg", _l("JPEG image"), "JPEG MPO")
+WEBP = _type("image/webp", "webp", _l("WebP image"), "WEBP")
+GIF = _type("image/gif", "gif", _l("GIF image"), "GIF")
+MP3 = _type("audio/mpeg", "mp3", _l("MP3 audio"))
+OGG = _type("audio/ogg", "ogg oga opus", _l("Ogg audio"))
+M4A = _type("audio/mp4", "m4a mp4", _l("MP4 audio"))
+WAV = _type("audio/wav", "wav", _l("WAV audio"))
+
+ACCEPTED_TYPES = (PDF, DOCX, XLSX, PPTX, ODT, ODS, ODP, PNG, JPEG, WEBP, GIF, MP3, OGG, M4A, WAV)
+ACCEPTED_EXTENSIONS = frozenset(extension for kind in ACCEPTED_TYPES for extension in kind.extensions)
+
+_OOXML_MAIN_PARTS = {
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml": DOCX,
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml": XLSX,
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml": PPTX,
+}
+_ODF_MIMETYPES = {kind.content_type: kind for kind in (ODT, ODS, ODP)}
+_MP4_AUDIO_BRANDS = {b"M4A ", b"M4B ", b"F4A "}
+_MP4_GENERIC_BRANDS = {b"isom", b"iso2", b"mp41", b"mp42", b"dash"}
+# Small parts read out of a zip to tell office formats apart; anything larger is not genuine.
+_ZIP_PART_LIMIT = 1024 * 1024
+#: Largest image, in pixels, that will be decoded (guards against decompression bombs).
+IMAGE_MAX_PIXELS = 50_000_000
+_IMAGE_MAX_FRAMES = 500
+
+
+class RefusedFile(Exception):
+    """The upload cannot be accepted; ``reason`` says why in words for the uploader (untranslated key)."""
+
+    def __init__(self, reason: str, **details):
+        super().__init__(reason)
+        self.reason = reason
+        self.details = details
+
+
+def _zip_type(content: bytes) -> FileType | None:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+        names = set(archive.namelist())
+        if "mimetype" in names and archive.getinfo("mimetype").file_size <= 200:
+            return _ODF_MIMETYPES.get(archive.read("mimetype").decode("ascii", "replace").strip())
+        if "[Content_Types].xml" in names and archive.getinfo("[Content_Types].xml").file_size <= _ZIP_PART_LIMIT:
+            root = ElementTree.fromstring(archive.read("[Content_Types].xml"))
+            found = {_OOXML_MAIN_PARTS[element.get("ContentType")] for element in root
+                     if element.tag.endswith("Override") and element.get("ContentType") in _OOXML_MAIN_PARTS}
+            return found.pop() if len(found) == 1 else None
+    except (zipfile.BadZipFile, ElementTree.ParseError, KeyError, ValueError, RuntimeError, NotImplementedError):
+        return None
+    return None
+
+
+def _mp4_boxes(content: bytes, start: int, end: int):
+    position = start
+    while position + 8 <= end:
+        size = int.from_bytes(content[position:position + 4], "big")
+        kind = content[position + 4:position + 8]
+        header = 8
+        if size == 1 and position + 16 <= end:
+            size, header = int.from_bytes(content[position + 8:position + 16], "big"), 16
+        elif size == 0:
+            size = end - position
+        if size < header or position + size > end:
+            return
+        yield kind, position + header, position + size
+        position += size
+
+
+def _mp4_is_audio(content: bytes) -> bool:
+    """Whether an ISO media file carries only sound tracks (an .mp4 holding video is refused)."""
+    handlers = []
+    for kind, start, end in _mp4_boxes(content, 0, len(content)):
+        if kind != b"moov":
+            continue
+        for track_kind, track_start, track_end in _mp4_boxes(content, start, end):
+            if track_kind != b"trak":
+                continue
+            for media_kind, media_start, media_end in _mp4_boxes(content, track_start, track_end):
+                if media_kind != b"mdia":
+                    continue
+                for box_kind, box_start, _box_end in _mp4_boxes(content, media_start, media_end):
+                    if box_kind == b"hdlr":
+                        handlers.append(content[box_start + 8:box_start + 12])
+    return bool(handlers) and all(handler == b"soun" for handler in handlers)
+
+
+def _is_mp3(content: bytes) -> bool:
+    if content.startswith(b"ID3"):
+        return True
+    if len(content) < 4 or content[0] != 0xFF or content[1] & 0xE0 != 0xE0:
+        return False
+    version, layer = (content[1] >> 3) & 0b11, (content[1] >> 1) & 0b11
+    bitrate, sample_rate = content[2] >> 4, (content[2] >> 2) & 0b11
+    return version != 0b01 and layer == 0b01 and bitrate not in (0, 0b1111) and sample_rate != 0b11
+
+
+def detect_type(content: bytes) -> FileType | None:
+    """The accepted type that ``content`` really is, judged from its bytes; None when unknown."""
+    head = content[:64]
+    if head.startswith(b"%PDF-"):
+        return PDF
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return PNG
+    if head.startswith(b"\xff\xd8\xff"):
+        return JPEG
+    if head.startswith((b"GIF87a", b"GIF89a")):
+        return GIF
+    if head.startswith(b"RIFF") and head[8:12] == b"WEBP":
+        return WEBP
+    if head.startswith(b"RIFF") and head[8:12] == b"WAVE":
+        return WAV
+    if head.startswith(b"OggS"):
+        first_page = content[:4096]
+        if any(marker in first_page for marker in (b"\x01vorbis", b"OpusHead", b"\x7fFLAC", b"Speex")):
+            return OGG
+        return None
+    if head[4:8] == b"ftyp":
+        brand = head[8:12]
+        if brand in _MP4_AUDIO_BRANDS or (brand in _MP4_GENERIC_BRANDS and _mp4_is_audio(content)):
+            return M4A
+        return None
+    if head.startswith(b"PK\x03\x04"):
+        return _zip_type(content)
+    if _is_mp3(content):
+        return MP3
+    return None
+
+
+def extension_of(filename: str) -> str:
+    """The lower-case extension of ``filename`` without the dot ('' when there is none)."""
+    name = filename.rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
+    return name.rsplit(".", 1)[-1].lower() if "." in name.strip(".") else ""
+
+
+def safe_filename(filename: str, file_type: FileType) -> str:
+    """A download name kept readable in any script, without paths, control characters or quotes."""
+    name = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(char for char in name if char.isprintable() and char not in '"<>|:*?').strip(" .")
+    if not name or extension_of(name) not in file_type.extensions:
+        name = f"material.{sorted(file_type.extensions)[0]}"
+    if len(name) > 200:
+        extension = extension_of(name)
+        name = name[:200 - len(extension) - 1].rstrip(" .") + "." + extension
+    return name
+
+
+def strip_image_metadata(content: bytes, file_type: FileType) -> bytes:
+    """Re-encode an image from its pixels only: EXIF (with GPS), XMP, IPTC, comments and profiles are gone.
+
+    The EXIF orientation is applied to the pixels first, so photos keep looking the right way up.
+    """
+    try:
+        with Image.open(io.BytesIO(content)) as image:
+            if image.format not in file_type.pillow_formats:
+                raise RefusedFile("damaged_image")
+            width, height = image.size
+            if width * height > IMAGE_MAX_PIXELS:
+                raise RefusedFile("image_too_big")
+            frames = []
+            durations = []
+            for frame in ImageSequence.Iterator(image):
+                if frames and file_type is JPEG:  # extra MPO frames are previews, not the picture
+                    break
+                if len(frames) >= _IMAGE_MAX_FRAMES:
+                    raise RefusedFile("image_too_big")
+                durations.append(frame.info.get("duration", 100))
+                frames.append(frame.copy())
+            loop = image.info.get("loop", 0)
+            transparency = image.info.get("transparency")
+        if len(frames) == 1:
+            frames[0] = ImageOps.exif_transpose(frames[0])
+        for frame in frames:
+            frame.info = {}  # Pillow falls back on ``info`` for comments and profiles when saving
+        options: dict = {}
+        if file_type is JPEG:
+            options = {"quality": 90}
+            frames = [frame if frame.mode in ("L", "RGB", "CMYK") else frame.convert("RGB") for frame in frames]
+        elif file_type is WEBP:
+            options = {"quality": 90}
+        if transparency is not None and file_type in (PNG, GIF):
+            options["transparency"] = transparency
+        if len(frames) > 1:
+            options.update(save_all=True, append_images=frames[1:], duration=durations, loop=loop)
+        output = io.BytesIO()
+        frames[0].save(output, format=sorted(file_type.pillow_formats)[0], **options)
+        return output.getvalue()
+    except RefusedFile:
+        raise
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError) as error:
+        raise RefusedFile("damaged_image") from error
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """A file kept in the upload store."""
+
+    sha256: str
+    size_bytes: int
+    content_type: str
+
+
+def upload_root() -> Path:
+    return Path(current_app.config["UPLOAD_DIR"])
+
+
+def stored_path(sha256: str) -> Path:
+    """Where the content with this SHA-256 lives (``ab/cd/<sha256>`` under UPLOAD_DIR)."""
+    if len(sha256) != 64 or any(char not in "0123456789abcdef" for char in sha256):
+        raise ValueError("not a SHA-256 hex digest")
+    return upload_root() / sha256[:2] / sha256[2:4] / sha256
+
+
+def store(content: bytes, content_type: str) -> StoredFile:
+    """Write ``content`` atomically (temporary file, then rename) unless it is stored already."""
+    digest = hashlib.sha256(content).hexdigest()
+    path = stored_path(digest)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
+        try:
+            with os.fdopen(handle, "wb") as output:
+                output.write(content)
+                output.flush()
+                os.fsync(output.fileno())
+            os.chmod(temporary, 0o640)
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+    return StoredFile(digest, len(content), content_type)
+
+
+def discard(sha256: str) -> None:
+    """Remove stored content (call only once no row refers to it any more)."""
+    stored_path(sha256).unlink(missing_ok=True)
+
+
+def read_limited(stream, limit: int) -> bytes | None:
+    """Up to ``limit`` bytes of ``stream``; None when it holds more (nothing beyond limit + 1 is read)."""
+    content = stream.read(limit + 1)
+    return None if len(content) > limit else content
+
+
+def prepare_upload(content: bytes, filename: str) -> tuple[bytes, FileType]:
+    """Check an upload's real type against its name and clean images; raises ``RefusedFile``."""
+    extension = extension_of(filename)
+    if extension not in ACCEPTED_EXTENSIONS:
+        raise RefusedFile("extension_not_accepted", extension=extension or "—")
+    if not content:
+        raise RefusedFile("empty")
+    file_type = detect_type(content)
+    if file_type is None:
+        raise RefusedFile("unknown_content", extension=extension)
+    if extension not in file_type.extensions:
+        raise RefusedFile("extension_mismatch", extension=extension, detected=file_type.label)
+    if file_type.is_image:
+        content = strip_image_metadata(content, file_type)
+    return content, file_type

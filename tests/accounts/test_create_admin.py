@@ -1,0 +1,70 @@
+"""The create-admin command."""
+from academy.accounts.models import Role, User
+from academy.accounts.passwords import verify_password
+
+from ..factories import DEFAULT_PASSWORD
+from .helpers import NEW_PASSWORD, audit_events
+
+COMMAND = ["academy", "create-admin"]
+
+
+def _user(db, email):
+    return db.session.scalar(db.select(User).where(User.email == email))
+
+
+def test_creates_an_admin_with_the_password_from_the_environment(runner, db, monkeypatch):
+    monkeypatch.setenv("ACADEMY_ADMIN_PASSWORD", NEW_PASSWORD)
+    result = runner.invoke(args=COMMAND + ["--email", "Boss@Example.org", "--name", "The Boss"])
+    assert result.exit_code == 0, result.output
+    user = _user(db, "boss@example.org")
+    assert user.is_admin and user.display_name == "The Boss"
+    assert verify_password(user.password_hash, NEW_PASSWORD)
+    assert audit_events("account.create_admin")[0].details["created"] is True
+
+
+def test_prompts_for_the_password_twice_when_not_in_the_environment(runner, db, monkeypatch):
+    monkeypatch.delenv("ACADEMY_ADMIN_PASSWORD", raising=False)
+    result = runner.invoke(args=COMMAND + ["--email", "boss@example.org", "--name", "Boss"],
+                           input=f"{NEW_PASSWORD}\n{NEW_PASSWORD}\n")
+    assert result.exit_code == 0, result.output
+    assert NEW_PASSWORD not in result.output  # hidden input
+    assert verify_password(_user(db, "boss@example.org").password_hash, NEW_PASSWORD)
+
+
+def test_weak_password_is_refused_and_nothing_is_written(runner, db, monkeypatch):
+    for weak in ("short", "password1234", "boss@example.org"):
+        monkeypatch.setenv("ACADEMY_ADMIN_PASSWORD", weak)
+        result = runner.invoke(args=COMMAND + ["--email", "boss@example.org", "--name", "Boss"])
+        assert result.exit_code != 0, weak
+    assert _user(db, "boss@example.org") is None
+
+
+def test_bad_email_or_name_is_refused(runner, db, monkeypatch):
+    monkeypatch.setenv("ACADEMY_ADMIN_PASSWORD", NEW_PASSWORD)
+    assert runner.invoke(args=COMMAND + ["--email", "not-an-address", "--name", "Boss"]).exit_code != 0
+    assert runner.invoke(args=COMMAND + ["--email", "boss@example.org", "--name", "n" * 121]).exit_code != 0
+    assert runner.invoke(args=COMMAND + ["--email", "boss@example.org", "--name", "  "]).exit_code != 0
+    assert db.session.scalar(db.select(db.func.count()).select_from(User)) == 0
+
+
+def test_existing_user_gets_the_admin_role_and_keeps_the_password_when_none_given(runner, make, db, monkeypatch):
+    user = make.trainer(email="t@example.org", is_active=False, failed_sign_ins=4)
+    monkeypatch.delenv("ACADEMY_ADMIN_PASSWORD", raising=False)
+    result = runner.invoke(args=COMMAND + ["--email", "T@example.org", "--name", "Other"], input="\n\n")
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    user = _user(db, "t@example.org")
+    assert user.role_names == {Role.ADMIN.value, Role.TRAINER.value}
+    assert user.is_active and user.failed_sign_ins == 0
+    assert verify_password(user.password_hash, DEFAULT_PASSWORD)
+    assert db.session.scalar(db.select(db.func.count()).select_from(User)) == 1
+
+
+def test_existing_user_password_is_set_when_given(runner, make, db, monkeypatch):
+    make.admin(email="a@example.org")
+    monkeypatch.setenv("ACADEMY_ADMIN_PASSWORD", NEW_PASSWORD)
+    assert runner.invoke(args=COMMAND + ["--email", "a@example.org", "--name", "A"]).exit_code == 0
+    db.session.expire_all()
+    user = _user(db, "a@example.org")
+    assert verify_password(user.password_hash, NEW_PASSWORD)
+    assert [role.role for role in user.roles] == [Role.ADMIN]

@@ -1,0 +1,96 @@
+"""One's own profile: name and language; password change ending the other sessions."""
+from academy.accounts.models import UserSession
+from academy.accounts.passwords import verify_password
+
+from ..factories import DEFAULT_PASSWORD
+from ..fixtures_auth import sign_in_client
+from .helpers import NEW_PASSWORD, audit_events
+
+CHANGE = "/profile/password"
+
+
+def _change(client, current=DEFAULT_PASSWORD, new=NEW_PASSWORD, confirm=None):
+    return client.post(CHANGE, data={"change-current_password": current, "change-password": new,
+                                     "change-confirm": confirm or new})
+
+
+def test_profile_shows_the_account(client, make, login_as):
+    login_as(make.trainee(email="ana@example.org", display_name="Ana Ferreira"))
+    response = client.get("/profile")
+    assert response.status_code == 200
+    assert b"ana@example.org" in response.data and b"Ana Ferreira" in response.data
+
+
+def test_profile_needs_a_signed_in_user(client):
+    assert client.get("/profile").status_code == 302
+    assert client.post(CHANGE, data={}).status_code == 401
+
+
+def test_name_and_language_can_be_changed(client, make, login_as, db):
+    user = make.trainee()
+    login_as(user)
+    response = client.post("/profile", data={"display_name": "  Ana Ferreira ", "preferred_language": "ar"})
+    assert response.status_code == 302
+    db.session.refresh(user)
+    assert user.display_name == "Ana Ferreira" and user.preferred_language == "ar"
+    assert audit_events("account.profile_update")[0].details["changes"]["preferred_language"] == ["en", "ar"]
+    assert b'dir="rtl"' in client.get("/profile").data
+
+
+def test_bad_profile_values_are_refused_and_nothing_changes(client, make, login_as, db):
+    user = make.trainee(display_name="Ana")
+    login_as(user)
+    for data in ({"display_name": "", "preferred_language": "en"},
+                 {"display_name": "x" * 121, "preferred_language": "en"},
+                 {"display_name": "Ana", "preferred_language": "xx"}):
+        assert client.post("/profile", data=data).status_code == 400
+    db.session.refresh(user)
+    assert user.display_name == "Ana" and user.preferred_language == "en"
+
+
+def test_password_change_ends_other_sessions_and_keeps_this_one(client, make, login_as, db, serving, outbox):
+    user = make.trainee(email="ana@example.org", preferred_language="es")
+    login_as(user)
+    other = serving.test_client()
+    sign_in_client(other, user)
+    sign_in_client(serving.test_client(), user)
+
+    response = _change(client)
+    assert response.status_code == 302
+    db.session.refresh(user)
+    assert verify_password(user.password_hash, NEW_PASSWORD)
+    assert client.get("/profile").status_code == 200
+    assert other.get("/profile").status_code == 302
+    assert db.session.scalar(db.select(db.func.count()).select_from(UserSession)) == 1
+    assert audit_events("account.password_change")[0].details["ended_sessions"] == 2
+    notice = outbox("ana@example.org")[-1]
+    assert notice.language == "es" and "http://localhost/reset-password" in notice.body_text
+
+
+def test_password_change_needs_the_current_password_and_a_good_new_one(client, make, login_as, db):
+    user = make.trainee(email="ana@example.org", display_name="Ana Ferreira Lopes")
+    login_as(user)
+    refused = [
+        _change(client, current="not my password at all"),
+        _change(client, new="too short"),
+        _change(client, new="password1234"),
+        _change(client, new="Ana Ferreira Lopes"),
+        _change(client, new=NEW_PASSWORD, confirm=NEW_PASSWORD + "?"),
+        _change(client, new=DEFAULT_PASSWORD),
+        _change(client, new="q" * 129),
+        _change(client, current="c" * 129),
+    ]
+    assert [response.status_code for response in refused] == [400] * len(refused)
+    assert b"not your current password" in refused[0].data
+    db.session.refresh(user)
+    assert verify_password(user.password_hash, DEFAULT_PASSWORD)
+
+
+def test_password_change_accepts_a_long_passphrase(client, make, login_as, db):
+    user = make.trainee()
+    login_as(user)
+    passphrase = "seven blue herons crossing the lake at dawn while the town sleeps on"
+    assert len(passphrase) > 64
+    assert _change(client, new=passphrase).status_code == 302
+    db.session.refresh(user)
+    assert verify_password(user.password_hash, passphrase)
