@@ -58,10 +58,16 @@ def _register_blueprints(app: Flask) -> None:
     from .admin_users.views import bp as admin_users_bp
     from .audit.views import bp as audit_bp
     from .core.views import bp as core_bp
+    from .curriculum.views import bp as curriculum_bp
+    from .learning.views import bp as learning_bp
     from .organisations.views import bp as organisations_bp
 
     for blueprint in (core_bp, accounts_bp, admin_users_bp, organisations_bp, audit_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(learning_bp)
+    app.register_blueprint(curriculum_bp)
+    from .live.views import bp as live_bp
+    app.register_blueprint(live_bp)
 
 
 def _register_hooks(app: Flask) -> None:

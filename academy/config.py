@@ -96,6 +96,18 @@ def build_config(instance_path: Path) -> dict:
         "MAIL_SENDER": os.environ.get("MAIL_SENDER", "Activist Academy <academy@localhost>"),
         "MAIL_DIR": str(instance_path / "mail"),
         "UPLOAD_DIR": str(instance_path / "uploads"),
+        # Largest lesson material accepted (bytes); MAX_CONTENT_LENGTH caps the whole request.
+        "MATERIAL_MAX_BYTES": _env_int("MATERIAL_MAX_BYTES", 15 * 1024 * 1024),
+        # Certificates: stored PDFs, the credential signing key (created on first use, mode
+        # 0600), signatories printed (JSON list of {"name", "title"}; a title may be a
+        # {"en": …, "fr": …} mapping), the public verification pages' rate limit.
+        "CERTIFICATE_DIR": os.environ.get("CERTIFICATE_DIR", str(instance_path / "certificates")),
+        "CERTIFICATE_SIGNING_KEY_FILE": os.environ.get(
+            "CERTIFICATE_SIGNING_KEY_FILE", str(instance_path / "certificate_signing_key.pem")),
+        "CERTIFICATE_SIGNATORIES": os.environ.get("CERTIFICATE_SIGNATORIES", ""),
+        "CERTIFICATE_UPLOAD_MAX_BYTES": _env_int("CERTIFICATE_UPLOAD_MAX_BYTES", 5 * 1024 * 1024),
+        "CERTIFICATE_ZIP_WORKERS": _env_int("CERTIFICATE_ZIP_WORKERS", 0),  # 0: one per core
+        "RATELIMIT_VERIFY": os.environ.get("RATELIMIT_VERIFY", "30 per minute"),
         "LANGUAGES": LANGUAGES,
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": "UTC",

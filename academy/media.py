@@ -20,7 +20,7 @@ from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class FileType:
     """A type we accept: its content type, the extensions that may name it, and whether it is an image."""
 

@@ -8,6 +8,8 @@ from logging.config import fileConfig
 
 from alembic import context
 from flask import current_app
+from sqlalchemy.sql.elements import TextClause
+from sqlalchemy.sql.naming import conv
 
 from academy.db_types import UTCDateTime
 
@@ -36,9 +38,17 @@ target_metadata = target_db.metadata
 
 
 def render_item(type_, obj, autogen_context):
-    """Render our own column types by their importable path (script.py.mako imports the module)."""
+    """Render what Alembic's defaults would get wrong; False leaves the rest to Alembic."""
     if type_ == "type" and isinstance(obj, UTCDateTime):
+        # Our own type, by its importable path (script.py.mako imports the module).
         return "academy.db_types.UTCDateTime()"
+    if type_ == "check" and isinstance(obj.sqltext, TextClause) and "%" in obj.sqltext.text:
+        # Alembic compiles CHECK text for the dialect, and psycopg's paramstyle doubles every %
+        # ("LIKE 'https://%%'"); the constraint must keep the text exactly as the model wrote it.
+        name = obj.name
+        rendered_name = f"op.f({str(name)!r})" if isinstance(name, conv) else repr(name)
+        name_argument = f", name={rendered_name}" if name else ""
+        return f"sa.CheckConstraint({obj.sqltext.text!r}{name_argument})"
     return False
 
 

@@ -146,3 +146,60 @@ def enrolment(trainee_, module_, **fields):
     db.session.add(item)
     db.session.commit()
     return item
+
+
+#: A tiny but genuine PDF, for file materials.
+SAMPLE_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+              b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+
+
+def material(lesson_, *, content: bytes | None = SAMPLE_PDF, url: str | None = None, **fields):
+    """A material of ``lesson_``: a stored PDF by default, or a link when ``url`` is given."""
+    from academy.curriculum.models import Material, MaterialKind
+    from academy.media import store
+
+    values = dict(lesson_id=lesson_.id, title=f"Material {next(_counter)}")
+    if url is not None:
+        values.update(kind=MaterialKind.LINK, url=url)
+    else:
+        stored = store(content, "application/pdf")
+        values.update(kind=MaterialKind.FILE, sha256=stored.sha256, filename="handout.pdf",
+                      content_type=stored.content_type, size_bytes=stored.size_bytes)
+    values.update(fields)
+    item = Material(**values)
+    db.session.add(item)
+    db.session.commit()
+    return item
+
+
+# --- Live sessions and attendance -------------------------------------------------------------
+
+
+def live_session(module_=None, *, starts_at=None, **fields):
+    """A 90-minute session of ``module_`` (a new module by default) starting in a week, online."""
+    from datetime import timedelta
+
+    from academy.db_types import utcnow
+    from academy.live.models import LiveSession
+
+    number = next(_counter)
+    module_ = module_ if module_ is not None else module()
+    values = dict(module_id=module_.id, title=f"Session {number}",
+                  starts_at=starts_at or (utcnow() + timedelta(days=7)).replace(microsecond=0),
+                  duration_minutes=90, online_url=f"https://meet.example.org/session-{number}")
+    values.update(fields)
+    item = LiveSession(**values)
+    db.session.add(item)
+    db.session.commit()
+    return item
+
+
+def attendance(live_session_, enrolment_, status="present", **fields):
+    """``enrolment_``'s attendance at ``live_session_`` (status by value: present, late, …)."""
+    from academy.live.models import Attendance, AttendanceStatus
+
+    item = Attendance(session_id=live_session_.id, enrolment_id=enrolment_.id,
+                      status=AttendanceStatus(status), **fields)
+    db.session.add(item)
+    db.session.commit()
+    return item

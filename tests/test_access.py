@@ -28,12 +28,21 @@ IGNORED_METHODS = {"HEAD", "OPTIONS"}
 
 @dataclass
 class Samples:
-    """One of each object that URLs point at, shared by every request of one test."""
+    """One of each object that URLs point at, tied to the visitors the way real data would be:
+    the coordinator belongs to the organisation, the trainer teaches the module, the trainee
+    studies it (and has started its quiz)."""
 
+    visitors: dict[Role, User]
     region: Region
     organisation: Organisation
-    #: A trainee of ``organisation`` whom user-related pages are about (not one of the visitors).
+    #: A trainee of ``organisation`` whom user pages are about (none of the visitors).
     person: User
+    module: object
+    lesson: object
+    material: object
+    enrolment: object
+    attempt: object
+    live_session: object
 
 
 #: How to fill each URL parameter. A route with a parameter missing here fails the matrix test:
@@ -42,6 +51,12 @@ URL_PARAMETERS = {
     "region_id": lambda samples: samples.region.id,
     "organisation_id": lambda samples: samples.organisation.id,
     "user_id": lambda samples: samples.person.id,
+    "module_id": lambda samples: samples.module.id,
+    "lesson_id": lambda samples: samples.lesson.id,
+    "material_id": lambda samples: samples.material.id,
+    "enrolment_id": lambda samples: samples.enrolment.id,
+    "attempt_id": lambda samples: samples.attempt.id,
+    "session_id": lambda samples: samples.live_session.id,
     "token": lambda samples: secrets.token_urlsafe(32),
     "code": lambda samples: secrets.token_hex(8),
     "filename": lambda samples: "css/academy.css",
@@ -49,7 +64,13 @@ URL_PARAMETERS = {
 
 #: Endpoints where a holder of the declared role may still be refused (403) because of an
 #: object-level check on the sample objects, with the reason. Keep this short.
-OBJECT_LEVEL_REFUSALS: dict[str, str] = {}
+OBJECT_LEVEL_REFUSALS: dict[str, str] = {
+    "curriculum.download_material": "only the module's trainers, admins and enrolled trainees get its files",
+    "learning.module": "only the module's trainers, admins and enrolled trainees open it",
+    "learning.lesson": "only the module's trainers, admins and enrolled trainees open its lessons",
+    "learning.handbook": "only the module's trainers, admins and enrolled trainees get its handbook",
+    "live.session_ics": "only the module's trainers, admins and enrolled trainees see its sessions",
+}
 
 
 def _routes() -> list[tuple[str, str, str]]:
@@ -73,14 +94,34 @@ def _route_id(route: tuple[str, str, str]) -> str:
 
 @pytest.fixture
 def samples(make) -> Samples:
+    from academy.extensions import db
+    from academy.learning.operations import start_attempt
+    from academy.learning.quiz import load_quiz
+
     region = make.region()
     organisation = make.organisation(region=region)
-    person = make.trainee(organisation=organisation)
-    return Samples(region=region, organisation=organisation, person=person)
+    visitors = {
+        Role.TRAINEE: make.trainee(organisation=organisation),
+        Role.TRAINER: make.trainer(),
+        Role.COORDINATOR: make.coordinator(organisation),
+        Role.ADMIN: make.admin(),
+    }
+    module = make.module(trainers=[visitors[Role.TRAINER]])
+    lesson = make.lesson(module)
+    make.quiz(module)
+    enrolment = make.enrolment(visitors[Role.TRAINEE], module)
+    attempt = start_attempt(enrolment, load_quiz(module.id))
+    db.session.commit()
+    return Samples(
+        visitors=visitors, region=region, organisation=organisation,
+        person=make.trainee(organisation=organisation),
+        module=module, lesson=lesson, material=make.material(lesson), enrolment=enrolment,
+        attempt=attempt, live_session=make.live_session(module),
+    )
 
 
 @pytest.fixture
-def visitors(make_app, make, login_as, samples) -> dict:
+def visitors(make_app, login_as, samples) -> dict:
     """A test client per visitor: anonymous, then one signed-in user per role (admin last).
 
     The clients belong to an application of their own: requests to the ``app`` fixture's
@@ -90,8 +131,7 @@ def visitors(make_app, make, login_as, samples) -> dict:
     serving = make_app()
     clients = {"anonymous": (None, serving.test_client())}
     for role in ROLES:
-        fields = {"organisation": samples.organisation} if role is Role.COORDINATOR else {}
-        user = make.user(role, **fields)
+        user = samples.visitors[role]
         clients[role.value] = (user, login_as(user, on_client=serving.test_client()))
     return clients
 

@@ -20,6 +20,15 @@ from academy.extensions import db
 
 VERSION_TABLE = "alembic_version"
 
+# On SQLite Alembic cannot compare expression indexes and says so; the snapshot test covers them.
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:autogenerate skipping metadata-specified expression-based index"),
+    pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index"),
+]
+
+REGENERATE = "until the first release, run scripts/regenerate_initial_migration.sh"
+ASPECTS = ("columns", "primary key", "foreign keys", "indexes", "unique", "checks")
+
 
 @pytest.fixture
 def empty_database_url(tmp_path):
@@ -98,22 +107,12 @@ def _snapshot() -> dict:
     return tables
 
 
-# On SQLite Alembic cannot compare expression indexes and says so; the snapshot test covers them.
-pytestmark = [
-    pytest.mark.filterwarnings("ignore:autogenerate skipping metadata-specified expression-based index"),
-    pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index"),
-]
-
-
 def test_upgrade_from_empty_builds_exactly_the_models_schema(migration_app):
     upgrade()
 
-    assert _table_names() - {VERSION_TABLE} == set(db.metadata.tables)
+    assert _table_names() - {VERSION_TABLE} == set(db.metadata.tables), REGENERATE
     differences = _schema_differences()
-    assert differences == [], (
-        "The migrations and the models disagree. Until the first release, run "
-        f"scripts/regenerate_initial_migration.sh. Differences: {differences}"
-    )
+    assert differences == [], f"The migrations and the models disagree ({REGENERATE}): {differences}"
 
 
 def test_migrated_schema_has_the_same_constraints_and_indexes_as_create_all(migration_app):
@@ -124,9 +123,15 @@ def test_migrated_schema_has_the_same_constraints_and_indexes_as_create_all(migr
     created = _snapshot()
     db.metadata.drop_all(db.engine)
 
-    for table in created:
-        assert migrated.get(table) == created[table], f"table {table} differs from the models"
-    assert migrated.keys() == created.keys()
+    differences = [
+        f"{table}.{aspect}: migration {migrated.get(table, {}).get(aspect)} != models {created.get(table, {}).get(aspect)}"
+        for table in sorted(created.keys() | migrated.keys())
+        for aspect in ASPECTS
+        if migrated.get(table, {}).get(aspect) != created.get(table, {}).get(aspect)
+    ]
+    assert not differences, (
+        f"The migrated schema differs from the models ({REGENERATE}):\n" + "\n".join(differences)
+    )
 
 
 def test_downgrade_to_base_leaves_no_tables_and_upgrade_works_again(migration_app):
@@ -136,5 +141,5 @@ def test_downgrade_to_base_leaves_no_tables_and_upgrade_works_again(migration_ap
     assert _table_names() <= {VERSION_TABLE}
 
     upgrade()
-    assert _table_names() - {VERSION_TABLE} == set(db.metadata.tables)
-    assert _schema_differences() == []
+    assert _table_names() - {VERSION_TABLE} == set(db.metadata.tables), REGENERATE
+    assert _schema_differences() == [], REGENERATE

@@ -34,7 +34,7 @@ def email_field(label=_l("E-mail address"), **kwargs) -> EmailField:
 def display_name_field() -> StringField:
     """The name shown in the interface and on certificates."""
     return StringField(_l("Name"), filters=[_strip], validators=[DataRequired(), Length(max=NAME_MAX)],
-                       description=_l("As it should appear on your certificates."),
+                       description=_l("As it should appear on certificates."),
                        render_kw={"autocomplete": "name", "maxlength": NAME_MAX})
 
 

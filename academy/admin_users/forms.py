@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SearchField, SelectChoice, SelectField, SelectMultipleField, ValidationError, widgets
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import Length, Optional, StopValidation
 
 from ..accounts.forms import display_name_field, email_field, language_field
 from ..accounts.models import Role
@@ -16,6 +16,18 @@ class MultiCheckboxField(SelectMultipleField):
 
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
+
+
+class AtLeastOne:
+    """At least one box ticked. Unlike DataRequired it sets no ``required`` flag, which would
+    be rendered on every checkbox and announce each one as mandatory."""
+
+    def __init__(self, message):
+        self.message = message
+
+    def __call__(self, form, field) -> None:
+        if not field.data:
+            raise StopValidation(self.message)
 
 
 def optional_int(value):
@@ -48,7 +60,7 @@ class _UserFieldsForm(FlaskForm):
     preferred_language = language_field()
     organisation_id = organisation_field()
     roles = MultiCheckboxField(_l("Roles"), choices=role_choices,
-                               validators=[DataRequired(message=_l("Choose at least one role."))])
+                               validators=[AtLeastOne(_l("Choose at least one role."))])
 
     def set_organisation_choices(self, organisations) -> None:
         """Offer ``organisations`` (pairs of id and name, sorted) and the empty choice."""

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, tzinfo
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -15,6 +15,8 @@ from .models import AuditEvent
 #: A prefix choice is the action's first part followed by this, e.g. ``organisation.*``.
 PREFIX_SUFFIX = ".*"
 _OBJECT_TYPE = re.compile(r"^[a-z][a-z0-9_]*$")
+#: Dates outside these bounds filter nothing (and cannot overflow when shifted between zones).
+EARLIEST, LATEST = date(1900, 1, 1), date(9998, 12, 31)
 
 
 def _strip(value):
@@ -81,8 +83,8 @@ class AuditFilterForm(FlaskForm):
         if field.data and self.date_from.data and not self.date_from.errors and field.data < self.date_from.data:
             raise ValidationError(_l("The end date must not be before the start date."))
 
-    def filters(self) -> dict:
-        """The valid filters (invalid ones dropped); dates become UTC bounds ``since``/``before``."""
+    def filters(self, zone: tzinfo) -> dict:
+        """The valid filters (invalid ones dropped); dates, read in ``zone``, become ``since``/``before``."""
         def valid(field):
             return field.data if field.data and not field.errors else None
 
@@ -94,10 +96,10 @@ class AuditFilterForm(FlaskForm):
             "actor": valid(self.actor),
             "object_type": valid(self.object_type),
             "object_id": valid(self.object_id),
-            "since": _start_of(date_from) if date_from else None,
-            "before": _start_of(date_to + timedelta(days=1)) if date_to and date_to < date.max else None,
+            "since": _start_of(date_from, zone) if date_from and date_from >= EARLIEST else None,
+            "before": _start_of(date_to + timedelta(days=1), zone) if date_to and date_to <= LATEST else None,
         }
 
 
-def _start_of(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=timezone.utc)
+def _start_of(day: date, zone: tzinfo) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=zone)

@@ -1,7 +1,10 @@
 """The audit log browser (admins only): who did what, newest first, with filters."""
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from flask import Blueprint, current_app, render_template, request
+from flask_babel import get_timezone
 from sqlalchemy.orm import joinedload
 
 from ..access import roles_required
@@ -56,7 +59,17 @@ def _plain(value) -> str:
         return "—"
     if isinstance(value, (list, tuple)):
         return ", ".join(_plain(item) for item in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{key}: {_plain(item)}" for key, item in sorted(value.items()))
     return str(value)
+
+
+def _reader_zone() -> ZoneInfo:
+    """The reader's time zone (dates in the filter are days there), UTC if it cannot be read."""
+    try:
+        return ZoneInfo(str(get_timezone() or "UTC"))
+    except (ValueError, KeyError, ZoneInfoNotFoundError):
+        return ZoneInfo("UTC")
 
 
 @bp.get("/")
@@ -65,7 +78,9 @@ def list_events():
     """The audit log, newest first: filter by action, actor, object and dates; paginated."""
     form = AuditFilterForm(request.args)
     valid = form.validate() if request.args else True
-    page = db.paginate(_events_query(form.filters()), page=requested_page(request.args),
+    zone = _reader_zone()
+    page = db.paginate(_events_query(form.filters(zone)), page=requested_page(request.args),
                        per_page=current_app.config["PAGE_SIZE"], error_out=False)
-    return (render_template("audit/list.html", form=form, page=page, describe_details=describe_details),
+    return (render_template("audit/list.html", form=form, page=page, describe_details=describe_details,
+                            time_zone=zone.key),
             200 if valid else 400)

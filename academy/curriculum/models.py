@@ -102,19 +102,6 @@ class Module(db.Model):
     def is_published(self) -> bool:
         return self.status is ModuleStatus.PUBLISHED
 
-    def is_taught_by(self, user) -> bool:
-        """Whether ``user`` is one of the module's assigned trainers (one query, no loading)."""
-        if not getattr(user, "is_authenticated", False):
-            return False
-        return db.session.scalar(
-            sa.select(sa.exists().where(module_trainers.c.module_id == self.id,
-                                        module_trainers.c.user_id == user.id))
-        )
-
-    def can_edit(self, user) -> bool:
-        """Admins and the module's trainers edit it, its lessons and its materials."""
-        return getattr(user, "is_authenticated", False) and (user.is_admin or self.is_taught_by(user))
-
 
 class Lesson(db.Model):
     """One lesson of a module: Markdown as written, and its sanitised HTML rendered on save."""

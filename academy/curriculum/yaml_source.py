@@ -89,6 +89,21 @@ def _build(loader: yaml.SafeLoader, node: yaml.Node, keys: tuple, lines: dict, p
     return loader.construct_object(node, deep=True)
 
 
+def _syntax_problem(error: yaml.MarkedYAMLError, path: Path, line_offset: int) -> Problem:
+    """The error at the line where it shows; an unterminated quote or bracket is reported where it opened."""
+    def line_of(mark):
+        return mark.line + 1 + line_offset if mark else None
+
+    problem_line, context_line = line_of(error.problem_mark), line_of(error.context_mark)
+    context = error.context or ""
+    if context and context_line and context_line != problem_line:
+        context = f"{context} (line {context_line})"
+    detail = " ".join(part for part in (context, error.problem) if part) or str(error)
+    at_end = "end of stream" in (error.problem or "")
+    return Problem(path, context_line if at_end and context_line else problem_line or context_line,
+                   f"YAML syntax error: {detail}")
+
+
 def load_yaml(text: str, path: Path, line_offset: int = 0) -> tuple[LocatedYaml | None, list[Problem]]:
     """Parse ``text`` (from ``path``; its first line is line ``1 + line_offset`` of the file)."""
     problems: list[Problem] = []
@@ -101,10 +116,7 @@ def load_yaml(text: str, path: Path, line_offset: int = 0) -> tuple[LocatedYaml 
         value = _build(loader, node, (), lines, problems, path, line_offset)
         return LocatedYaml(value, lines), problems
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 + line_offset if mark else None
-        detail = " ".join(part for part in (error.context, error.problem) if part)
-        problems.append(Problem(path, line, f"YAML syntax error: {detail or error}"))
+        problems.append(_syntax_problem(error, path, line_offset))
     except yaml.YAMLError as error:
         problems.append(Problem(path, None, f"YAML syntax error: {error}"))
     except _TooDeep as error:

@@ -5,7 +5,7 @@ from typing import Mapping, Sequence
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectMultipleField, StringField
+from wtforms import RadioField, SelectChoice, SelectMultipleField, StringField
 from wtforms.validators import Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -77,7 +77,7 @@ def attempt_form(questions: Sequence[Question], choice_order: Mapping[str, list[
         pass
 
     for number, question in enumerate(questions, start=1):
-        choices = [(choice.id, choice.text) for choice in ordered_choices(question, choice_order)]
+        choices = [SelectChoice(choice.id, choice.text) for choice in ordered_choices(question, choice_order)]
         label = _l("Question %(number)d. %(text)s", number=number, text=question.text)
         if question.kind is QuestionKind.SINGLE:
             field = RadioField(label, coerce=int, choices=choices, validators=[Optional()],

@@ -26,7 +26,7 @@ class LearningRefused(Exception):
     status = 400
 
     def __init__(self, message):
-        super().__init__(str(message))
+        super().__init__(message)
         self.message = message
 
 

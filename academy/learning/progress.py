@@ -98,8 +98,9 @@ def progress_for(enrolment_ids: Iterable[int], *, now: datetime | None = None) -
         .where(Attendance.enrolment_id == enrolment.id, Attendance.status.in_(ATTENDED), *held)
         .scalar_subquery()
     )
+    # Two levels deep: auto-correlation reaches only the nearest query, so name the outer ones.
     lesson_done = sa.exists().where(LessonProgress.enrolment_id == enrolment.id,
-                                    LessonProgress.lesson_id == Lesson.id)
+                                    LessonProgress.lesson_id == Lesson.id).correlate_except(LessonProgress)
     next_lesson_id = (
         sa.select(Lesson.id)
         .where(Lesson.module_id == enrolment.module_id, ~lesson_done)

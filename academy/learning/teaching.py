@@ -6,6 +6,7 @@ from flask_babel import gettext as _, ngettext
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
+from wtforms import SelectChoice
 
 from ..access import require, roles_required
 from ..accounts.models import Role, User, UserRole
@@ -66,7 +67,7 @@ def enrolments(module_id: int):
     search_valid = search.validate()
     form = EnrolTraineesForm()
     candidates = _candidates(module, search.q.data if search_valid else None)
-    form.trainees.choices = [(user.id, f"{user.display_name} ({user.email})") for user in candidates]
+    form.trainees.choices = [SelectChoice(user.id, f"{user.display_name} ({user.email})") for user in candidates]
     status = 200 if search_valid else 400
     if form.validate_on_submit():
         status = _enrol(module, form)

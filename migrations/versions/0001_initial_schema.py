@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 14:42:19.539264
+Create Date: 2026-11-28 14:53:28.929714
 
 """
 from alembic import op
@@ -80,6 +80,7 @@ def upgrade():
     sa.Column('email', sa.String(length=254), nullable=False),
     sa.Column('display_name', sa.String(length=120), nullable=False),
     sa.Column('preferred_language', sa.String(length=2), nullable=False),
+    sa.Column('time_zone', sa.String(length=64), nullable=False),
     sa.Column('organisation_id', sa.Integer(), nullable=True),
     sa.Column('is_active', sa.Boolean(), nullable=False),
     sa.Column('password_hash', sa.String(length=255), nullable=True),
@@ -134,6 +135,14 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_audit_events_object_type'), ['object_type'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_events_occurred_at'), ['occurred_at'], unique=False)
 
+    op.create_table('calendar_feeds',
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_at', academy.db_types.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_calendar_feeds_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('user_id', name=op.f('pk_calendar_feeds')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_calendar_feeds_token_hash'))
+    )
     op.create_table('modules',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('slug', sa.String(length=80), nullable=False),
@@ -236,17 +245,25 @@ def upgrade():
     sa.Column('title', sa.String(length=200), nullable=False),
     sa.Column('starts_at', academy.db_types.UTCDateTime(), nullable=False),
     sa.Column('duration_minutes', sa.Integer(), nullable=False),
+    sa.Column('ends_at', academy.db_types.UTCDateTime(), nullable=False),
     sa.Column('location', sa.String(length=300), nullable=True),
     sa.Column('online_url', sa.String(length=500), nullable=True),
     sa.Column('trainer_id', sa.Integer(), nullable=True),
+    sa.Column('sequence', sa.Integer(), nullable=False),
     sa.Column('created_at', academy.db_types.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', academy.db_types.UTCDateTime(), nullable=False),
+    sa.CheckConstraint("online_url IS NULL OR online_url LIKE 'https://%'", name=op.f('ck_live_sessions_online_url_https')),
     sa.CheckConstraint('duration_minutes BETWEEN 5 AND 1440', name=op.f('ck_live_sessions_duration_range')),
+    sa.CheckConstraint('ends_at > starts_at', name=op.f('ck_live_sessions_ends_after_start')),
+    sa.CheckConstraint('sequence >= 0', name=op.f('ck_live_sessions_sequence_not_negative')),
     sa.ForeignKeyConstraint(['module_id'], ['modules.id'], name=op.f('fk_live_sessions_module_id_modules'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['trainer_id'], ['users.id'], name=op.f('fk_live_sessions_trainer_id_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_live_sessions'))
     )
     with op.batch_alter_table('live_sessions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_live_sessions_ends_at'), ['ends_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_live_sessions_module_id'), ['module_id'], unique=False)
+        batch_op.create_index('ix_live_sessions_module_id_starts_at', ['module_id', 'starts_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_live_sessions_starts_at'), ['starts_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_live_sessions_trainer_id'), ['trainer_id'], unique=False)
 
@@ -349,6 +366,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('enrolment_id', sa.Integer(), nullable=False),
     sa.Column('quiz_id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.Integer(), nullable=False),
     sa.Column('started_at', academy.db_types.UTCDateTime(), nullable=False),
     sa.Column('submitted_at', academy.db_types.UTCDateTime(), nullable=True),
     sa.Column('choice_order', sa.JSON(), nullable=False),
@@ -356,10 +374,12 @@ def upgrade():
     sa.Column('score_percent', sa.Integer(), nullable=True),
     sa.Column('passed', sa.Boolean(), nullable=False),
     sa.CheckConstraint('(submitted_at IS NULL) = (score_percent IS NULL)', name=op.f('ck_quiz_attempts_score_when_submitted')),
+    sa.CheckConstraint('number >= 1', name=op.f('ck_quiz_attempts_number_positive')),
     sa.CheckConstraint('score_percent IS NULL OR score_percent BETWEEN 0 AND 100', name=op.f('ck_quiz_attempts_score_range')),
     sa.ForeignKeyConstraint(['enrolment_id'], ['enrolments.id'], name=op.f('fk_quiz_attempts_enrolment_id_enrolments'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['quiz_id'], ['quizzes.id'], name=op.f('fk_quiz_attempts_quiz_id_quizzes'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_quiz_attempts'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_quiz_attempts')),
+    sa.UniqueConstraint('enrolment_id', 'quiz_id', 'number', name='uq_quiz_attempts_enrolment_id_quiz_id_number')
     )
     with op.batch_alter_table('quiz_attempts', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_quiz_attempts_enrolment_id'), ['enrolment_id'], unique=False)
@@ -422,7 +442,9 @@ def downgrade():
     with op.batch_alter_table('live_sessions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_live_sessions_trainer_id'))
         batch_op.drop_index(batch_op.f('ix_live_sessions_starts_at'))
+        batch_op.drop_index('ix_live_sessions_module_id_starts_at')
         batch_op.drop_index(batch_op.f('ix_live_sessions_module_id'))
+        batch_op.drop_index(batch_op.f('ix_live_sessions_ends_at'))
 
     op.drop_table('live_sessions')
     with op.batch_alter_table('lessons', schema=None) as batch_op:
@@ -452,6 +474,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_modules_slug'))
 
     op.drop_table('modules')
+    op.drop_table('calendar_feeds')
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_events_occurred_at'))
         batch_op.drop_index(batch_op.f('ix_audit_events_object_type'))

@@ -36,20 +36,22 @@ def audit_events(action: str | None = None) -> list[AuditEvent]:
 
 
 class QueryCounter:
-    """Counts SQL statements sent to the database while active (``with QueryCounter() as c``)."""
+    """Counts SQL statements that ``application`` sends while active (``with QueryCounter(app) as c``)."""
 
-    def __init__(self):
+    def __init__(self, application):
+        with application.app_context():
+            self.engine = db.engine
         self.statements: list[str] = []
 
     def _record(self, conn, cursor, statement, parameters, context, executemany):
         self.statements.append(statement)
 
     def __enter__(self):
-        event.listen(db.engine, "before_cursor_execute", self._record)
+        event.listen(self.engine, "before_cursor_execute", self._record)
         return self
 
     def __exit__(self, *exc):
-        event.remove(db.engine, "before_cursor_execute", self._record)
+        event.remove(self.engine, "before_cursor_execute", self._record)
 
     @property
     def count(self) -> int:

@@ -131,3 +131,12 @@ def test_events_from_the_command_line_show_without_actor(client, db, make, login
     _event(db, "demo.seed")
     login_as(make.admin())
     assert "System or anonymous" in client.get(LIST).get_data(as_text=True)
+
+
+def test_dates_are_days_in_the_readers_time_zone(client, db, make, login_as):
+    # 23:30 UTC on 31 January is already 1 February in Tokyo.
+    _event(db, "test.tokyo_morning", when=datetime(2026, 1, 31, 23, 30, tzinfo=timezone.utc))
+    login_as(make.admin(time_zone="Asia/Tokyo"))
+    page = client.get(LIST + "?date_from=2026-02-01&date_to=2026-02-01").get_data(as_text=True)
+    assert "test.tokyo_morning" in page
+    assert "Asia/Tokyo" in page

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import threading
 from pathlib import Path
 
@@ -51,12 +52,18 @@ class _QuietHandler(WSGIRequestHandler):
 
 
 @pytest.fixture(scope="session")
-def live_server(app_config, _schema):
-    """The application served over HTTP on 127.0.0.1 (CSRF on, as for real users); its base URL.
+def live_app(app_config, _schema):
+    """The application the live server runs: the shared test database, CSRF on as for real users."""
+    return create_app({**app_config, "TESTING": False, "WTF_CSRF_ENABLED": True})
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app):
+    """``live_app`` served over HTTP on 127.0.0.1 by a thread; yields its base URL.
 
     It uses the shared test database, which ``tests/conftest.py`` empties after every test.
     """
-    application = create_app({**app_config, "TESTING": False, "WTF_CSRF_ENABLED": True})
+    application = live_app
     server = make_server("127.0.0.1", 0, application, threaded=True, request_handler=_QuietHandler)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
@@ -76,6 +83,27 @@ def live_server(app_config, _schema):
 def base_url(live_server):
     """Playwright resolves relative URLs (``page.goto("/sign-in")``) against the live server."""
     return live_server
+
+
+@pytest.fixture
+def sign_in_context(live_app, live_server, app):
+    """``sign_in_context(context, user)``: put a fresh session cookie for ``user`` in ``context``.
+
+    For tests about something other than signing in (the journeys use the real form): it skips the
+    form and its deliberately slow password hash.
+    """
+    from academy.accounts.models import UserSession, hash_token
+    from academy.extensions import db
+
+    def sign_in(context, user) -> None:
+        token = secrets.token_urlsafe(32)
+        db.session.add(UserSession(user_id=user.id, token_hash=hash_token(token)))
+        db.session.commit()
+        serializer = live_app.session_interface.get_signing_serializer(live_app)
+        value = serializer.dumps({"_user_id": token, "_fresh": True, "_permanent": True})
+        context.add_cookies([{"name": live_app.config["SESSION_COOKIE_NAME"], "value": value,
+                              "url": live_server, "httpOnly": True, "sameSite": "Lax"}])
+    return sign_in
 
 
 @pytest.fixture(scope="session")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy.exc import IntegrityError
 
 from academy.audit.models import AuditEvent
 from academy.organisations.models import Organisation, OrganisationKind
@@ -131,7 +132,7 @@ def test_duplicate_names_are_refused_in_any_letter_case(client, db, make, login_
 
 def test_database_refuses_a_case_variant_that_slips_past_the_form(db, make):
     make.organisation(name="Race Condition Party", short_name="RCP")
-    with pytest.raises(Exception) as caught:
+    with pytest.raises(IntegrityError) as caught:
         make.organisation(name="RACE CONDITION PARTY", short_name="RCP2")
     db.session.rollback()
     assert "unique" in str(caught.value).lower()

@@ -1,0 +1,159 @@
+"""Certificates: what was issued to whom, as printed, and whether it still stands."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..config import LANGUAGES
+from ..db_types import UTCDateTime, enum_type, utcnow
+from ..extensions import db
+from .codes import format_code
+
+_LANGUAGE_LIST = ", ".join(f"'{code}'" for code in LANGUAGES)
+
+#: Longest name printed on a certificate (a reissue may correct a name beyond the 120 characters
+#: of a display name); the layout shrinks long names to keep one page.
+NAME_MAX_LENGTH = 300
+REASON_MAX_LENGTH = 500
+
+
+class CertificateKind(enum.Enum):
+    """What a certificate attests: one module, or a whole edition (intake; not issued yet)."""
+
+    MODULE = "module"
+    EDITION = "edition"
+
+
+class CertificateStatus(enum.Enum):
+    """A certificate stands (valid), was withdrawn (revoked) or replaced by a reissue (superseded)."""
+
+    VALID = "valid"
+    REVOKED = "revoked"
+    SUPERSEDED = "superseded"
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS[self]
+
+
+STATUS_LABELS = {
+    CertificateStatus.VALID: _l("Valid"),
+    CertificateStatus.REVOKED: _l("Revoked"),
+    CertificateStatus.SUPERSEDED: _l("Replaced by a newer certificate"),
+}
+
+
+class SerialCounter(db.Model):
+    """The last serial number given out in one year (see ``codes.allocate_serial``)."""
+
+    __tablename__ = "certificate_serial_counters"
+    __table_args__ = (sa.CheckConstraint("last_number >= 1", name="last_number_positive"),)
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last_number: Mapped[int]
+
+
+class Certificate(db.Model):
+    """One issued certificate. The record never changes what it printed: a correction is a new
+    certificate that supersedes this one."""
+
+    __tablename__ = "certificates"
+    __table_args__ = (
+        sa.CheckConstraint(f"language IN ({_LANGUAGE_LIST})", name="language_known"),
+        sa.CheckConstraint("length(code) = 20", name="code_length"),
+        sa.CheckConstraint("length(pdf_sha256) = 64", name="pdf_sha256_length"),
+        # Revoked and superseded certificates say why and since when; valid ones have neither.
+        sa.CheckConstraint(
+            "(status = 'valid') = (status_changed_at IS NULL AND status_reason IS NULL)",
+            name="status_change_recorded",
+        ),
+        sa.CheckConstraint("supersedes_id IS NULL OR supersedes_id != id", name="not_self_superseding"),
+        # Exactly one standing-or-revoked certificate per enrolment: a second automatic issuance
+        # fails here, whatever the race; reissues first mark the old one superseded.
+        sa.Index("uq_certificates_enrolment_id_current", "enrolment_id", unique=True,
+                 sqlite_where=sa.text("status != 'superseded'"),
+                 postgresql_where=sa.text("status != 'superseded'")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[CertificateKind] = mapped_column(enum_type(CertificateKind, "certificate_kind"),
+                                                  default=CertificateKind.MODULE, index=True)
+    #: Human-readable number, e.g. ``AA-2027-000123`` (year of issue, number within the year).
+    serial: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    #: Verification code: 20 Crockford base32 characters (100 random bits), stored without dashes.
+    code: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    #: The person certified.
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: The module completed (module certificates); kept in the snapshot if the module goes.
+    module_id: Mapped[int | None] = mapped_column(sa.ForeignKey("modules.id", ondelete="SET NULL"), index=True)
+    #: The enrolment completed; automatic certificates are unique per enrolment (index above).
+    enrolment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("enrolments.id", ondelete="SET NULL"))
+    #: Language the certificate is printed in.
+    language: Mapped[str] = mapped_column(sa.String(2))
+    #: The name exactly as printed (also in the snapshot; a column so that admins can search it).
+    holder_name: Mapped[str] = mapped_column(sa.String(NAME_MAX_LENGTH), index=True)
+    #: Every value printed on the PDF, as plain JSON: the PDF is a function of this alone.
+    snapshot: Mapped[dict] = mapped_column(sa.JSON)
+    #: SHA-256 of the PDF rendered at issuance (hex).
+    pdf_sha256: Mapped[str] = mapped_column(sa.String(64))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    #: The admin who issued it by hand; empty for automatic issuance on completion.
+    issued_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    #: Why an admin issued it by hand (required when the enrolment was not completed).
+    issue_reason: Mapped[str | None] = mapped_column(sa.String(REASON_MAX_LENGTH))
+    status: Mapped[CertificateStatus] = mapped_column(enum_type(CertificateStatus, "certificate_status"),
+                                                      default=CertificateStatus.VALID, index=True)
+    #: Why it was revoked or superseded.
+    status_reason: Mapped[str | None] = mapped_column(sa.String(REASON_MAX_LENGTH))
+    status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    status_changed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"),
+                                                             index=True)
+    #: The certificate this one replaces (a reissue); each is replaced at most once.
+    supersedes_id: Mapped[int | None] = mapped_column(sa.ForeignKey("certificates.id", ondelete="SET NULL"),
+                                                      unique=True)
+
+    user = relationship("User", foreign_keys=[user_id], lazy="raise")
+    module = relationship("Module", lazy="raise")
+    enrolment = relationship("Enrolment", lazy="raise")
+    supersedes: Mapped["Certificate | None"] = relationship(remote_side=[id], lazy="raise")
+
+    @property
+    def is_valid(self) -> bool:
+        return self.status is CertificateStatus.VALID
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.status is CertificateStatus.REVOKED
+
+    @property
+    def display_code(self) -> str:
+        """The verification code as printed, in groups of five."""
+        return format_code(self.code)
+
+    @property
+    def title(self) -> str:
+        """What the certificate attests, as printed (the module's title at issuance)."""
+        return self.snapshot.get("achievement_title", "")
+
+    def __repr__(self) -> str:
+        return f"<Certificate {self.serial} {self.status.value}>"
+
+
+class CertificatePdf(db.Model):
+    """A PDF file of a certificate, by hash: the one rendered at issuance, and any later
+    re-rendering that came out different (new software or fonts), so every genuine copy ever
+    handed out still verifies by upload."""
+
+    __tablename__ = "certificate_pdfs"
+    __table_args__ = (sa.CheckConstraint("length(sha256) = 64", name="sha256_length"),)
+
+    #: SHA-256 of the file (hex); also its name under ``instance/certificates/``.
+    sha256: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    certificate_id: Mapped[int] = mapped_column(sa.ForeignKey("certificates.id", ondelete="CASCADE"), index=True)
+    rendered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    certificate: Mapped[Certificate] = relationship(lazy="raise")

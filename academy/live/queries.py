@@ -1,0 +1,63 @@
+"""Which sessions a person sees: those of the modules they study and those they teach.
+
+The same selection feeds the "your sessions" page and the personal calendar feed, so both always
+agree, and neither ever holds anything about other trainees.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, lazyload, load_only
+
+from ..accounts.models import Role, User
+from ..curriculum.models import Module, ModuleStatus, module_trainers
+from ..db_types import utcnow
+from ..extensions import db
+from ..learning.models import Enrolment, EnrolmentStatus
+from .models import LiveSession
+
+
+def trainer_name():
+    """Loader option: each session's trainer, just enough to show the name (roles not loaded)."""
+    return joinedload(LiveSession.trainer).options(load_only(User.id, User.display_name), lazyload(User.roles))
+
+
+def _visible_to(user: User):
+    """The condition on ``LiveSession`` that selects ``user``'s sessions (false when none)."""
+    clauses = []
+    if user.has_role(Role.TRAINEE):
+        studied = (
+            sa.select(Enrolment.module_id)
+            .join(Module, Module.id == Enrolment.module_id)
+            .where(Enrolment.user_id == user.id, Enrolment.status != EnrolmentStatus.WITHDRAWN,
+                   Module.status == ModuleStatus.PUBLISHED)
+        )
+        clauses.append(LiveSession.module_id.in_(studied))
+    if user.has_role(Role.TRAINER):
+        taught = sa.select(module_trainers.c.module_id).where(module_trainers.c.user_id == user.id)
+        clauses += [LiveSession.module_id.in_(taught), LiveSession.trainer_id == user.id]
+    return sa.or_(*clauses) if clauses else sa.false()
+
+
+def sessions_of(user: User, *, upcoming: bool | None = None, now: datetime | None = None) -> sa.Select:
+    """``user``'s sessions with module and trainer loaded: all, those not yet over
+    (``upcoming=True``, soonest first) or those over (``upcoming=False``, latest first)."""
+    query = (
+        sa.select(LiveSession)
+        .options(joinedload(LiveSession.module).load_only(Module.id, Module.title, Module.status),
+                 trainer_name())
+        .where(_visible_to(user))
+    )
+    now = now or utcnow()
+    if upcoming is True:
+        return query.where(LiveSession.ends_at > now).order_by(LiveSession.starts_at, LiveSession.id)
+    if upcoming is False:
+        return query.where(LiveSession.ends_at <= now).order_by(LiveSession.starts_at.desc(),
+                                                                LiveSession.id.desc())
+    return query.order_by(LiveSession.starts_at, LiveSession.id)
+
+
+def upcoming_sessions(user: User, *, now: datetime, limit: int = 10) -> list[LiveSession]:
+    """The next ``limit`` sessions of ``user`` that are not over yet (for a home page)."""
+    return list(db.session.scalars(sessions_of(user, upcoming=True, now=now).limit(limit)))

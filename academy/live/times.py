@@ -1,0 +1,72 @@
+"""Wall-clock times in a person's time zone, and the UTC instants they stand for.
+
+Trainers type a date and a time as their own clocks show them; the database keeps UTC. Twice a
+year daylight saving time makes that mapping awkward: in spring an hour of wall-clock time never
+happens (a *gap*), in autumn an hour happens twice (a *fold*). A time in a gap is refused with a
+clear message; a time in a fold means its first occurrence (``fold=0``), and the caller is told.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timezone
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+
+@lru_cache(maxsize=1)
+def time_zone_names() -> tuple[str, ...]:
+    """Every IANA time zone this system knows, sorted (the choices of a time-zone select)."""
+    return tuple(sorted(available_timezones()))
+
+
+@lru_cache(maxsize=1)
+def _known_names() -> frozenset[str]:
+    return frozenset(time_zone_names())
+
+
+def is_time_zone(name: str | None) -> bool:
+    """Whether ``name`` is a known IANA time zone (``Europe/Paris``, ``UTC``)."""
+    return bool(name) and name in _known_names()
+
+
+def zone(name: str | None) -> ZoneInfo:
+    """The time zone called ``name``; UTC when the name is empty or unknown (never raises)."""
+    if name and is_time_zone(name):
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    return ZoneInfo("UTC")
+
+
+class NonexistentLocalTime(ValueError):
+    """The wall-clock time falls in a daylight-saving gap: no instant has it in that zone."""
+
+
+@dataclass(frozen=True)
+class Instant:
+    """A wall-clock time resolved to UTC; ``ambiguous`` when the clocks showed it twice."""
+
+    utc: datetime
+    ambiguous: bool
+
+
+def to_utc(day: date, clock: time, zone_name: str) -> Instant:
+    """The UTC instant at which the clocks of ``zone_name`` show ``day`` ``clock``.
+
+    Raises ``NonexistentLocalTime`` inside a spring-forward gap; picks the earlier of the two
+    instants inside an autumn fold.
+    """
+    tz = zone(zone_name)
+    local = datetime.combine(day, clock.replace(tzinfo=None, fold=0)).replace(tzinfo=tz)
+    utc = local.astimezone(timezone.utc)
+    # A time in a gap does not survive the round trip: it comes back an hour off.
+    if utc.astimezone(tz).replace(tzinfo=None) != local.replace(tzinfo=None):
+        raise NonexistentLocalTime(f"{day} {clock} does not exist in {tz.key}")
+    ambiguous = local.utcoffset() != local.replace(fold=1).utcoffset()
+    return Instant(utc=utc, ambiguous=ambiguous)
+
+
+def to_local(moment: datetime, zone_name: str) -> datetime:
+    """``moment`` (aware) as the clocks of ``zone_name`` show it."""
+    return moment.astimezone(zone(zone_name))

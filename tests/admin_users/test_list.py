@@ -1,0 +1,93 @@
+"""The list of users: search, filters, pagination, validated parameters, constant query count."""
+from academy.accounts.models import Role
+
+from ..accounts.helpers import QueryCounter
+
+
+def _names(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def test_list_shows_roles_organisation_and_status(client, make, login_as):
+    organisation = make.organisation(name="Liberal Youth of Testland")
+    make.coordinator(organisation, display_name="Carla Coordinator")
+    make.trainee(display_name="Ivo Invited", password=None)
+    make.trainee(display_name="Dora Disabled", is_active=False)
+    login_as(make.admin(display_name="Ada Admin"))
+    page = _names(client.get("/admin/users/"))
+    assert "Carla Coordinator" in page and "Liberal Youth of Testland" in page
+    assert "Coordinator" in page and "Administrator" in page
+    assert "Invitation pending" in page and "Disabled" in page
+    assert '<th scope="col">' in page
+
+
+def test_search_matches_name_or_email_in_any_case(client, make, login_as):
+    make.trainee(display_name="Maria Lopez", email="ml@example.org")
+    make.trainee(display_name="Kofi Mensah", email="kofi.mensah@party.example")
+    login_as(make.admin(display_name="Ada Admin"))
+    page = _names(client.get("/admin/users/?q=LOPEZ"))
+    assert "Maria Lopez" in page and "Kofi Mensah" not in page
+    page = _names(client.get("/admin/users/?q=party.EXAMPLE"))
+    assert "Kofi Mensah" in page and "Maria Lopez" not in page
+    page = _names(client.get("/admin/users/?q=%25"))  # a literal %, not a wildcard
+    assert "Kofi Mensah" not in page and "Maria Lopez" not in page
+
+
+def test_filters_by_role_organisation_and_status(client, make, login_as):
+    green = make.organisation(name="Green Party")
+    make.coordinator(green, display_name="Greta Green")
+    make.coordinator(display_name="Otto Other")
+    make.trainer(display_name="Tina Trainer")
+    make.trainer(display_name="Theo Trainer", is_active=False)
+    login_as(make.admin(display_name="Ada Admin"))
+    page = _names(client.get("/admin/users/?role=trainer"))
+    assert "Tina Trainer" in page and "Theo Trainer" in page and "Greta Green" not in page
+    page = _names(client.get(f"/admin/users/?organisation={green.id}"))
+    assert "Greta Green" in page and "Otto Other" not in page
+    page = _names(client.get("/admin/users/?role=trainer&active=no"))
+    assert "Theo Trainer" in page and "Tina Trainer" not in page
+    page = _names(client.get("/admin/users/?active=yes"))
+    assert "Tina Trainer" in page and "Theo Trainer" not in page
+
+
+def test_bad_filter_values_give_400_not_500(client, make, login_as):
+    login_as(make.admin())
+    for query in ("role=emperor", "organisation=abc", "organisation=99999", "active=maybe",
+                  "q=" + "x" * 101):
+        assert client.get(f"/admin/users/?{query}").status_code == 400, query
+
+
+def test_bad_page_numbers_are_ignored_safely(client, make, login_as):
+    login_as(make.admin(display_name="Ada Admin"))
+    for page in ("abc", "-3", "0", "99999999999999999999", "500"):
+        response = client.get(f"/admin/users/?page={page}")
+        assert response.status_code == 200, page
+
+
+def test_list_is_paginated(client, make, login_as, serving):
+    serving.config["PAGE_SIZE"] = 3
+    for number in range(7):
+        make.trainee(display_name=f"Trainee {number:02d}")
+    login_as(make.admin(display_name="Zed Admin"))
+    first = _names(client.get("/admin/users/"))
+    assert "Trainee 00" in first and "Trainee 03" not in first
+    assert "Page 1 of 3" in first and 'rel="next"' in first
+    third = _names(client.get("/admin/users/?page=3"))
+    assert "Zed Admin" in third and "Trainee 00" not in third
+
+
+def test_query_count_does_not_grow_with_the_number_of_users(client, make, login_as, serving):
+    def add_users(count):
+        for _ in range(count):
+            organisation = make.organisation()
+            make.user(Role.COORDINATOR, Role.TRAINER, organisation=organisation)
+
+    login_as(make.admin())
+    add_users(4)
+    client.get("/admin/users/")  # warm up: connection set-up is not the page's doing
+    with QueryCounter(serving) as few:
+        assert client.get("/admin/users/").status_code == 200
+    add_users(35)
+    with QueryCounter(serving) as many:
+        assert client.get("/admin/users/").status_code == 200
+    assert 0 < few.count == many.count, (few.statements, many.statements)

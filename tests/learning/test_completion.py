@@ -1,0 +1,221 @@
+"""The completion rule, evaluated whenever an input changes; an enrolment completes exactly once."""
+from __future__ import annotations
+
+import itertools
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from academy.audit.models import AuditEvent
+from academy.db_types import utcnow
+from academy.learning.completion import evaluate_completion, notify_completed, on_enrolment_completed
+from academy.learning.models import Enrolment, EnrolmentStatus, LessonProgress, QuizAttempt
+from academy.learning.quiz import load_quiz
+from academy.live.models import Attendance, AttendanceStatus, LiveSession
+
+
+def _progress(db, enrolment, lessons):
+    for lesson in lessons:
+        db.session.add(LessonProgress(enrolment_id=enrolment.id, lesson_id=lesson.id))
+    db.session.commit()
+
+
+def _attempt(db, enrolment, quiz, score, passed, number=1, submitted=True):
+    db.session.add(QuizAttempt(enrolment_id=enrolment.id, quiz_id=quiz.id, number=number,
+                               submitted_at=utcnow() if submitted else None,
+                               score_percent=score if submitted else None, passed=passed))
+    db.session.commit()
+
+
+def _session(db, module, *, hours_from_now: int):
+    session = LiveSession(module_id=module.id, title="Session", duration_minutes=60,
+                          starts_at=utcnow() + timedelta(hours=hours_from_now))
+    db.session.add(session)
+    db.session.commit()
+    return session
+
+
+def _attend(db, session, enrolment, status=AttendanceStatus.PRESENT):
+    db.session.add(Attendance(session_id=session.id, enrolment_id=enrolment.id, status=status))
+    db.session.commit()
+
+
+def _events(db, action):
+    return db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action)).all()
+
+
+MATRIX = list(itertools.product(
+    [True, False],   # requires_all_lessons
+    [True, False],   # requires_quiz
+    [0, 50],         # attendance_percent
+    [True, False],   # every lesson done (else one of two)
+    [True, False],   # quiz passed (else failed)
+    [True, False],   # attended one session of two (else none)
+))
+
+
+@pytest.mark.parametrize(
+    ("requires_all_lessons", "requires_quiz", "attendance_percent", "all_lessons", "quiz_passed", "attended"),
+    MATRIX, ids=["-".join(str(int(value)) for value in case) for case in MATRIX])
+def test_completion_rule_matrix(make, db, requires_all_lessons, requires_quiz, attendance_percent,
+                                all_lessons, quiz_passed, attended):
+    module = make.module(requires_all_lessons=requires_all_lessons, requires_quiz=requires_quiz,
+                         attendance_percent=attendance_percent)
+    lessons = [make.lesson(module), make.lesson(module)]
+    quiz = make.quiz(module, pass_mark=60)
+    trainee = make.trainee()
+    enrolment = make.enrolment(trainee, module)
+    _progress(db, enrolment, lessons if all_lessons else lessons[:1])
+    _attempt(db, enrolment, quiz, 100 if quiz_passed else 50, quiz_passed)
+    held = [_session(db, module, hours_from_now=-48), _session(db, module, hours_from_now=-24)]
+    _session(db, module, hours_from_now=24)  # not held yet: never counts
+    if attended:
+        _attend(db, held[0], enrolment, AttendanceStatus.PRESENT)
+    _attend(db, held[1], enrolment, AttendanceStatus.ABSENT)
+
+    expected = ((not requires_all_lessons or all_lessons) and (not requires_quiz or quiz_passed)
+                and (attendance_percent == 0 or attended))
+    completed = evaluate_completion(enrolment)
+    db.session.commit()
+
+    assert completed is expected
+    stored = db.session.get(Enrolment, enrolment.id)
+    assert (stored.completed_at is not None) is expected
+    assert stored.status is (EnrolmentStatus.COMPLETED if expected else EnrolmentStatus.ACTIVE)
+
+
+def test_required_quiz_is_ignored_when_the_module_has_none(make, db):
+    module = make.module(requires_all_lessons=True, requires_quiz=True)
+    lesson = make.lesson(module)
+    enrolment = make.enrolment(make.trainee(), module)
+    _progress(db, enrolment, [lesson])
+    assert evaluate_completion(enrolment) is True
+
+
+def test_attendance_is_met_while_no_session_has_started(make, db):
+    module = make.module(requires_all_lessons=False, requires_quiz=False, attendance_percent=100)
+    enrolment = make.enrolment(make.trainee(), module)
+    _session(db, module, hours_from_now=2)
+    assert evaluate_completion(enrolment) is True
+
+
+@pytest.mark.parametrize(("statuses", "percent", "expected"), [
+    ([AttendanceStatus.LATE, AttendanceStatus.PRESENT, AttendanceStatus.ABSENT], 67, False),   # 66.7 % < 67 %
+    ([AttendanceStatus.LATE, AttendanceStatus.PRESENT, AttendanceStatus.ABSENT], 66, True),
+    ([AttendanceStatus.EXCUSED, AttendanceStatus.PRESENT, AttendanceStatus.PRESENT], 100, False),
+    ([AttendanceStatus.LATE, AttendanceStatus.LATE, AttendanceStatus.LATE], 100, True),
+])
+def test_attendance_counts_present_and_late_sessions_only(make, db, statuses, percent, expected):
+    module = make.module(requires_all_lessons=False, requires_quiz=False, attendance_percent=percent)
+    enrolment = make.enrolment(make.trainee(), module)
+    for hours, status in enumerate(statuses, start=1):
+        _attend(db, _session(db, module, hours_from_now=-hours), enrolment, status)
+    assert evaluate_completion(enrolment) is expected
+
+
+def test_attendance_of_another_enrolment_does_not_count(make, db):
+    module = make.module(requires_all_lessons=False, requires_quiz=False, attendance_percent=100)
+    mine = make.enrolment(make.trainee(), module)
+    theirs = make.enrolment(make.trainee(), module)
+    _attend(db, _session(db, module, hours_from_now=-1), theirs)
+    assert evaluate_completion(mine) is False
+    assert evaluate_completion(theirs) is True
+
+
+def test_an_unsubmitted_attempt_does_not_pass_the_quiz(make, db):
+    module = make.module(requires_all_lessons=False, requires_quiz=True)
+    quiz = make.quiz(module)
+    enrolment = make.enrolment(make.trainee(), module)
+    _attempt(db, enrolment, quiz, None, False, submitted=False)
+    assert evaluate_completion(enrolment) is False
+
+
+def test_completion_happens_once_and_calls_the_hook_once(make, db, outbox):
+    calls = []
+    on_enrolment_completed(calls.append)
+    on_enrolment_completed(calls.append)  # subscribing twice still means one call
+    module = make.module(lessons=0, requires_all_lessons=True, requires_quiz=False, title="Door to door")
+    trainee = make.trainee(preferred_language="fr")
+    enrolment = make.enrolment(trainee, module)
+
+    assert evaluate_completion(enrolment, actor=trainee) is True
+    assert evaluate_completion(enrolment, actor=trainee) is False
+    db.session.commit()
+
+    assert calls == [enrolment]
+    assert enrolment.status is EnrolmentStatus.COMPLETED and enrolment.completed_at is not None
+    events = _events(db, "enrolment.complete")
+    assert len(events) == 1 and events[0].object_id == str(enrolment.id) and events[0].actor_id == trainee.id
+    mails = outbox(trainee.email)
+    assert len(mails) == 1
+    assert mails[0].language == "fr" and "Door to door" in mails[0].subject and "Door to door" in mails[0].body_text
+
+
+def test_a_stale_copy_cannot_complete_twice(make, db):
+    """Two requests that both saw the enrolment open: only the conditional UPDATE's winner completes."""
+    calls = []
+    on_enrolment_completed(calls.append)
+    module = make.module(requires_all_lessons=False, requires_quiz=False)
+    enrolment = make.enrolment(make.trainee(), module)
+    # Another worker completes it behind this session's back.
+    db.session.execute(sa.update(Enrolment).where(Enrolment.id == enrolment.id)
+                       .values(status=EnrolmentStatus.COMPLETED, completed_at=utcnow())
+                       .execution_options(synchronize_session=False))
+    assert enrolment.completed_at is None  # the stale copy
+    assert evaluate_completion(enrolment) is False
+    assert calls == []
+    assert _events(db, "enrolment.complete") == []
+
+
+def test_a_failing_hook_rolls_the_completion_back(make, db):
+    def broken(enrolment):
+        raise RuntimeError("certificate store down")
+
+    on_enrolment_completed(broken)
+    module = make.module(requires_all_lessons=False, requires_quiz=False)
+    enrolment = make.enrolment(make.trainee(), module)
+    with pytest.raises(RuntimeError):
+        evaluate_completion(enrolment)
+    db.session.rollback()
+    assert db.session.get(Enrolment, enrolment.id).completed_at is None
+
+
+def test_withdrawn_enrolments_never_complete(make, db):
+    module = make.module(requires_all_lessons=False, requires_quiz=False)
+    enrolment = make.enrolment(make.trainee(), module, status=EnrolmentStatus.WITHDRAWN)
+    assert evaluate_completion(enrolment) is False
+
+
+def test_notify_completed_calls_subscribers_in_order(make, db):
+    order = []
+    on_enrolment_completed(lambda enrolment: order.append("first"))
+    on_enrolment_completed(lambda enrolment: order.append("second"))
+    notify_completed(object())
+    assert order == ["first", "second"]
+
+
+def test_completing_the_last_lesson_completes_the_module(course, client_for, db, outbox):
+    course.module.requires_quiz = False
+    db.session.commit()
+    client = client_for(course.trainee)
+    for lesson in course.lessons:
+        response = client.post(f"/learn/lessons/{lesson.id}/complete")
+        assert response.status_code == 302
+    db.session.rollback()
+    enrolment = db.session.get(Enrolment, course.enrolment.id)
+    assert enrolment.status is EnrolmentStatus.COMPLETED
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Congratulations" in page
+    assert len([mail for mail in outbox(course.trainee.email) if "completed" in mail.subject]) == 1
+
+
+def test_passing_the_quiz_after_the_lessons_completes_the_module(course, client_for, db):
+    _progress(db, course.enrolment, course.lessons)
+    client = client_for(course.trainee)
+    attempt_url = client.post(f"/learn/modules/{course.module.id}/quiz/attempts").headers["Location"]
+    right = {f"question_{question.id}": str(next(choice.id for choice in question.choices if choice.is_correct))
+             for question in load_quiz(course.module.id).questions}
+    assert client.post(attempt_url, data=right).status_code == 302
+    db.session.rollback()
+    assert db.session.get(Enrolment, course.enrolment.id).completed_at is not None
