@@ -68,6 +68,10 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(curriculum_bp)
     from .live.views import bp as live_bp
     app.register_blueprint(live_bp)
+    from .certificates.verification import bp as verification_bp
+    from .certificates.views import bp as certificates_bp
+    app.register_blueprint(certificates_bp)
+    app.register_blueprint(verification_bp)
 
 
 def _register_hooks(app: Flask) -> None:
@@ -95,3 +99,5 @@ def _register_cli(app: Flask) -> None:
 
     app.cli.add_command(academy_cli)
     app.cli.add_command(courses_cli)
+    from .certificates.cli import certificates_cli
+    app.cli.add_command(certificates_cli)

@@ -6,3 +6,4 @@ from .outbox.models import OutboxMessage  # noqa: F401
 from .curriculum.models import Choice, Lesson, Material, Module, Question, Quiz  # noqa: F401
 from .learning.models import Enrolment, LessonProgress, QuizAttempt  # noqa: F401
 from .live.models import Attendance, LiveSession  # noqa: F401
+from .certificates.models import Certificate, CertificatePdf, SerialCounter  # noqa: F401

@@ -42,6 +42,8 @@ def app_config(tmp_path_factory) -> dict:
         "MAIL_SERVER": "",
         "MAIL_DIR": str(root / "mail"),
         "UPLOAD_DIR": str(root / "uploads"),
+        "CERTIFICATE_DIR": str(root / "certificates"),
+        "CERTIFICATE_SIGNING_KEY_FILE": str(root / "certificate_signing_key.pem"),
         "SERVER_NAME": None,
     }
 

@@ -203,3 +203,17 @@ def attendance(live_session_, enrolment_, status="present", **fields):
     db.session.add(item)
     db.session.commit()
     return item
+
+
+# --- Certificates -----------------------------------------------------------------------------
+
+
+def certificate(enrolment_=None, **fields):
+    """A certificate issued (rendered and stored) for ``enrolment_`` (a new one by default)."""
+    from academy.certificates.operations import issue_certificate
+
+    if enrolment_ is None:
+        enrolment_ = enrolment(trainee(), module())
+    item = issue_certificate(enrolment_, **fields)
+    db.session.commit()
+    return item

@@ -8,6 +8,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Leng
 
 from ..config import LANGUAGES
 from ..i18n import LANGUAGE_NAMES
+from ..live.times import time_zone_names
 from . import passwords
 
 #: Column sizes, repeated by every form that writes them.
@@ -42,6 +43,13 @@ def language_field() -> SelectField:
     """The language of the interface and of every e-mail the person receives."""
     return SelectField(_l("Preferred language"), validators=[DataRequired()],
                        choices=[SelectChoice(code, LANGUAGE_NAMES[code]) for code in LANGUAGES])
+
+
+def time_zone_field() -> SelectField:
+    """The time zone in which dates and times (live sessions above all) are shown."""
+    return SelectField(_l("Time zone"), validators=[DataRequired()],
+                       choices=lambda: [SelectChoice(name) for name in time_zone_names()],
+                       description=_l("Live sessions and other times are shown in this time zone."))
 
 
 def _new_password_fields():
@@ -100,6 +108,7 @@ class AcceptInvitationForm(FlaskForm):
 
     display_name = display_name_field()
     preferred_language = language_field()
+    time_zone = time_zone_field()
     password, confirm = _new_password_fields()
 
     def __init__(self, user, *args, **kwargs):
@@ -111,10 +120,11 @@ class AcceptInvitationForm(FlaskForm):
 
 
 class ProfileForm(FlaskForm):
-    """Change one's own name and language."""
+    """Change one's own name, language and time zone."""
 
     display_name = display_name_field()
     preferred_language = language_field()
+    time_zone = time_zone_field()
 
 
 class ChangePasswordForm(FlaskForm):

@@ -131,14 +131,15 @@ def reset_password(account_token: AccountToken, new_password: str, now: datetime
 
 
 def accept_invitation(account_token: AccountToken, *, password: str, display_name: str,
-                      preferred_language: str, now: datetime | None = None) -> bool:
-    """Complete an invited account (password, name, language); False if the link was taken."""
+                      preferred_language: str, time_zone: str, now: datetime | None = None) -> bool:
+    """Complete an invited account (password, name, language, time zone); False if the link was taken."""
     now = now or utcnow()
     if not consume_token(account_token, now):
         return False
     user = account_token.user
     user.display_name = display_name
     user.preferred_language = preferred_language
+    user.time_zone = time_zone
     _set_password(user, password, now)
     end_all_sessions(user)
     revoke_tokens(user)
@@ -146,11 +147,13 @@ def accept_invitation(account_token: AccountToken, *, password: str, display_nam
     return True
 
 
-def update_profile(user: User, *, display_name: str, preferred_language: str) -> None:
-    """Change what a person may change about themselves: name and language."""
-    changes = _changes(user, display_name=display_name, preferred_language=preferred_language)
+def update_profile(user: User, *, display_name: str, preferred_language: str, time_zone: str) -> None:
+    """Change what a person may change about themselves: name, language and time zone."""
+    changes = _changes(user, display_name=display_name, preferred_language=preferred_language,
+                       time_zone=time_zone)
     user.display_name = display_name
     user.preferred_language = preferred_language
+    user.time_zone = time_zone
     db.session.flush()
     if changes:
         record("account.profile_update", actor=user, target=user, changes=changes)

@@ -117,7 +117,7 @@ def reset_password(token: str):
 @limiter.limit(_reset_limit, methods=["POST"])
 @public
 def accept_invitation(token: str):
-    """Complete an invited account: name, language and password."""
+    """Complete an invited account: name, language, time zone and password."""
     account_token = find_token(token, TokenPurpose.INVITATION)
     problem = token_problem(account_token)
     if problem:
@@ -127,7 +127,8 @@ def accept_invitation(token: str):
     if form.validate_on_submit():
         if not operations.accept_invitation(account_token, password=form.password.data,
                                             display_name=form.display_name.data,
-                                            preferred_language=form.preferred_language.data):
+                                            preferred_language=form.preferred_language.data,
+                                            time_zone=form.time_zone.data):
             db.session.rollback()
             return render_error(400, USED_LINK)
         db.session.commit()
@@ -140,12 +141,13 @@ def accept_invitation(token: str):
 @bp.route("/profile", methods=["GET", "POST"])
 @signed_in
 def profile():
-    """One's own name and language (and, on the same page, the password form)."""
+    """One's own name, language and time zone (and, on the same page, the password form)."""
     user = current_user._get_current_object()
     form = ProfileForm(obj=user)
     if form.validate_on_submit():
         operations.update_profile(user, display_name=form.display_name.data,
-                                  preferred_language=form.preferred_language.data)
+                                  preferred_language=form.preferred_language.data,
+                                  time_zone=form.time_zone.data)
         db.session.commit()
         flash(_("Your profile has been saved."), "success")
         return redirect(url_for("accounts.profile"))

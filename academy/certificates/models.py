@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -135,9 +135,28 @@ class Certificate(db.Model):
         return format_code(self.code)
 
     @property
+    def completed_on(self) -> date:
+        """The day the module was completed, as printed."""
+        return date.fromisoformat(self.snapshot["completed_on"])
+
+    @property
     def title(self) -> str:
         """What the certificate attests, as printed (the module's title at issuance)."""
         return self.snapshot.get("achievement_title", "")
+
+    def can_be_downloaded_by(self, user) -> bool:
+        """Admins get any certificate; the holder, and coordinators of the holder's organisation,
+        get valid ones. Needs ``user`` (the holder) loaded."""
+        if user.is_admin:
+            return True
+        if not self.is_valid:
+            return False
+        if user.id == self.user_id:
+            return True
+        from ..accounts.models import Role
+
+        return (user.has_role(Role.COORDINATOR) and user.organisation_id is not None
+                and self.user.organisation_id == user.organisation_id)
 
     def __repr__(self) -> str:
         return f"<Certificate {self.serial} {self.status.value}>"

@@ -205,8 +205,8 @@ _REFUSALS = {
                                  "office document, an image (PNG, JPEG, WebP, GIF) or audio (MP3, Ogg, M4A, WAV)."),
     "empty": _l("The file is empty."),
     "unknown_content": _l("The content of this file is not a genuine .%(extension)s file. Nothing was stored."),
-    "extension_mismatch": _l("The file's name ends in “.%(extension)s” but its content is a %(detected)s. "
-                             "Rename it or upload the right file. Nothing was stored."),
+    "extension_mismatch": _l("The file's name ends in “.%(extension)s” but its content is of another type "
+                             "(%(detected)s). Rename it or upload the right file. Nothing was stored."),
     "damaged_image": _l("This image could not be read; it may be damaged. Nothing was stored."),
     "image_too_big": _l("This image has too many pixels or frames. Please upload a smaller image."),
 }

@@ -20,7 +20,7 @@ def _invite(client, make, login_as, outbox, email="new@example.org", language="e
 
 
 def _accept(client, path, **fields):
-    data = {"display_name": "Nueva Persona", "preferred_language": "fr",
+    data = {"display_name": "Nueva Persona", "preferred_language": "fr", "time_zone": "America/Bogota",
             "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
     data.update(fields)
     return client.post(path, data=data)
@@ -41,6 +41,7 @@ def test_accepting_sets_password_name_and_language_then_sign_in_works(client, ma
     assert response.status_code == 302 and response.headers["Location"] == "/sign-in"
     user = db.session.scalar(db.select(User).where(User.email == "new@example.org"))
     assert user.display_name == "Nueva Persona" and user.preferred_language == "fr"
+    assert user.time_zone == "America/Bogota"
     assert verify_password(user.password_hash, NEW_PASSWORD)
     assert len(audit_events("account.invitation_accepted")) == 1
     assert post_sign_in(client, "new@example.org", NEW_PASSWORD).status_code == 302
@@ -77,6 +78,7 @@ def test_bad_answers_are_refused_and_nothing_is_written(client, make, login_as, 
         {"display_name": ""},
         {"display_name": "n" * 121},
         {"preferred_language": "de"},
+        {"time_zone": "Nowhere/Atlantis"},
         {"password": "too short", "confirm": "too short"},
         {"password": "password1234", "confirm": "password1234"},
         {"password": "new@example.org", "confirm": "new@example.org"},

@@ -29,10 +29,12 @@ def test_profile_needs_a_signed_in_user(client):
 def test_name_and_language_can_be_changed(client, make, login_as, db):
     user = make.trainee()
     login_as(user)
-    response = client.post("/profile", data={"display_name": "  Ana Ferreira ", "preferred_language": "ar"})
+    response = client.post("/profile", data={"display_name": "  Ana Ferreira ", "preferred_language": "ar",
+                                             "time_zone": "Africa/Casablanca"})
     assert response.status_code == 302
     db.session.refresh(user)
     assert user.display_name == "Ana Ferreira" and user.preferred_language == "ar"
+    assert user.time_zone == "Africa/Casablanca"
     assert audit_events("account.profile_update")[0].details["changes"]["preferred_language"] == ["en", "ar"]
     assert b'dir="rtl"' in client.get("/profile").data
 
@@ -40,12 +42,13 @@ def test_name_and_language_can_be_changed(client, make, login_as, db):
 def test_bad_profile_values_are_refused_and_nothing_changes(client, make, login_as, db):
     user = make.trainee(display_name="Ana")
     login_as(user)
-    for data in ({"display_name": "", "preferred_language": "en"},
-                 {"display_name": "x" * 121, "preferred_language": "en"},
-                 {"display_name": "Ana", "preferred_language": "xx"}):
-        assert client.post("/profile", data=data).status_code == 400
+    good = {"display_name": "Ana", "preferred_language": "en", "time_zone": "UTC"}
+    for bad in ({"display_name": ""}, {"display_name": "x" * 121}, {"preferred_language": "xx"},
+                {"time_zone": "Mars/Olympus_Mons"}, {"time_zone": ""}):
+        assert client.post("/profile", data={**good, "display_name": "Changed", **bad}).status_code == 400
     db.session.refresh(user)
-    assert user.display_name == "Ana" and user.preferred_language == "en"
+    assert (user.display_name, user.preferred_language, user.time_zone) == ("Ana", "en", "UTC")
+    assert audit_events("account.profile_update") == []
 
 
 def test_password_change_ends_other_sessions_and_keeps_this_one(client, make, login_as, db, serving, outbox):

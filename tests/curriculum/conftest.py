@@ -114,3 +114,17 @@ def foundations(make) -> dict:
     return {name: make.organisation(region=region, name=f"Foundation {name}", short_name=name,
                                     kind=OrganisationKind.FOUNDATION)
             for name in ("FSDD", "FHP", "FAS")}
+
+
+@pytest.fixture
+def client_as(make_app, login_as):
+    """``client_as(user)``: a client signed in as ``user``, one per person.
+
+    The clients belong to an application of their own: requests to the ``app`` fixture's application
+    share its pushed context, where Flask-Login caches the first person served.
+    """
+    web = make_app()
+
+    def build(user):
+        return login_as(user, on_client=web.test_client())
+    return build

@@ -136,11 +136,22 @@ def unsafe_parts(body_html: str) -> list[str]:
                 cleaned = "".join(char for char in html.unescape(value or "") if char.isprintable())
                 if _DANGEROUS_SCHEME.match(cleaned) or not cleaned.lower().startswith(("http://", "https://", "mailto:")):
                     found.append(f"href {value!r}")
-    if re.search(r"<[^>]*\son\w+\s*=", body_html, re.IGNORECASE):
-        found.append("an on*= handler")
-    if re.search(r"(href|src)\s*=\s*[\"']?\s*(javascript|data|vbscript):", body_html, re.IGNORECASE):
-        found.append("a dangerous URL")
+    # Outside quoted attribute values (where text like "onclick=" is harmless), no tag may carry
+    # a handler or a script-like URL: a second look that does not depend on the parser above.
+    for tag_text in re.findall(r"<[a-z][^>]*>", re.sub(r'"[^"]*"', '""', body_html), re.IGNORECASE):
+        if re.search(r"\son\w+\s*=|(javascript|vbscript|data):", tag_text, re.IGNORECASE):
+            found.append(f"tag {tag_text}")
     return found
+
+
+@pytest.mark.parametrize("unsafe", [
+    "<script>alert(1)</script>", '<img src="x" onerror="alert(1)">', '<p onclick="alert(1)">x</p>',
+    '<a href="javascript:alert(1)">x</a>', '<a href="&#106;avascript:alert(1)">x</a>',
+    '<a href="data:text/html,x">x</a>', "<iframe></iframe>", '<a href="/relative">x</a>',
+    '<p style="color:red">x</p>', "<svg></svg>",
+])
+def test_the_inspector_catches_unsafe_html(unsafe):
+    assert unsafe_parts(unsafe) != []
 
 
 def test_the_corpus_has_at_least_fifty_payloads():

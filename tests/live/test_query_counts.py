@@ -11,7 +11,7 @@ from academy.extensions import db
 
 from ..querycount import count_queries
 
-SMALL, LARGE = 2, 12
+SMALL, LARGE = 3, 12
 
 
 def _grow(make, course, size: int, held) -> None:

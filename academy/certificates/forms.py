@@ -1,0 +1,152 @@
+"""Forms: checking a certificate (public), and the admins' search, issue, revoke and reissue."""
+from __future__ import annotations
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+
+from ..accounts.models import User
+from ..config import LANGUAGES
+from ..curriculum.models import Module
+from ..extensions import db
+from ..i18n import LANGUAGE_NAMES
+from ..learning.models import Enrolment
+from .codes import MAX_INPUT_LENGTH, normalise_code
+from .models import NAME_MAX_LENGTH, REASON_MAX_LENGTH, CertificateStatus
+
+#: A PDF starts with this, whatever follows.
+PDF_MAGIC = b"%PDF-"
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def language_choices(blank_label=None) -> list[tuple[str, str]]:
+    choices = [(code, LANGUAGE_NAMES[code]) for code in LANGUAGES]
+    return ([("", blank_label)] if blank_label is not None else []) + choices
+
+
+class VerifyCodeForm(FlaskForm):
+    """Type a verification code (a GET form: the answer is a page anyone may bookmark)."""
+
+    class Meta:
+        csrf = False
+
+    code = StringField(_l("Verification code"), filters=[_strip],
+                       validators=[DataRequired(), Length(max=MAX_INPUT_LENGTH)],
+                       description=_l("20 letters and digits, printed under the QR code, e.g. 7K3QD-M0XJ4-9TZ2B-HX6WA."))
+
+    def validate_code(self, field):
+        if normalise_code(field.data) is None:
+            raise ValidationError(_l("This is not a certificate code: it has 20 letters and digits."))
+
+    @property
+    def normalised(self) -> str:
+        return normalise_code(self.code.data)
+
+
+class VerifyFileForm(FlaskForm):
+    """Upload a PDF to learn whether that exact file is a certificate we issued."""
+
+    document = FileField(_l("Certificate PDF"), validators=[FileRequired(_l("Choose a PDF file."))],
+                         description=_l("The file is compared with the certificates we issued; it is not stored."))
+
+    def read_pdf(self) -> bytes | None:
+        """The uploaded bytes once checked to be a PDF within the size limit (errors on the field)."""
+        limit = current_app.config["CERTIFICATE_UPLOAD_MAX_BYTES"]
+        content = self.document.data.read(limit + 1)
+        if len(content) > limit:
+            self.document.errors.append(_l("This file is larger than any certificate we issue."))
+            return None
+        if not content.startswith(PDF_MAGIC):
+            self.document.errors.append(_l("This file is not a PDF."))
+            return None
+        return content
+
+
+class SearchForm(FlaskForm):
+    """The filters above the admins' certificate list (query string; bad values are 400)."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Serial, code or name"), filters=[_strip], validators=[Optional(), Length(max=100)])
+    status = SelectField(_l("Status"), validators=[Optional()])
+    module = SelectField(_l("Module"), validators=[Optional()])
+
+    def __init__(self, *args, module_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.status.choices = [("", _l("Any status"))] + [(status.value, status.label) for status in CertificateStatus]
+        self.module.choices = [("", _l("Any module"))] + list(module_choices)
+
+    def filters(self) -> dict:
+        """The valid filters (invalid ones are dropped: the list then shows everything)."""
+        status = self.status.data if self.status.data in {s.value for s in CertificateStatus} else None
+        module = self.module.data if self.module.data and self.module.data.isdigit() else None
+        return {"q": (self.q.data or "")[:100] if not self.q.errors else "",
+                "status": CertificateStatus(status) if status else None,
+                "module_id": int(module) if module and not self.module.errors else None}
+
+
+def module_choices() -> list[tuple[str, str]]:
+    """Every module as ``(id, "title (language)")``, in title order (one query)."""
+    rows = db.session.execute(db.select(Module.id, Module.title, Module.language)
+                              .order_by(Module.title, Module.language, Module.id)).all()
+    return [(str(row.id), f"{row.title} ({row.language})") for row in rows]
+
+
+class IssueForm(FlaskForm):
+    """An admin issues a certificate for a trainee's enrolment in a module."""
+
+    email = StringField(_l("Trainee's e-mail address"), filters=[_strip],
+                        validators=[DataRequired(), Email(), Length(max=254)])
+    module = SelectField(_l("Module"), validators=[DataRequired()])
+    language = SelectField(_l("Language of the certificate"), validators=[Optional()])
+    reason = TextAreaField(_l("Reason"), filters=[_strip], validators=[Length(max=REASON_MAX_LENGTH)],
+                           description=_l("Required when the trainee has not completed the module."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.module.choices = [("", _l("Choose a module"))] + module_choices()
+        self.language.choices = language_choices(_l("The module's language"))
+        self.enrolment: Enrolment | None = None
+
+    def validate_module(self, field):
+        if not (field.data or "").isdigit():
+            raise ValidationError(_l("Choose a module from the list."))
+
+    def validate_email(self, field):
+        trainee = db.session.scalar(db.select(User).where(User.email == (field.data or "").lower()))
+        if trainee is None:
+            raise ValidationError(_l("No account has this e-mail address."))
+        if (self.module.data or "").isdigit():
+            self.enrolment = db.session.scalar(db.select(Enrolment).where(
+                Enrolment.user_id == trainee.id, Enrolment.module_id == int(self.module.data)))
+            if self.enrolment is None:
+                raise ValidationError(_l("This person is not enrolled in this module."))
+
+
+class RevokeForm(FlaskForm):
+    """Revoke a certificate, saying why."""
+
+    reason = TextAreaField(_l("Reason for revoking"), filters=[_strip],
+                           validators=[DataRequired(), Length(max=REASON_MAX_LENGTH)],
+                           description=_l("Kept in the record and the audit log; not shown to the public."))
+
+
+class ReissueForm(FlaskForm):
+    """Replace a certificate by a new one (a corrected name, another language)."""
+
+    holder_name = StringField(_l("Name to print"), filters=[_strip],
+                              validators=[DataRequired(), Length(max=NAME_MAX_LENGTH)])
+    language = SelectField(_l("Language of the certificate"), validators=[DataRequired()])
+    reason = TextAreaField(_l("Reason for reissuing"), filters=[_strip],
+                           validators=[DataRequired(), Length(max=REASON_MAX_LENGTH)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.language.choices = language_choices()

@@ -1,0 +1,178 @@
+"""The PDF: one A4 landscape page, bundled fonts only, a QR code that scans, the same bytes every
+time, names cleaned, and no resource fetched beyond our static files."""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import subprocess
+import sys
+from datetime import datetime, timezone
+
+import pytest
+from flask_babel import force_locale
+
+from academy.certificates import rendering
+from academy.certificates.operations import preview_snapshot
+from academy.certificates.rendering import clean_text, render_certificate, text_direction_of
+from academy.pdf import DEFAULT_BASE_URL, StaticFilesFetcher
+
+from .conftest import pdf_fonts, pdf_page_count, pdf_text, require_tool, run_tool
+
+FIXED = datetime(2027, 3, 5, 10, 11, 12, tzinfo=timezone.utc)
+
+
+def sample(app, name="Amina Diallo", language="en", **fields) -> dict:
+    """A snapshot as issuance builds it (no database needed)."""
+    values = dict(holder_name=name, language=language, title="Campaign Planning: From Strategy to Volunteers",
+                  summary="Plan a campaign.", slug="campaigning", hours=12, now=FIXED,
+                  partners=[{"name": "Fundación Pablo Iglesias", "short_name": "FPI"}])
+    values.update(fields)
+    snapshot = preview_snapshot(**values)
+    snapshot["code"] = "7K3QDM0XJ49TZ2BHX6WA"
+    snapshot["verification_url"] = "https://academy.example.org/verify/7K3QD-M0XJ4-9TZ2B-HX6WA"
+    return snapshot
+
+
+# --- cleaning names ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("raw, printed", [
+    ("  Amina   Diallo ", "Amina Diallo"),
+    ("Ana\tMaría\nLópez", "Ana María López"),
+    ("Bell\x07 Null\x00 Esc\x1b", "Bell Null Esc"),
+    ("Zero\u200bWidth\u2060Joiner\ufeff", "ZeroWidthJoiner"),
+    ("Evil \u202egnp.exe\u202c name", "Evil gnp.exe name"),  # right-to-left override
+    ("\u2066Isolated\u2069 \u200eMarks\u200f", "Isolated Marks"),
+    ("Soft\u00adhyphen", "Softhyphen"),
+    ("Private\ue000use", "Privateuse"),
+    ("می\u200cخواهم", "می\u200cخواهم"),  # ZWNJ between Persian letters is kept
+    ("क्\u200dष", "क्\u200dष"),  # ZWJ inside a Devanagari cluster is kept
+    ("\u200cleading and trailing\u200d", "leading and trailing"),
+    ("a\u200c\u200cb", "a\u200cb"),
+    ("e\u0301\u0301\u0301\u0301\u0301\u0301\u0301\u0301", "é" + "\u0301" * 4),  # NFC, then 4 more marks at most
+    ("<script>alert(1)</script>", "<script>alert(1)</script>"),  # escaped by the template, not here
+])
+def test_names_lose_control_invisible_and_override_characters(raw, printed):
+    assert clean_text(raw, 300) == printed
+
+
+def test_cleaning_caps_the_length():
+    assert len(clean_text("x" * 500, 300)) == 300
+
+
+def test_the_name_direction_follows_its_first_strong_character():
+    assert text_direction_of("محمد Smith") == "rtl"
+    assert text_direction_of("12 Smith محمد") == "ltr"
+    assert text_direction_of("שרה") == "rtl"
+
+
+# --- the document --------------------------------------------------------------------------
+
+def test_a_certificate_is_one_a4_landscape_page_with_only_bundled_fonts(app, tmp_path):
+    pdf = render_certificate(sample(app, "María José Ñúñez-Øresund"))
+    assert pdf.startswith(b"%PDF-")
+    assert pdf_page_count(pdf, tmp_path) == 1
+    info = run_tool("pdfinfo", str(tmp_path / "info.pdf"))
+    assert "841.89 x 595.276 pts (A4)" in info or "842 x 595" in info
+    assert all(name.startswith("Certificate-") for name in pdf_fonts(pdf, tmp_path)), pdf_fonts(pdf, tmp_path)
+    text = " ".join(pdf_text(pdf, tmp_path).split())
+    for printed in ("María José Ñúñez-Øresund", "AA-2027-000000", "7K3QD-M0XJ4-9TZ2B-HX6WA",
+                    "Campaign Planning", "Fundación Pablo Iglesias",
+                    "https://academy.example.org/verify/7K3QD-M0XJ4-9TZ2B-HX6WA"):
+        assert printed in text
+
+
+def test_the_same_snapshot_gives_the_same_bytes_in_another_process(app):
+    snapshot = sample(app, "Chen Wei 陈伟")
+    first = render_certificate(snapshot)
+    assert render_certificate(json.loads(json.dumps(snapshot))) == first
+    script = ("import json, sys, hashlib; from academy.certificates.rendering import render_certificate; "
+              "print(hashlib.sha256(render_certificate(json.load(sys.stdin))).hexdigest())")
+    other = subprocess.run([sys.executable, "-c", script], input=json.dumps(snapshot).encode(),
+                           capture_output=True, check=True, timeout=120)
+    assert other.stdout.decode().strip() == hashlib.sha256(first).hexdigest()
+
+
+def test_the_pdf_dates_come_from_the_issue_time(app, tmp_path):
+    pdf = render_certificate(sample(app))
+    require_tool("pdfinfo")
+    (tmp_path / "dates.pdf").write_bytes(pdf)
+    info = run_tool("pdfinfo", "-isodates", str(tmp_path / "dates.pdf"))
+    assert "2027-03-05T10:11:12" in info
+
+
+def test_the_qr_code_decodes_to_the_verification_url(app, tmp_path):
+    require_tool("pdftoppm")
+    zbarimg = require_tool("zbarimg")
+    snapshot = sample(app)
+    (tmp_path / "qr.pdf").write_bytes(render_certificate(snapshot))
+    run_tool("pdftoppm", "-png", "-r", "150", "-singlefile", str(tmp_path / "qr.pdf"), str(tmp_path / "page"))
+    decoded = run_tool(zbarimg, "--raw", "-q", str(tmp_path / "page.png")).strip()
+    assert decoded == snapshot["verification_url"]
+
+
+def test_an_arabic_certificate_reads_right_to_left_in_arabic(app, tmp_path):
+    with force_locale("ar"):
+        snapshot = sample(app, "محمد عبد الرحمن", language="ar")
+    html = rendering.certificate_html(snapshot)
+    assert '<html lang="ar" dir="rtl">' in html
+    assert 'class="name name--0" dir="rtl"' in html
+    pdf = render_certificate(snapshot)
+    assert pdf_page_count(pdf, tmp_path) == 1
+    assert "Certificate-Arabic" in pdf_fonts(pdf, tmp_path)
+
+
+@pytest.mark.parametrize("name", [
+    "X" * 300,
+    "Wolfeschlegelsteinhausenbergerdorff " * 8 + "Jr.",
+    "王" * 300,
+    "ম" * 150 + " " + "ப" * 149,
+])
+def test_a_300_character_name_still_fits_on_one_page(app, tmp_path, name):
+    pdf = render_certificate(sample(app, name[:300], title="T" * 200))
+    assert pdf_page_count(pdf, tmp_path) == 1
+
+
+def test_html_in_names_and_titles_is_printed_as_text(app, tmp_path):
+    snapshot = sample(app, '<b>Bold</b> <img src="x">', title="<i>Module</i> & co")
+    html = rendering.certificate_html(snapshot)
+    assert "&lt;b&gt;Bold&lt;/b&gt;" in html and "<b>Bold</b>" not in html
+    assert "&lt;i&gt;Module&lt;/i&gt; &amp; co" in html
+    text = " ".join(pdf_text(render_certificate(snapshot), tmp_path).split())
+    assert '<b>Bold</b> <img src="x">' in text
+
+
+def test_urls_in_names_and_values_are_never_fetched(app, monkeypatch):
+    fetched: list[str] = []
+    original = StaticFilesFetcher.fetch
+
+    def spy(self, url, headers=None):
+        fetched.append(url)
+        return original(self, url, headers)
+    monkeypatch.setattr(StaticFilesFetcher, "fetch", spy)
+    hostile = ('file:///etc/passwd <img src="file:///etc/passwd"> <link rel="stylesheet" '
+               'href="http://evil.example/x.css"> url(http://evil.example/font.ttf) @import "http://evil.example/";')
+    snapshot = sample(app, hostile, title='http://evil.example/track.png <iframe src="file:///etc/shadow">',
+                      partners=[{"name": '<img src="http://169.254.169.254/latest/meta-data">', "short_name": "X"}])
+    snapshot["texts"]["heading"] = '<style>@import url("file:///etc/passwd")</style>'
+    snapshot["signatories"] = [{"name": '<img src="http://evil.example/sig.png">', "title": "file:///etc/hosts"}]
+
+    render_certificate(snapshot)
+
+    assert fetched, "the spy saw nothing: the renderer did not go through the sandboxed fetcher"
+    assert all(url.startswith(DEFAULT_BASE_URL + "static/") for url in fetched), fetched
+
+
+def test_a_glyph_missing_from_every_bundled_font_is_reported_not_taken_from_the_host(app, caplog, tmp_path):
+    # U+2603 SNOWMAN is in DejaVu (installed on most hosts) but in none of our fonts.
+    with caplog.at_level(logging.WARNING, logger="weasyprint"):
+        pdf = render_certificate(sample(app, "Snow ☃ Man"))
+    assert any(".notdef" in record.getMessage() for record in caplog.records)
+    assert all(name.startswith("Certificate-") for name in pdf_fonts(pdf, tmp_path))
+
+
+def test_the_template_cannot_reach_python_internals(app):
+    template = rendering._environment.from_string("{{ holder_name.__class__.__mro__ }}")
+    with pytest.raises(Exception) as caught:
+        template.render(holder_name="x")
+    assert "unsafe" in str(caught.value).lower() or "security" in type(caught.value).__name__.lower()
