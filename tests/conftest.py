@@ -86,12 +86,14 @@ def _clean_database(request, app_config):
     engine = sa.create_engine(app_config["SQLALCHEMY_DATABASE_URI"])
     tables = list(reversed(_db.metadata.sorted_tables))
     with engine.begin() as connection:
+        # DELETE, not TRUNCATE: on PostgreSQL a TRUNCATE of every table costs about a second
+        # (new files, fsync) where deleting the few rows a test wrote costs milliseconds.
+        for table in tables:
+            connection.execute(table.delete())
         if engine.dialect.name == "postgresql":
-            names = ", ".join(f'"{table.name}"' for table in tables)
-            connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                connection.execute(table.delete())
+            connection.execute(sa.text(
+                "SELECT setval(c.oid::regclass, 1, false) FROM pg_class c "
+                "WHERE c.relkind = 'S' AND c.relnamespace = current_schema()::regnamespace"))
     engine.dispose()
 
 

@@ -60,7 +60,17 @@ URL_PARAMETERS = {
     "token": lambda samples: secrets.token_urlsafe(32),
     "code": lambda samples: secrets.token_hex(8),
     "filename": lambda samples: "css/academy.css",
+    "certificate_id": lambda samples: _sample_certificate(samples),
 }
+
+
+def _sample_certificate(samples) -> int:
+    """The sample trainee's certificate for the sample enrolment (issued once per test)."""
+    from tests import factories
+
+    if getattr(samples, "certificate", None) is None:
+        samples.certificate = factories.certificate(samples.enrolment)
+    return samples.certificate.id
 
 #: Endpoints where a holder of the declared role may still be refused (403) because of an
 #: object-level check on the sample objects, with the reason. Keep this short.

@@ -5,6 +5,7 @@ import os
 
 import click
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import force_locale
 
 from ..extensions import db
 from . import operations, passwords
@@ -33,7 +34,8 @@ def create_admin(email: str, name: str) -> None:
         problems = passwords.password_problems(password, email=email, name=name if existing is None
                                                else existing.display_name)
         if problems:
-            raise click.ClickException(" ".join(str(problem) for problem in problems))
+            with force_locale("en"):  # no request here to choose a language from
+                raise click.ClickException(" ".join(str(problem) for problem in problems))
     user, created = operations.create_admin(email=email, display_name=name, password=password)
     db.session.commit()
     click.echo(f"{'Created' if created else 'Updated'} administrator {user.email} (id {user.id}).")

@@ -10,7 +10,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from ..audit.operations import record
-from ..db_types import utcnow
+from ..db_types import UTCDateTime, utcnow
 from ..extensions import db
 from ..outbox.operations import queue_mail
 from . import passwords
@@ -89,7 +89,9 @@ def _count_failure(user: User, now: datetime) -> bool:
         .values(
             # Locking starts the count afresh: after the lock, another full series is needed.
             failed_sign_ins=db.case((reaches_limit, 0), else_=User.failed_sign_ins + 1),
-            locked_until=db.case((reaches_limit, until), else_=User.locked_until),
+            # Typed, so the value is stored as naive UTC like every other UTCDateTime.
+            locked_until=db.case((reaches_limit, db.literal(until, UTCDateTime())),
+                                 else_=User.locked_until),
         )
         .execution_options(synchronize_session=False)
     )

@@ -151,7 +151,8 @@ def profile():
         db.session.commit()
         flash(_("Your profile has been saved."), "success")
         return redirect(url_for("accounts.profile"))
-    return _render_profile(form, ChangePasswordForm(user, formdata=None, prefix=PASSWORD_PREFIX)), _status(form)
+    password_form = ChangePasswordForm(user, formdata=None, prefix=PASSWORD_PREFIX)
+    return _render_profile(form, password_form), _status(form)
 
 
 @bp.post("/profile/password")

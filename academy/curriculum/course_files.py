@@ -17,7 +17,7 @@ from markdown_it import MarkdownIt
 from ..config import LANGUAGES
 from . import rules
 from .models import Level, QuestionKind, Topic
-from .yaml_source import FieldReader, LocatedYaml, Problem, load_yaml
+from .yaml_source import FieldReader, Problem, load_yaml
 
 MODULE_FILE = "module.yaml"
 QUIZ_FILE = "quiz.yaml"

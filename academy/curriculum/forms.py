@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField, IntegerField, SelectChoice, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField,
+    URLField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
@@ -15,11 +16,11 @@ from ..accounts.models import Role, User, UserRole
 from ..config import LANGUAGES
 from ..extensions import db
 from ..i18n import LANGUAGE_NAMES
-from ..media import RefusedFile
+from ..media import ACCEPTED_EXTENSIONS, RefusedFile
 from ..organisations.models import Organisation, OrganisationKind
 from . import rules
 from .labels import LEVEL_LABELS, STATUS_LABELS, TOPIC_LABELS
-from .models import Lesson, Level, Module, ModuleStatus, Topic
+from .models import Lesson, Level, Module, Topic
 
 
 def outcome_lines(text: str | None) -> list[str]:
@@ -39,10 +40,10 @@ class ModuleForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=rules.TITLE_MAX)])
     summary = TextAreaField(_l("Summary"), validators=[DataRequired(), Length(max=rules.MODULE_SUMMARY_MAX)],
                             description=_l("Two or three sentences shown in the catalogue."))
-    topic = SelectField(_l("Topic"), choices=[SelectChoice(topic.value, label) for topic, label in TOPIC_LABELS.items()],
-                        validators=[DataRequired()])
-    level = SelectField(_l("Level"), choices=[SelectChoice(level.value, label) for level, label in LEVEL_LABELS.items()],
-                        validators=[DataRequired()])
+    topic = SelectField(_l("Topic"), validators=[DataRequired()],
+                        choices=[SelectChoice(topic.value, label) for topic, label in TOPIC_LABELS.items()])
+    level = SelectField(_l("Level"), validators=[DataRequired()],
+                        choices=[SelectChoice(level.value, label) for level, label in LEVEL_LABELS.items()])
     estimated_hours = IntegerField(_l("Estimated hours"),
                                    validators=[InputRequired(), NumberRange(rules.HOURS_MIN, rules.HOURS_MAX)])
     learning_outcomes = TextAreaField(
@@ -166,7 +167,8 @@ class FileMaterialForm(FlaskForm):
     """A file attached to a lesson (type checked by content, images cleaned of metadata)."""
 
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=rules.TITLE_MAX)])
-    file = FileField(_l("File"), validators=[FileRequired(_l("Choose a file to upload."))])
+    file = FileField(_l("File"), validators=[FileRequired(_l("Choose a file to upload."))],
+                     render_kw={"accept": ",".join(sorted(f".{extension}" for extension in ACCEPTED_EXTENSIONS))})
     submit = SubmitField(_l("Upload file"))
 
 
@@ -174,7 +176,7 @@ class LinkMaterialForm(FlaskForm):
     """A link attached to a lesson: a video or further reading elsewhere."""
 
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=rules.TITLE_MAX)])
-    url = StringField(_l("Address"), validators=[DataRequired(), Length(max=rules.LINK_URL_MAX)],
+    url = URLField(_l("Address"), validators=[DataRequired(), Length(max=rules.LINK_URL_MAX)],
                       description=_l("Starting with https:// or http://"))
     submit = SubmitField(_l("Add link"))
 

@@ -30,6 +30,9 @@ from .rendering import render_markdown
 
 bp = Blueprint("curriculum", __name__)
 
+#: Ids in URLs stop at the largest database integer: a larger one is a 404, not an overflow error.
+ID = f"int(max={2**31 - 1})"
+
 
 @bp.context_processor
 def _labels():
@@ -106,7 +109,7 @@ def _lesson_rows(module: Module) -> tuple[list[Lesson], dict[int, int]]:
     return lessons, completions
 
 
-@bp.route("/teach/modules/<int:module_id>", methods=["GET", "POST"])
+@bp.route(f"/teach/modules/<{ID}:module_id>", methods=["GET", "POST"])
 @roles_required(Role.ADMIN, Role.TRAINER)
 def edit_module(module_id: int):
     """Edit a module's fields and manage its lessons and status."""
@@ -121,19 +124,20 @@ def edit_module(module_id: int):
         return redirect(url_for(".edit_module", module_id=module.id))
     lessons, completions = _lesson_rows(module)
     return render_template("curriculum/module_edit.html", module=module, form=form, lessons=lessons,
-                           completions=completions, move_form=MoveLessonForm(), status_form=ModuleStatusForm(),
-                           confirm=ConfirmForm()), 400 if form.is_submitted() else 200
+                           completions=completions), 400 if form.is_submitted() else 200
 
 
 def _module_form(module: Module) -> ModuleForm:
-    form = ModuleForm(obj=module, topic=module.topic.value, level=module.level.value,
-                      learning_outcomes="\n".join(module.learning_outcomes or []),
-                      partners=[partner.id for partner in module.partners],
-                      trainers=[trainer.id for trainer in module.trainers])
-    return form
+    # Plain values, not ``obj=module``: WTForms prefers the object's attributes (enums, ORM lists).
+    return ModuleForm(
+        title=module.title, summary=module.summary, topic=module.topic.value, level=module.level.value,
+        estimated_hours=module.estimated_hours, learning_outcomes="\n".join(module.learning_outcomes or []),
+        partners=[partner.id for partner in module.partners], trainers=[trainer.id for trainer in module.trainers],
+        requires_all_lessons=module.requires_all_lessons, requires_quiz=module.requires_quiz,
+        attendance_percent=module.attendance_percent)
 
 
-@bp.post("/teach/modules/<int:module_id>/status")
+@bp.post(f"/teach/modules/<{ID}:module_id>/status")
 @roles_required(Role.ADMIN, Role.TRAINER)
 def set_module_status(module_id: int):
     """Publish, unpublish (back to draft) or archive a module."""
@@ -160,12 +164,12 @@ def lesson_page(lesson: Lesson, form: LessonForm, *, preview: str | None = None,
     return render_template(
         "curriculum/lesson_edit.html", lesson=lesson, module=lesson.module, form=form, preview=preview,
         materials=materials, file_form=file_form or FileMaterialForm(prefix="file"),
-        link_form=link_form or LinkMaterialForm(prefix="link"), confirm=ConfirmForm(),
+        link_form=link_form or LinkMaterialForm(prefix="link"),
         max_upload_bytes=current_app.config["MATERIAL_MAX_BYTES"],
     ), status
 
 
-@bp.route("/teach/modules/<int:module_id>/lessons/new", methods=["GET", "POST"])
+@bp.route(f"/teach/modules/<{ID}:module_id>/lessons/new", methods=["GET", "POST"])
 @roles_required(Role.ADMIN, Role.TRAINER)
 def create_lesson(module_id: int):
     """Write a new lesson at the end of the module, with a preview before saving."""
@@ -186,7 +190,7 @@ def create_lesson(module_id: int):
     return render_template("curriculum/lesson_new.html", module=module, form=form, preview=preview), status
 
 
-@bp.route("/teach/lessons/<int:lesson_id>", methods=["GET", "POST"])
+@bp.route(f"/teach/lessons/<{ID}:lesson_id>", methods=["GET", "POST"])
 @roles_required(Role.ADMIN, Role.TRAINER)
 def edit_lesson(lesson_id: int):
     """Edit a lesson's text with a preview; its materials are managed on the same page."""
@@ -204,7 +208,7 @@ def edit_lesson(lesson_id: int):
     return lesson_page(lesson, form, status=400 if form.is_submitted() else 200)
 
 
-@bp.post("/teach/lessons/<int:lesson_id>/move")
+@bp.post(f"/teach/lessons/<{ID}:lesson_id>/move")
 @roles_required(Role.ADMIN, Role.TRAINER)
 def move_lesson(lesson_id: int):
     """Move a lesson one place up or down; positions stay 1..n."""
@@ -217,7 +221,7 @@ def move_lesson(lesson_id: int):
     return redirect(url_for(".edit_module", module_id=lesson.module_id, _anchor="lessons"))
 
 
-@bp.post("/teach/lessons/<int:lesson_id>/delete")
+@bp.post(f"/teach/lessons/<{ID}:lesson_id>/delete")
 @roles_required(Role.ADMIN, Role.TRAINER)
 def delete_lesson(lesson_id: int):
     """Delete a lesson nobody has completed yet."""

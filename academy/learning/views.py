@@ -19,7 +19,7 @@ from ..core.forms import requested_page
 from ..curriculum.models import Lesson, Material, MaterialKind, Module, ModuleStatus
 from ..db_types import utcnow
 from ..extensions import db, limiter
-from ..live.models import LiveSession
+from ..live.queries import upcoming_sessions
 from . import operations
 from .completion import check_rule
 from .forms import ConfirmForm, attempt_form, submitted_answers
@@ -31,7 +31,11 @@ from .quiz import load_quiz, ordered_choices
 
 bp = Blueprint("learning", __name__)
 
-#: Upcoming live sessions listed on the trainee's home.
+#: URL converter for row ids: a number larger than an INTEGER column holds is a plain 404, not an
+#: overflow inside the database driver.
+ID = "int(max=2147483647)"
+
+#: Live sessions not over yet listed on the trainee's home (the live-sessions pages list them all).
 UPCOMING_SESSIONS = 10
 
 
@@ -39,23 +43,18 @@ UPCOMING_SESSIONS = 10
 @roles_required(Role.TRAINEE)
 def home():
     """The trainee's modules with their progress, and the next live sessions of those modules."""
-    mine = (Enrolment.user_id == current_user.id, Enrolment.status != EnrolmentStatus.WITHDRAWN,
-            Module.status == ModuleStatus.PUBLISHED)
     page = db.paginate(
         db.select(Enrolment).join(Enrolment.module).options(contains_eager(Enrolment.module))
-        .where(*mine).order_by(Enrolment.completed_at.is_not(None), Module.title, Module.id),
+        .where(Enrolment.user_id == current_user.id, Enrolment.status != EnrolmentStatus.WITHDRAWN,
+               Module.status == ModuleStatus.PUBLISHED)
+        .order_by(Enrolment.completed_at.is_not(None), Module.title, Module.id),
         page=requested_page(request.args), per_page=current_app.config["PAGE_SIZE"], error_out=False)
-    sessions = db.session.scalars(
-        db.select(LiveSession).join(LiveSession.module).options(contains_eager(LiveSession.module))
-        .where(LiveSession.starts_at > utcnow(),
-               LiveSession.module_id.in_(db.select(Enrolment.module_id).join(Enrolment.module).where(*mine)))
-        .order_by(LiveSession.starts_at, LiveSession.id).limit(UPCOMING_SESSIONS)
-    ).all()
+    sessions = upcoming_sessions(current_user, now=utcnow(), limit=UPCOMING_SESSIONS)
     progress = progress_for(enrolment.id for enrolment in page.items)
     return render_template("learning/home.html", page=page, progress=progress, sessions=sessions)
 
 
-@bp.get("/learn/modules/<int:module_id>")
+@bp.get(f"/learn/modules/<{ID}:module_id>")
 @signed_in
 def module(module_id: int):
     """A module: summary, outcomes, partners, lessons (ticked when done), quiz and completion."""
@@ -100,7 +99,7 @@ def _material_link(material: Material) -> str | None:
         return None
 
 
-@bp.get("/learn/lessons/<int:lesson_id>")
+@bp.get(f"/learn/lessons/<{ID}:lesson_id>")
 @signed_in
 def lesson(lesson_id: int):
     """A lesson: its text, its materials, previous and next lessons, and "mark as complete"."""
@@ -114,7 +113,7 @@ def lesson(lesson_id: int):
                            done=done, materials=materials, neighbours=_neighbours(lesson), form=ConfirmForm())
 
 
-@bp.post("/learn/lessons/<int:lesson_id>/complete")
+@bp.post(f"/learn/lessons/<{ID}:lesson_id>/complete")
 @roles_required(Role.TRAINEE)
 def complete_lesson(lesson_id: int):
     """Mark a lesson as complete (doing it twice changes nothing), then go on to the next one."""
@@ -142,7 +141,7 @@ def _quiz_of(module_id: int):
     return module, enrolment, quiz
 
 
-@bp.get("/learn/modules/<int:module_id>/quiz")
+@bp.get(f"/learn/modules/<{ID}:module_id>/quiz")
 @roles_required(Role.TRAINEE)
 def quiz(module_id: int):
     """The quiz: pass mark, attempts so far and left, and a button to start (or resume) one."""
@@ -155,7 +154,7 @@ def quiz(module_id: int):
                            open_attempt=operations.open_attempt(enrolment, quiz), form=ConfirmForm())
 
 
-@bp.post("/learn/modules/<int:module_id>/quiz/attempts")
+@bp.post(f"/learn/modules/<{ID}:module_id>/quiz/attempts")
 @roles_required(Role.TRAINEE)
 def start_attempt(module_id: int):
     """Start an attempt with freshly shuffled choices (or resume the open one)."""
@@ -191,7 +190,7 @@ def _render_attempt(attempt, module, quiz, form=None, status=200):
                            ordered_choices=ordered_choices), status
 
 
-@bp.get("/learn/attempts/<int:attempt_id>")
+@bp.get(f"/learn/attempts/<{ID}:attempt_id>")
 @roles_required(Role.TRAINEE)
 def attempt(attempt_id: int):
     """An open attempt's questions (choices in its stored order), or a submitted one's result."""
@@ -201,7 +200,7 @@ def attempt(attempt_id: int):
     return _render_attempt(attempt, module, quiz, attempt_form(quiz.questions, attempt.choice_order))
 
 
-@bp.post("/learn/attempts/<int:attempt_id>")
+@bp.post(f"/learn/attempts/<{ID}:attempt_id>")
 @roles_required(Role.TRAINEE)
 def submit_attempt(attempt_id: int):
     """Score and close an attempt, once; a forged answer is refused and nothing is saved."""
@@ -233,7 +232,7 @@ def _per_user() -> str:
     return f"user:{user_id}" if user_id is not None else f"address:{request.remote_addr}"
 
 
-@bp.get("/learn/modules/<int:module_id>/handbook.pdf")
+@bp.get(f"/learn/modules/<{ID}:module_id>/handbook.pdf")
 @limiter.limit("20 per minute", key_func=_per_user)
 @signed_in
 def handbook(module_id: int):

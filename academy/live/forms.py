@@ -59,7 +59,7 @@ class SessionForm(FlaskForm):
     duration_minutes = IntegerField(_l("Duration in minutes"), default=90, validators=[
         InputRequired(_l("Enter the duration.")),
         NumberRange(min=5, max=1440, message=_l("Between %(min)d and %(max)d minutes."))],
-        render_kw={"min": 5, "max": 1440, "step": 5})
+        render_kw={"min": 5, "max": 1440})
     location = StringField(_l("Place"), filters=[_strip], validators=[
         Optional(), Length(max=_max(LiveSession.location), message=_l("Use at most %(max)d characters."))],
         description=_l("Room and address, for a session in person."),

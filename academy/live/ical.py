@@ -1,6 +1,6 @@
 """A small iCalendar (RFC 5545) writer: one calendar of events, in UTC, nothing more.
 
-Only what the academy publishes is supported: ``VCALENDAR`` holding ``VEVENT``\\ s whose times are
+Only what the academy publishes is supported: a ``VCALENDAR`` holding ``VEVENT`` components timed in
 UTC (``…Z``), with text escaped (§3.3.11), lines ended by CRLF and folded at 75 octets without
 splitting a UTF-8 character (§3.1).
 """

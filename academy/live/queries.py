@@ -61,3 +61,15 @@ def sessions_of(user: User, *, upcoming: bool | None = None, now: datetime | Non
 def upcoming_sessions(user: User, *, now: datetime, limit: int = 10) -> list[LiveSession]:
     """The next ``limit`` sessions of ``user`` that are not over yet (for a home page)."""
     return list(db.session.scalars(sessions_of(user, upcoming=True, now=now).limit(limit)))
+
+
+def taught_modules(user: User, *, limit: int = 50) -> list[Module]:
+    """The modules ``user`` is a trainer of, by title (where they schedule sessions)."""
+    if not user.has_role(Role.TRAINER):
+        return []
+    return list(db.session.scalars(
+        sa.select(Module).join(module_trainers, module_trainers.c.module_id == Module.id)
+        .where(module_trainers.c.user_id == user.id)
+        .options(load_only(Module.id, Module.title, Module.language))
+        .order_by(Module.title, Module.id).limit(limit)
+    ))

@@ -7,6 +7,7 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_babel import format_date, format_time, gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
+from werkzeug.datastructures import MultiDict
 
 from ..access import public, require, roles_required, signed_in
 from ..accounts.models import Role, User
@@ -21,7 +22,7 @@ from .calendar import feed_calendar, session_calendar
 from .forms import AttendanceForm, ConfirmForm, SessionForm
 from .models import AttendanceStatus, CalendarFeed, LiveSession
 from .permissions import can_manage_sessions, can_see_session, can_take_attendance
-from .queries import sessions_of, trainer_name
+from .queries import sessions_of, taught_modules, trainer_name
 from .times import to_local
 
 bp = Blueprint("live", __name__)
@@ -36,11 +37,6 @@ FEED_LIMIT = 500
 def session_time(moment) -> str:
     """``{{ live_session.starts_at | session_time }}``: date and time in the reader's time zone."""
     return _("%(date)s, %(time)s", date=format_date(moment, "full"), time=format_time(moment, "short"))
-
-
-@bp.app_context_processor
-def inject_attendance_statuses():
-    return {"attendance_statuses": list(AttendanceStatus)}
 
 
 def _viewer_zone() -> str:
@@ -73,11 +69,12 @@ def module_sessions(module_id: int):
         .where(LiveSession.module_id == module.id)
         .order_by(LiveSession.starts_at.desc(), LiveSession.id.desc()),
         page=requested_page(request.args), per_page=_page_size(), error_out=False)
-    trainees_page = min(max(request.args.get("trainees_page", 1, type=int) or 1, 1), 100_000)
+    trainees_page = requested_page(MultiDict({"page": request.args.get("trainees_page", "1")}))
     trainees = db.paginate(operations.attendance_query(module.id), page=trainees_page,
                            per_page=_page_size(), error_out=False)
     return render_template(
-        "live/module_sessions.html", module=module, sessions=sessions, trainees=trainees, now=utcnow(),
+        "live/module_sessions.html", module=module, sessions=sessions, trainees=trainees,
+        attendance_statuses=list(AttendanceStatus),
         tallies=session_tallies(item.id for item in sessions.items),
         rates=attendance_rates(enrolment.id for enrolment in trainees.items))
 
@@ -162,16 +159,15 @@ def attendance(session_id: int):
         db.session.commit()
         flash(_("Attendance saved.") if changed else _("Nothing to change."), "success")
         return redirect(url_for(".attendance", session_id=session_id))
-    if not form.is_submitted():
+    status = 400 if form.is_submitted() else 200
+    if status == 200:  # a fresh list, showing what has been recorded so far
         recorded = operations.recorded_statuses(live_session.id)
-        form = AttendanceForm(
-            [enrolment.id for enrolment in trainees],
-            data={"entries": [{"enrolment_id": enrolment.id,
-                               "status": getattr(recorded.get(enrolment.id), "value", None)}
-                              for enrolment in trainees]})
+        form = AttendanceForm(form.allowed_ids, data={"entries": [
+            {"enrolment_id": enrolment.id, "status": getattr(recorded.get(enrolment.id), "value", None)}
+            for enrolment in trainees]})
     names = {enrolment.id: enrolment.user.display_name for enrolment in trainees}
     return render_template("live/attendance.html", live_session=live_session, module=live_session.module,
-                           form=form, names=names), 400 if form.is_submitted() else 200
+                           form=form, names=names, attendance_statuses=list(AttendanceStatus)), status
 
 
 # --- what trainees (and trainers) see --------------------------------------------------------
@@ -185,7 +181,8 @@ def my_sessions():
         abort(400)
     page = db.paginate(sessions_of(current_user, upcoming=when == "upcoming", now=utcnow()),
                        page=requested_page(request.args), per_page=_page_size(), error_out=False)
-    return render_template("live/my_sessions.html", page=page, when=when, zone_name=_viewer_zone())
+    return render_template("live/my_sessions.html", page=page, when=when, zone_name=_viewer_zone(),
+                           taught=taught_modules(current_user))
 
 
 def _calendar_response(body: bytes, filename: str | None = None) -> Response:

@@ -32,11 +32,16 @@ def _id_text(value) -> str:
     return "" if value is None else str(value)
 
 
+#: The largest id an INTEGER primary key holds; beyond it drivers overflow instead of finding nothing.
+MAX_ID = 2**31 - 1
+
+
 def parse_id(text: str | None) -> int | None:
-    """``text`` as a positive integer id, or None when it is not one (``"12"`` → 12)."""
-    if not text or not text.isascii() or not text.isdigit() or len(text) > 18:
+    """``text`` as an id (``"12"`` → 12), or None when it cannot be one."""
+    if not text or not text.isascii() or not text.isdigit() or len(text) > 10:
         return None
-    return int(text)
+    number = int(text)
+    return number if 0 < number <= MAX_ID else None
 
 
 def region_choices(language: str) -> list[tuple[str, str]]:

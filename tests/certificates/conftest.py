@@ -62,6 +62,17 @@ def pdf_page_count(pdf: bytes, tmp_path: Path) -> int:
     raise AssertionError("pdfinfo printed no page count")
 
 
+def pdf_subject(pdf: bytes, tmp_path: Path) -> str:
+    """The PDF's Subject metadata (the certificate puts the name as printed there)."""
+    require_tool("pdfinfo")
+    path = tmp_path / "subject.pdf"
+    path.write_bytes(pdf)
+    for line in run_tool("pdfinfo", "-enc", "UTF-8", str(path)).splitlines():
+        if line.startswith("Subject:"):
+            return line.split(":", 1)[1].strip()
+    return ""
+
+
 @pytest.fixture
 def completed_enrolment(make):
     """``completed_enrolment(trainee=None, module=None)``: an enrolment marked completed (no hook run)."""

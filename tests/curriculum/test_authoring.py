@@ -75,10 +75,12 @@ def test_creating_modules_is_for_admins(client, make, login_as):
     assert client.get("/teach/modules/new").status_code == 403
 
 
-def test_unknown_ids_give_404(client, make, login_as):
+@pytest.mark.parametrize("path", ["/teach/modules/999999", "/teach/lessons/999999", "/materials/999999",
+                                  "/teach/modules/99999999999999999999999", "/teach/lessons/2147483648",
+                                  "/materials/99999999999999999999999", "/teach/modules/-1"])
+def test_unknown_or_absurd_ids_give_404(client, make, login_as, path):
     login_as(make.admin())
-    assert client.get("/teach/modules/999999").status_code == 404
-    assert client.get("/teach/lessons/999999").status_code == 404
+    assert client.get(path).status_code == 404
 
 
 # --- the module list ------------------------------------------------------------------------
@@ -234,7 +236,8 @@ def test_lesson_slug_must_be_new_and_well_formed(client, db, make, login_as):
     make.lesson(module, slug="taken")
     login_as(make.admin())
     for slug in ("taken", "Not OK", ""):
-        response = client.post(f"/teach/modules/{module.id}/lessons/new", data={**LESSON_FORM, "slug": slug, "save": "1"})
+        response = client.post(f"/teach/modules/{module.id}/lessons/new",
+                               data={**LESSON_FORM, "slug": slug, "save": "1"})
         assert response.status_code == 400, slug
     assert db.session.scalar(db.select(db.func.count()).select_from(Lesson)) == 1
 
@@ -351,3 +354,18 @@ def test_no_state_changes_on_get(client, db, make, login_as):
         assert client.get(path).status_code == 405
     with client.application.test_request_context():
         assert url_for("curriculum.list_modules") == "/teach/"
+
+
+def test_edit_form_shows_the_stored_values(client, make, login_as):
+    foundation = make.organisation(kind=make.OrganisationKind.FOUNDATION, short_name="FAS")
+    make.organisation(kind=make.OrganisationKind.FOUNDATION, short_name="FHP")
+    trainer = make.trainer()
+    module = make.module(partners=[foundation], trainers=[trainer], learning_outcomes=["First.", "Second."],
+                         attendance_percent=40)
+    login_as(make.admin())
+    page = client.get(f"/teach/modules/{module.id}").get_data(as_text=True)
+    assert "\nFirst.\nSecond.</textarea>" in page
+    assert '<option selected value="campaigning">' in page
+    assert f'<option selected value="{foundation.id}">' in page
+    assert f'<option selected value="{trainer.id}">' in page
+    assert 'name="attendance_percent" required type="number" value="40"' in page

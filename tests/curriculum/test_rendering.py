@@ -134,7 +134,8 @@ def unsafe_parts(body_html: str) -> list[str]:
                 found.append(f"attribute {name} on <{tag}>")
             if name == "href":
                 cleaned = "".join(char for char in html.unescape(value or "") if char.isprintable())
-                if _DANGEROUS_SCHEME.match(cleaned) or not cleaned.lower().startswith(("http://", "https://", "mailto:")):
+                allowed_scheme = cleaned.lower().startswith(("http://", "https://", "mailto:"))
+                if _DANGEROUS_SCHEME.match(cleaned) or not allowed_scheme:
                     found.append(f"href {value!r}")
     # Outside quoted attribute values (where text like "onclick=" is harmless), no tag may carry
     # a handler or a script-like URL: a second look that does not depend on the parser above.

@@ -160,7 +160,7 @@ def test_websites_must_be_http_or_https_addresses(client, db, make, login_as, we
     assert _organisations(db) == []
 
 
-@pytest.mark.parametrize("region_id", ["abc", "999999", "-1", "1.5", "", "99999999999999999999999", "٣"])
+@pytest.mark.parametrize("region_id", ["abc", "999999", "999999999999999999", "-1", "1.5", "", "99999999999999999999999", "٣"])
 def test_bad_region_is_refused(client, db, make, login_as, region_id):
     region = make.region()
     login_as(make.admin())
@@ -324,7 +324,7 @@ def test_filters_by_region_and_kind(client, make, login_as):
 
 
 @pytest.mark.parametrize("query", ["region=abc", "region=99999", "kind=government", "status=deleted",
-                                   "q=" + "x" * 101, "region=1e3", "page=abc", "page=-4",
+                                   "q=" + "x" * 101, "region=1e3", "region=999999999999999999", "page=abc", "page=-4",
                                    "page=99999999999999999999999"])
 def test_bad_filters_never_cause_a_server_error(client, make, login_as, query):
     make.organisation(name="Still Listed", short_name="SL")
@@ -368,3 +368,27 @@ def test_pagination_links_ignore_url_for_options_in_the_query_string(client, mak
     page = response.get_data(as_text=True)
     assert "javascript:" not in page
     assert 'href="/admin/organisations/?q=Linked&amp;page=2"' in page
+
+
+@pytest.mark.parametrize("path", ["/admin/organisations/99999999999999999999999",
+                                  "/admin/organisations/9223372036854775808/activate",
+                                  "/admin/regions/99999999999999999999999"])
+def test_absurd_ids_are_not_found_rather_than_errors(client, make, login_as, path):
+    login_as(make.admin())
+    response = client.post(path) if path.endswith("activate") else client.get(path)
+    assert response.status_code == 404
+
+
+def test_a_name_taken_between_validation_and_commit_is_refused_cleanly(client, db, make, login_as, monkeypatch):
+    # Simulate the race: the form's own check passes, the unique index catches the duplicate.
+    from academy.organisations.forms import OrganisationForm
+
+    monkeypatch.setattr(OrganisationForm, "validate_name", lambda self, field: None)
+    region = make.region()
+    make.organisation(name="Raced Party", short_name="RP1", region=region)
+    login_as(make.admin())
+    response = client.post(NEW, data=_valid(region, name="RACED PARTY", short_name="RP2"))
+    assert response.status_code == 400
+    assert b"already exists" in response.data
+    assert len(_organisations(db)) == 1
+    assert _events(db, "organisation.create") == []

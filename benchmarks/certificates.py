@@ -1,0 +1,190 @@
+"""``python -m benchmarks.certificates``: certificate rendering, measured in-process.
+
+Three figures, one JSON line each (also written to ``bench-results/certificates.jsonl``), in the
+same shape as the page benchmarks (``benchmark``, the measure, ``target``, ``met``):
+
+* ``certificate_render_warm`` — one certificate rendered by a warm renderer (fonts loaded, the
+  stylesheet parsed), against a minimal one-page WeasyPrint document (``<p>Hello</p>``, plain
+  ``HTML(string=…).write_pdf()``) rendered in the same process just before and after. Target:
+  ratio ≤ 2.0. The same minimal document through the certificate renderer is reported too.
+* ``certificate_zip`` — a ZIP of 200 certificates with no stored PDFs, rendered by the process
+  pool the admin download uses, on two cores. Target: ≥ 50 certificates per second.
+* ``certificate_pdf_size`` — the median size of certificates whose names mix the scripts the
+  academy supports. Target: ≤ 60 KB.
+
+No database and no server: snapshots are built as issuance builds them (``preview_snapshot``).
+A missed target is reported, not an error (exit status 0), like ``python -m benchmarks``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+import zipfile
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+#: Names in many scripts (and lengths), cycled through the ZIP and size measurements.
+NAMES = (
+    "Amina Diallo", "María José Ñúñez-Øresund", "Nguyễn Thị Minh Khai", "Αλέξανδρος Παπαδόπουλος",
+    "Екатерина Смирнова", "Արամ Խաչատրյան", "ნინო ბერიძე", "שרה לוי", "محمد عبد الرحمن",
+    "فاطمه پژوهش‌گر", "عائشہ صدیقی", "प्रिया शर्मा", "রবীন্দ্রনাথ ঠাকুর", "தமிழ்செல்வி முருகன்",
+    "สมชาย ใจดี", "አበበ ቢቂላ", "王小明", "陳美玲", "さくら 山田", "김민준", "Chen Wei 陈伟 · Ana Silva",
+    "Wolfeschlegelsteinhausenbergerdorff Hubert Blaine",
+)
+TITLES = ("Campaign Planning: From Strategy to Volunteers", "Door-to-Door Canvassing",
+          "Communication politique : se faire entendre", "Campañas en línea y comunicación digital")
+
+
+def _log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _emit(line: dict, lines: list[str]) -> None:
+    text = json.dumps(line, ensure_ascii=False)
+    lines.append(text)
+    print(text, flush=True)
+
+
+def snapshots(count: int) -> list[dict]:
+    """``count`` distinct snapshots, as issuance would build them (needs an app context)."""
+    from academy.certificates.codes import format_serial, new_code
+    from academy.certificates.operations import preview_snapshot, verification_url
+
+    start = datetime(2027, 1, 4, 9, 0, 0, tzinfo=timezone.utc)
+    result = []
+    for number in range(count):
+        language = ("en", "fr", "es", "ar")[number % 4]
+        snapshot = preview_snapshot(
+            holder_name=NAMES[number % len(NAMES)], language=language, title=TITLES[number % len(TITLES)],
+            hours=8 + number % 5, now=start + timedelta(minutes=number),
+            partners=[{"name": "Fundación Pablo Iglesias", "short_name": "FPI"},
+                      {"name": "Olof Palme International Center", "short_name": "OPC"}])
+        code = new_code()
+        snapshot.update(serial=format_serial(2027, number + 1), code=code,
+                        verification_url=verification_url("https://academy.example.org", code))
+        result.append(snapshot)
+    return result
+
+
+def _per_call(function, seconds: float, minimum: int) -> float:
+    """Median seconds per call of ``function`` over at least ``minimum`` calls or ``seconds``."""
+    timings = []
+    started = time.perf_counter()
+    while len(timings) < minimum or time.perf_counter() - started < seconds:
+        before = time.perf_counter()
+        function()
+        timings.append(time.perf_counter() - before)
+    return statistics.median(timings)
+
+
+def measure_render(samples: list[dict], seconds: float) -> dict:
+    """Warm certificate render against a minimal WeasyPrint document, in this process."""
+    from weasyprint import HTML
+
+    from academy.certificates.rendering import _renderer, render_certificate
+
+    def minimal():
+        HTML(string="<p>Hello</p>").write_pdf()
+
+    renderer = _renderer()
+
+    def minimal_sandboxed():
+        renderer.render("<p>Hello</p>").write_pdf()
+
+    cycle = iter(range(10**9))
+
+    def certificate():
+        render_certificate(samples[next(cycle) % len(samples)])
+
+    for function in (minimal, minimal_sandboxed, certificate):
+        function()  # warm: imports, fonts, stylesheet, caches
+    baseline_before = _per_call(minimal, seconds / 4, 10)
+    sandboxed = _per_call(minimal_sandboxed, seconds / 4, 10)
+    rendered = _per_call(certificate, seconds / 2, 10)
+    baseline_after = _per_call(minimal, seconds / 4, 10)
+    baseline = (baseline_before + baseline_after) / 2
+    ratio = rendered / baseline
+    return {"benchmark": "certificate_render_warm", "certificate_ms": round(rendered * 1000, 1),
+            "minimal_document_ms": round(baseline * 1000, 1),
+            "minimal_document_same_renderer_ms": round(sandboxed * 1000, 1),
+            "ratio": round(ratio, 2), "target": "ratio <= 2.0", "met": ratio <= 2.0}
+
+
+def measure_zip(samples: list[dict], workers: int) -> dict:
+    """A ZIP of every sample (none stored: all rendered by the pool) on ``workers`` processes."""
+    from academy.certificates.export import ZipEntry, zip_stream
+
+    entries = [ZipEntry(f"{snapshot['serial']}.pdf", snapshot) for snapshot in samples]
+    started = time.perf_counter()
+    size = 0
+    chunks = []
+    for chunk in zip_stream(entries, workers=workers):
+        size += len(chunk)
+        chunks.append(chunk)
+    elapsed = time.perf_counter() - started
+    from io import BytesIO
+    names = zipfile.ZipFile(BytesIO(b"".join(chunks))).namelist()
+    if len(names) != len(samples):
+        raise RuntimeError(f"the ZIP holds {len(names)} files, expected {len(samples)}")
+    rate = len(samples) / elapsed
+    return {"benchmark": "certificate_zip", "certificates": len(samples), "workers": workers,
+            "seconds": round(elapsed, 2), "certificates_per_s": round(rate, 1), "zip_bytes": size,
+            "target": "certificates_per_s >= 50", "met": rate >= 50}
+
+
+def measure_size(samples: list[dict]) -> dict:
+    """The median PDF size over names in every script."""
+    from academy.certificates.rendering import render_certificate
+
+    sizes = sorted(len(render_certificate(snapshot)) for snapshot in samples)
+    median = statistics.median(sizes)
+    return {"benchmark": "certificate_pdf_size", "certificates": len(sizes),
+            "median_kb": round(median / 1024, 1), "min_kb": round(sizes[0] / 1024, 1),
+            "max_kb": round(sizes[-1] / 1024, 1), "target": "median_kb <= 60", "met": median <= 60 * 1024}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.certificates", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smoke run: fewer certificates, shorter timings")
+    parser.add_argument("--count", type=int, default=200, help="certificates in the ZIP (default 200)")
+    parser.add_argument("--workers", type=int, default=2, help="processes rendering the ZIP (default 2)")
+    parser.add_argument("--seconds", type=float, default=8, help="seconds spent on the render comparison")
+    parser.add_argument("--output", default=str(PROJECT_ROOT / "bench-results" / "certificates.jsonl"),
+                        help="also write the JSON lines here ('' for none)")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.count, args.seconds = 24, 2
+
+    os.environ.setdefault("SECRET_KEY", "benchmark-secret-key-not-for-production")
+    from academy import create_app
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SERVER_BASE_URL": "https://academy.example.org"})
+    lines: list[str] = []
+    with app.app_context():
+        samples = snapshots(args.count)
+    _log(f"rendering: warm certificate vs minimal document ({args.seconds:g} s)")
+    _emit(measure_render(samples[: len(NAMES)], args.seconds), lines)
+    _log(f"ZIP of {args.count} certificates on {args.workers} processes")
+    _emit(measure_zip(samples, args.workers), lines)
+    _log("PDF sizes")
+    _emit(measure_size(samples[: max(len(NAMES), 44)]), lines)
+    results = [json.loads(line) for line in lines]
+    _emit({"benchmark": "certificates_summary", "targets": len(results),
+           "targets_met": sum(1 for line in results if line["met"]),
+           "missed": [line["benchmark"] for line in results if not line["met"]]}, lines)
+    if args.output:
+        output = Path(args.output)
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text("\n".join(lines) + "\n")
+        _log(f"written to {output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

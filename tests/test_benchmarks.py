@@ -1,0 +1,62 @@
+"""The benchmark harness keeps working as the models change (``make bench`` is run rarely)."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from benchmarks.dataset import Sizes, build_dataset
+from benchmarks.load import parse_wrk
+from benchmarks.scenarios import BASELINE, SCENARIOS
+
+WRK_OUTPUT = """Running 2s test @ http://127.0.0.1:8765/
+  2 threads and 8 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency     2.46ms    2.20ms  16.25ms   89.15%
+    Req/Sec     0.95k   274.25     1.19k    90.00%
+  Latency Distribution
+     50%  850.00us
+     75%    2.34ms
+     90%    5.02ms
+     99%    1.20s
+  1900 requests in 2.01s, 4.67MB read
+  Socket errors: connect 0, read 3, write 0, timeout 2
+  Non-2xx or 3xx responses: 7
+Requests/sec:    945.27
+Transfer/sec:      4.62MB
+"""
+
+
+def test_wrk_output_is_read_with_units_converted():
+    measurement = parse_wrk(WRK_OUTPUT, seconds=2)
+    assert measurement.requests_per_s == 945.27
+    assert measurement.requests == 1900
+    assert measurement.latency_ms == {"p50": 0.85, "p90": 5.02, "p99": 1200.0}
+    assert measurement.errors == 2  # read errors are connections closed by sync workers
+    assert measurement.non_2xx_3xx == 7
+
+
+def test_dataset_builds_every_table_it_promises(tmp_path):
+    from academy.accounts.passwords import verify_password
+    from academy import create_app
+
+    dataset = build_dataset(tmp_path, Sizes(organisations=12, users=40, audit_events=15))
+
+    assert dataset.counts["regions"] == 5
+    assert dataset.counts["organisations"] == 12
+    assert dataset.counts["users"] == 40
+    assert dataset.counts["audit_events"] == 15
+    app = create_app({"SQLALCHEMY_DATABASE_URI": dataset.url})
+    with app.app_context():
+        from academy.extensions import db
+
+        password_hash = db.session.execute(sa.text("SELECT password_hash FROM users WHERE email = :email"),
+                                           {"email": dataset.facts["admin_email"]}).scalar_one()
+        assert verify_password(password_hash, dataset.facts["admin_password"])
+        db.engine.dispose()
+
+
+def test_scenarios_have_unique_names_and_site_paths():
+    names = [scenario.name for scenario in [BASELINE, *SCENARIOS]]
+    assert len(names) == len(set(names))
+    facts = {"search_term": "Green"}
+    assert all(scenario.url_path(facts).startswith("/") for scenario in SCENARIOS)
+    assert any(scenario.target for scenario in SCENARIOS)
