@@ -1,7 +1,7 @@
 """Locale selection: the user's preference, else the session's choice, else the browser's."""
 from __future__ import annotations
 
-from flask import current_app, request, session
+from flask import current_app, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -12,8 +12,10 @@ LANGUAGE_NAMES = {"en": "English", "fr": "Français", "es": "Español", "ar": "�
 
 
 def select_locale() -> str:
-    """Pick the language of this request."""
+    """Pick the language of this request (the default language outside a request)."""
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.preferred_language in languages:
         return current_user.preferred_language
     chosen = session.get("lang")
@@ -24,6 +26,8 @@ def select_locale() -> str:
 
 def select_timezone() -> str:
     """Show times in the signed-in user's time zone, else in UTC."""
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_TIMEZONE"]
     if current_user and current_user.is_authenticated and current_user.time_zone:
         return current_user.time_zone
     return current_app.config["BABEL_DEFAULT_TIMEZONE"]

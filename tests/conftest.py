@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask import g, request_started
 
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
 
@@ -61,11 +62,20 @@ def _schema(app_config):
         _db.engine.dispose()
 
 
+def _fresh_request_globals(sender, **extra):
+    # Tests keep an application context pushed, and Flask reuses it for test-client requests;
+    # without this, ``g`` (and Flask-Login's cached user in it) would leak from one request into
+    # the next, so an anonymous client could be served as the previously signed-in user.
+    g.__dict__.clear()
+
+
 @pytest.fixture
 def make_app(app_config, _schema):
     """Build an application with extra settings, on the shared test database."""
     def build(**overrides):
-        return create_app({**app_config, **overrides})
+        application = create_app({**app_config, **overrides})
+        request_started.connect(_fresh_request_globals, application)
+        return application
     return build
 
 

@@ -47,6 +47,8 @@ def describe_details(details) -> list[tuple[str, str]]:
             for name, change in sorted(value.items()):
                 if isinstance(change, dict) and {"from", "to"} <= set(change):
                     pairs.append((name, f"{_plain(change['from'])} → {_plain(change['to'])}"))
+                elif isinstance(change, list) and len(change) == 2:  # the ``[old, new]`` shape
+                    pairs.append((name, f"{_plain(change[0])} → {_plain(change[1])}"))
                 else:
                     pairs.append((name, _plain(change)))
         else:

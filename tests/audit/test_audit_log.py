@@ -140,3 +140,11 @@ def test_dates_are_days_in_the_readers_time_zone(client, db, make, login_as):
     page = client.get(LIST + "?date_from=2026-02-01&date_to=2026-02-01").get_data(as_text=True)
     assert "test.tokyo_morning" in page
     assert "Asia/Tokyo" in page
+
+
+def test_changes_read_as_old_to_new_in_either_recorded_shape(client, db, make, login_as):
+    _event(db, "organisation.update", changes={"name": {"from": "Old Name", "to": "New Name"}})
+    _event(db, "account.profile_update", changes={"display_name": ["Ann", "Anne"]})
+    login_as(make.admin())
+    page = client.get(LIST).get_data(as_text=True)
+    assert "Old Name → New Name" in page and "Ann → Anne" in page

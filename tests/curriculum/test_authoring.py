@@ -369,3 +369,19 @@ def test_edit_form_shows_the_stored_values(client, make, login_as):
     assert f'<option selected value="{foundation.id}">' in page
     assert f'<option selected value="{trainer.id}">' in page
     assert 'name="attendance_percent" required type="number" value="40"' in page
+
+
+def test_action_buttons_carry_a_working_csrf_token(make_app, db, make, login_as):
+    import re
+
+    web = make_app(WTF_CSRF_ENABLED=True)
+    module = make.module()
+    first, second = make.lesson(module, slug="a"), make.lesson(module, slug="b")
+    client = login_as(make.admin(), on_client=web.test_client())
+    assert client.post(f"/teach/lessons/{second.id}/move", data={"direction": "up"}).status_code == 400
+    page = client.get(f"/teach/modules/{module.id}").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    response = client.post(f"/teach/lessons/{second.id}/move", data={"direction": "up", "csrf_token": token})
+    assert response.status_code == 302
+    assert _positions(db, module) == [(1, "b"), (2, "a")]
+    assert first.id != second.id
