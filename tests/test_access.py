@@ -43,6 +43,8 @@ class Samples:
     enrolment: object
     attempt: object
     live_session: object
+    #: Made on first use (issuing one costs a PDF render): see ``_sample_certificate``.
+    certificate: object | None = None
 
 
 #: How to fill each URL parameter. A route with a parameter missing here fails the matrix test:
@@ -68,9 +70,10 @@ def _sample_certificate(samples) -> int:
     """The sample trainee's certificate for the sample enrolment (issued once per test)."""
     from tests import factories
 
-    if getattr(samples, "certificate", None) is None:
+    if samples.certificate is None:
         samples.certificate = factories.certificate(samples.enrolment)
     return samples.certificate.id
+
 
 #: Endpoints where a holder of the declared role may still be refused (403) because of an
 #: object-level check on the sample objects, with the reason. Keep this short.
