@@ -90,6 +90,10 @@ def _register_hooks(app: Flask) -> None:
     from .i18n import current_language, text_direction, LANGUAGE_NAMES
     from .outbox.operations import deliver_after_request
 
+    # Flask-Babel's lazy strings declare themselves safe HTML (``__html__``); a lazy message that
+    # interpolates user input would then reach the page unescaped. Render them as plain text.
+    app.jinja_env.finalize = _plain_lazy_strings
+
     app.before_request(enforce_access)
     app.after_request(deliver_after_request)
     app.after_request(apply_security_headers)
@@ -100,6 +104,12 @@ def _register_hooks(app: Flask) -> None:
         language = current_language()
         return {"language": language, "direction": text_direction(language),
                 "language_names": LANGUAGE_NAMES}
+
+
+def _plain_lazy_strings(value):
+    from flask_babel.speaklater import LazyString
+
+    return str(value) if isinstance(value, LazyString) else value
 
 
 def _register_cli(app: Flask) -> None:

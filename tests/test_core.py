@@ -36,3 +36,15 @@ def test_admin_page_redirects_anonymous_visitor_to_sign_in(client):
 def test_admin_page_refuses_a_trainee(client, make, login_as):
     login_as(make.trainee())
     assert client.get("/admin/users/").status_code == 403
+
+
+def test_lazy_translated_strings_are_escaped_in_templates(app):
+    from flask import render_template_string
+    from flask_babel import lazy_gettext
+
+    with app.test_request_context("/"):
+        message = lazy_gettext("Hello %(name)s", name="<script>alert(1)</script>")
+        html = render_template_string("<p>{{ message }}</p><p>{{ [message] | map('string') | join(' ') }}</p>",
+                                      message=message)
+    assert "<script>" not in html
+    assert html.count("&lt;script&gt;") == 2

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 15:45:33.612347
+Create Date: 2026-11-28 15:47:59.299895
 
 """
 from alembic import op
