@@ -11,11 +11,13 @@ start fast, and none of them inherits the web worker's database connections or l
 """
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import os
 import zipfile
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Iterable, Iterator
 
 from . import rendering
@@ -23,11 +25,21 @@ from . import rendering
 
 @dataclass(frozen=True)
 class ZipEntry:
-    """One certificate of the archive: its file name, snapshot and stored PDF (None: render it)."""
+    """One certificate of the archive: its file name, its snapshot, and its stored PDF's path
+    and hash when the file exists (otherwise it is rendered)."""
 
     filename: str
     snapshot: dict
-    stored: bytes | None = None
+    stored_path: Path | None = None
+    sha256: str | None = None
+
+    def read_stored(self) -> bytes | None:
+        """The stored PDF, read now (not before its turn), if it is still there and intact."""
+        try:
+            content = self.stored_path.read_bytes()
+        except (AttributeError, OSError):
+            return None
+        return content if hashlib.sha256(content).hexdigest() == self.sha256 else None
 
 
 class _Chunks:
@@ -64,18 +76,23 @@ def _pool_context():
     return context
 
 
+def _stored_or_rendered(entry: ZipEntry) -> bytes:
+    # A file that vanished since the listing is rendered here, in this process.
+    return entry.read_stored() or rendering.render_certificate(entry.snapshot)
+
+
 def _rendered(entries: list[ZipEntry], workers: int) -> Iterator[bytes]:
-    """The PDF of each entry, in order: stored ones as they are, missing ones rendered in a pool."""
-    missing = [entry.snapshot for entry in entries if entry.stored is None]
+    """The PDF of each entry, in order: stored ones read in turn, missing ones rendered in a pool."""
+    missing = [entry.snapshot for entry in entries if entry.stored_path is None]
     if not missing:
-        yield from (entry.stored for entry in entries)
+        yield from (_stored_or_rendered(entry) for entry in entries)
         return
     pool = ProcessPoolExecutor(max_workers=min(workers, len(missing)), mp_context=_pool_context(),
                                initializer=rendering.warm_up)
     try:
         fresh = pool.map(rendering.render_certificate, missing, chunksize=2)
         for entry in entries:
-            yield entry.stored if entry.stored is not None else next(fresh)
+            yield _stored_or_rendered(entry) if entry.stored_path is not None else next(fresh)
     finally:
         # A client that goes away mid-download must not leave the pool rendering the rest.
         pool.shutdown(wait=False, cancel_futures=True)

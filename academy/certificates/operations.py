@@ -32,6 +32,7 @@ from ..learning.completion import on_enrolment_completed
 from ..learning.models import Enrolment, EnrolmentStatus
 from ..outbox.operations import queue_mail
 from .codes import allocate_serial, format_code, new_code
+from .export import ZipEntry
 from .models import (NAME_MAX_LENGTH, REASON_MAX_LENGTH, Certificate, CertificateKind, CertificatePdf,
                      CertificateStatus)
 from .rendering import clean_text, render_certificate
@@ -236,6 +237,19 @@ def certificate_pdf(certificate: Certificate) -> bytes:
         _LOG.warning("certificate %s renders differently from its issued PDF; run "
                      "'flask certificates render-missing'", certificate.serial)
     return content
+
+
+def zip_entries(module_id: int) -> list[ZipEntry]:
+    """The valid certificates of a module, ready for ``export.zip_stream`` (snapshots, stored files)."""
+    rows = db.session.execute(
+        sa.select(Certificate.serial, Certificate.snapshot, Certificate.pdf_sha256)
+        .where(Certificate.module_id == module_id, Certificate.status == CertificateStatus.VALID)
+        .order_by(Certificate.serial)).all()
+    entries = []
+    for serial, snapshot, sha256 in rows:
+        path = pdf_path(sha256)
+        entries.append(ZipEntry(f"{serial}.pdf", snapshot, path if path.is_file() else None, sha256))
+    return entries
 
 
 def render_missing() -> dict[str, int]:

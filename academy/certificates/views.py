@@ -16,7 +16,7 @@ from ..extensions import db
 from . import operations
 from .codes import normalise_code
 from .credentials import load_signing_key, signed_credential
-from .export import ZipEntry, zip_stream
+from .export import zip_stream
 from .forms import IssueForm, ReissueForm, RevokeForm, SearchForm, module_choices
 from .models import Certificate, CertificateStatus
 
@@ -204,12 +204,7 @@ def export_zip():
     module_id = request.args.get("module_id", type=int)
     require(module_id is not None and 0 < module_id < 2**31, 400)
     module = db.get_or_404(Module, module_id)
-    certificates = db.session.scalars(
-        db.select(Certificate).where(Certificate.module_id == module.id,
-                                     Certificate.status == CertificateStatus.VALID)
-        .order_by(Certificate.serial)).all()
-    entries = [ZipEntry(f"{certificate.serial}.pdf", certificate.snapshot,
-                        operations.stored_pdf(certificate)) for certificate in certificates]
+    entries = operations.zip_entries(module.id)
     record("certificate.export", actor=current_user, target=module, count=len(entries))
     db.session.commit()
     workers = current_app.config["CERTIFICATE_ZIP_WORKERS"]
