@@ -55,11 +55,14 @@ check-system: $(RUNTIME_STAMP)
 		echo "On Debian/Ubuntu install it with: sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0" >&2; \
 		exit 1; }
 
-# axe-core (accessibility checks in the browser tests); skipped when npm is not installed.
+# axe-core (accessibility checks in the browser tests), reinstalled when package-lock.json changes;
+# skipped when npm is not installed.
 npm-deps:
-	@if [ -d node_modules/axe-core ]; then :; \
-	elif command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund; \
-	else echo "npm not found: browser accessibility checks will be skipped (install nodejs and npm)."; fi
+	@if ! command -v npm >/dev/null 2>&1; then \
+		echo "npm not found: browser accessibility checks will be skipped (install nodejs and npm)."; \
+	elif [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then \
+		npm ci --no-audit --no-fund; \
+	fi
 
 # --- translations ----------------------------------------------------------------------------
 
