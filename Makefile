@@ -90,6 +90,7 @@ compile-translations: $(RUNTIME_STAMP)
 database: $(RUNTIME_STAMP)
 	$(FLASK) db upgrade
 	$(FLASK) academy seed-demo
+	$(FLASK) courses import courses --if-empty
 
 run: check-system compile-translations database
 	@echo "Serving on http://$(HOST):$(PORT) (Ctrl+C stops)"

@@ -116,7 +116,7 @@ def test_an_arabic_certificate_reads_right_to_left_in_arabic(app, tmp_path):
         snapshot = sample(app, "محمد عبد الرحمن", language="ar")
     html = rendering.certificate_html(snapshot)
     assert '<html lang="ar" dir="rtl">' in html
-    assert 'class="name name--0" dir="rtl"' in html
+    assert 'class="name name--0 any-script" dir="rtl"' in html
     pdf = render_certificate(snapshot)
     assert pdf_page_count(pdf, tmp_path) == 1
     assert "Certificate-Arabic" in pdf_fonts(pdf, tmp_path)
@@ -150,6 +150,8 @@ def test_urls_in_names_and_values_are_never_fetched(app, monkeypatch):
         fetched.append(url)
         return original(self, url, headers)
     monkeypatch.setattr(StaticFilesFetcher, "fetch", spy)
+    # A renderer of its own, so that fonts and the logo are fetched again (not served from caches).
+    monkeypatch.setattr(rendering._local, "renderer", None)
     hostile = ('file:///etc/passwd <img src="file:///etc/passwd"> <link rel="stylesheet" '
                'href="http://evil.example/x.css"> url(http://evil.example/font.ttf) @import "http://evil.example/";')
     snapshot = sample(app, hostile, title='http://evil.example/track.png <iframe src="file:///etc/shadow">',
@@ -161,6 +163,7 @@ def test_urls_in_names_and_values_are_never_fetched(app, monkeypatch):
 
     assert fetched, "the spy saw nothing: the renderer did not go through the sandboxed fetcher"
     assert all(url.startswith(DEFAULT_BASE_URL + "static/") for url in fetched), fetched
+    assert any(url.endswith("/static/img/logo.svg") for url in fetched)
 
 
 def test_a_glyph_missing_from_every_bundled_font_is_reported_not_taken_from_the_host(app, caplog, tmp_path):
