@@ -179,3 +179,15 @@ def test_the_template_cannot_reach_python_internals(app):
     with pytest.raises(Exception) as caught:
         template.render(holder_name="x")
     assert "unsafe" in str(caught.value).lower() or "security" in type(caught.value).__name__.lower()
+
+
+@pytest.mark.parametrize("code", ["0000000000000000000Z", "ZZZZZZZZZZZZZZZZZZZZ", "7K3QDM0XJ49TZ2BHX6WA",
+                                  "M1N2P3Q4R5S6T7V8W9X0"])
+def test_qr_codes_of_many_verification_urls_decode(app, tmp_path, code):
+    require_tool("pdftoppm")
+    zbarimg = require_tool("zbarimg")
+    snapshot = sample(app)
+    snapshot["verification_url"] = f"https://academy.example.org/verify/{code[:5]}-{code[5:10]}-{code[10:15]}-{code[15:]}"
+    (tmp_path / "qr.pdf").write_bytes(render_certificate(snapshot))
+    run_tool("pdftoppm", "-png", "-r", "100", "-singlefile", str(tmp_path / "qr.pdf"), str(tmp_path / "page"))
+    assert run_tool(zbarimg, "--raw", "-q", str(tmp_path / "page.png")).strip() == snapshot["verification_url"]

@@ -266,3 +266,13 @@ def test_the_quiz_page_lists_attempts_and_best_score(mixed, client_for):
     client.post(_start(client, mixed.module), data=_right_answers(mixed.module))
     page = client.get(f"/learn/modules/{mixed.module.id}/quiz").get_data(as_text=True)
     assert "Attempt 1" in page and "Passed" in page and "Attempts used: 1 of 2." in page
+
+
+def test_an_attempt_started_at_the_same_moment_is_refused_cleanly(mixed, client_for, db, monkeypatch):
+    """Both requests counted the same attempts: the second one's number is taken, nothing breaks."""
+    client = client_for(mixed.trainee)
+    client.post(_start(client, mixed.module), data={})  # attempt 1, submitted
+    monkeypatch.setattr(operations, "attempts_used", lambda enrolment, quiz: 0)  # a stale count
+    response = client.post(f"/learn/modules/{mixed.module.id}/quiz/attempts")
+    assert response.status_code == 409
+    assert [attempt.number for attempt in _attempts(db, mixed.enrolment)] == [1]
