@@ -56,7 +56,7 @@ def _emit(line: dict, lines: list[str]) -> None:
 def snapshots(count: int) -> list[dict]:
     """``count`` distinct snapshots, as issuance would build them (needs an app context)."""
     from academy.certificates.codes import format_serial, new_code
-    from academy.certificates.operations import preview_snapshot, verification_url
+    from academy.certificates.snapshots import preview_snapshot, verification_url
 
     start = datetime(2027, 1, 4, 9, 0, 0, tzinfo=timezone.utc)
     result = []

@@ -48,3 +48,15 @@ def test_lazy_translated_strings_are_escaped_in_templates(app):
                                       message=message)
     assert "<script>" not in html
     assert html.count("&lt;script&gt;") == 2
+
+
+def test_home_page_offers_each_role_its_own_way_in(make, make_app, login_as):
+    served = make_app().test_client()
+    login_as(make.trainee(), on_client=served)
+    page = served.get("/").get_data(as_text=True)
+    assert "/learn/" in page and "/admin/users/" not in page
+
+    served = make_app().test_client()
+    login_as(make.admin(), on_client=served)
+    page = served.get("/").get_data(as_text=True)
+    assert "/admin/users/" in page and "/admin/audit/" in page

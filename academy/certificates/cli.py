@@ -43,7 +43,7 @@ def _module_from_files(slug: str, language: str | None) -> dict:
               help="Where to write the PDF.")
 def preview(name: str, slug: str | None, language: str | None, output: Path) -> None:
     """Render a sample certificate without touching the database (for designing the template)."""
-    from .operations import preview_snapshot
+    from .snapshots import preview_snapshot
     from .rendering import render_certificate
 
     if slug:
@@ -67,7 +67,7 @@ def preview(name: str, slug: str | None, language: str | None, output: Path) -> 
 @certificates_cli.command("render-missing")
 def render_missing_command() -> None:
     """Render again and store every certificate PDF missing from the certificate folder."""
-    from .operations import render_missing
+    from .storage import render_missing
 
     counts = render_missing()
     db.session.commit()

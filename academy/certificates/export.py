@@ -7,7 +7,10 @@ are stored, not deflated. Entry dates come from the certificates, not the clock:
 certificates give the same archive.
 
 The pool's processes are forked from a ``forkserver`` that has imported WeasyPrint once: they
-start fast, and none of them inherits the web worker's database connections or locks.
+start fast, and none of them inherits the web worker's database connections or locks. (Like
+``spawn``, the forkserver imports the parent's main *script* in each child, under the name
+``__mp_main__``; gunicorn's and flask's entry points guard their start-up with
+``if __name__ == "__main__"`` or are package ``__main__`` modules, which are never re-run.)
 """
 from __future__ import annotations
 

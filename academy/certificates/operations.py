@@ -1,4 +1,4 @@
-"""Issuing, revoking and reissuing certificates, and keeping their PDFs.
+"""Issuing, revoking and reissuing certificates.
 
 Every function flushes, audits and queues e-mail but never commits: the caller (a view, the CLI,
 or the transaction that completed an enrolment) commits once. Status changes are conditional
@@ -8,17 +8,11 @@ current certificate per enrolment whatever the race.
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
-import os
-import tempfile
 from datetime import date, datetime
-from pathlib import Path
 
 import sqlalchemy as sa
-from flask import current_app, has_request_context, request
-from flask_babel import force_locale, format_date, gettext as _, lazy_gettext as _l, ngettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -31,22 +25,13 @@ from ..extensions import db
 from ..learning.completion import on_enrolment_completed
 from ..learning.models import Enrolment, EnrolmentStatus
 from ..outbox.operations import queue_mail
-from .codes import allocate_serial, format_code, new_code
-from .export import ZipEntry
-from .models import (NAME_MAX_LENGTH, REASON_MAX_LENGTH, Certificate, CertificateKind, CertificatePdf,
-                     CertificateStatus)
+from .codes import allocate_serial, new_code
+from .models import NAME_MAX_LENGTH, REASON_MAX_LENGTH, Certificate, CertificateKind, CertificatePdf, CertificateStatus
 from .rendering import clean_text, render_certificate
+from .snapshots import build_snapshot, public_base_url
+from .storage import store_pdf
 
 _LOG = logging.getLogger(__name__)
-
-#: Version of the snapshot's layout, so that a future template can read old snapshots.
-SNAPSHOT_FORMAT = 1
-
-#: Printed when no signatories are configured: titles only, above blank signature lines.
-DEFAULT_SIGNATORIES = (
-    {"name": "", "title": _l("Director of the Activist Academy")},
-    {"name": "", "title": _l("Secretary General of the alliance")},
-)
 
 NOT_VALID = _l("This certificate is no longer valid (it was revoked or replaced): nothing was changed.")
 REASON_REQUIRED = _l("Give a reason: this enrolment is not completed.")
@@ -61,220 +46,6 @@ class CertificateError(Exception):
     def __init__(self, message):
         super().__init__(message)  # kept lazy: translated where it is shown
         self.message = message
-
-
-# --- addresses ---------------------------------------------------------------------------------
-
-def public_base_url() -> str:
-    """The site's public address (no trailing slash) for printed and signed links.
-
-    ``SERVER_BASE_URL`` in production (links then never depend on a request's Host header);
-    otherwise the current request's host, or ``SERVER_NAME``, or localhost for a bare CLI run.
-    """
-    config = current_app.config
-    if config.get("SERVER_BASE_URL"):
-        return config["SERVER_BASE_URL"].rstrip("/")
-    if has_request_context():
-        return request.host_url.rstrip("/")
-    if config.get("SERVER_NAME"):
-        return f"{config.get('PREFERRED_URL_SCHEME', 'http')}://{config['SERVER_NAME']}"
-    _LOG.warning("SERVER_BASE_URL is not set: certificates will point at http://localhost:5000")
-    return "http://localhost:5000"
-
-
-def verification_url(base_url: str, code: str) -> str:
-    """The public verification page of ``code`` (the path is a published interface: /verify/<code>)."""
-    return f"{base_url}/verify/{format_code(code)}"
-
-
-# --- what is printed ---------------------------------------------------------------------------
-
-def signatories(language: str) -> list[dict]:
-    """The signatories printed, in ``language`` (from ``CERTIFICATE_SIGNATORIES`` or the defaults)."""
-    configured = current_app.config.get("CERTIFICATE_SIGNATORIES") or ""
-    if isinstance(configured, str) and configured.strip():
-        try:
-            configured = json.loads(configured)
-        except ValueError as error:
-            raise ValueError("CERTIFICATE_SIGNATORIES must be a JSON list of {\"name\", \"title\"}") from error
-    entries = configured or DEFAULT_SIGNATORIES
-    result = []
-    with force_locale(language):
-        for entry in entries[:4]:
-            title = entry.get("title", "")
-            if isinstance(title, dict):
-                title = title.get(language) or title.get("en") or ""
-            result.append({"name": clean_text(str(entry.get("name", "")), 120),
-                           "title": clean_text(str(title), 160)})
-    return result
-
-
-def certificate_texts(language: str, *, serial: str, hours: int, completed_on: date) -> dict:
-    """Every fixed text of the certificate in ``language``, from the message catalogues."""
-    with force_locale(language):
-        return {
-            "academy": _("Activist Academy"),
-            "heading": _("Certificate of completion"),
-            "certifies": _("This certifies that"),
-            "completed": _("has successfully completed the module"),
-            "details": ngettext("%(num)d hour of study · completed on %(date)s",
-                                "%(num)d hours of study · completed on %(date)s",
-                                hours, date=format_date(completed_on, "long")),
-            "partners_intro": _("Run together with"),
-            "serial_label": _("Serial number"),
-            "code_label": _("Verification code"),
-            "verify": _("Check this certificate at"),
-            "document_title": _("Certificate %(serial)s", serial=serial),
-        }
-
-
-def build_snapshot(*, language: str, holder_name: str, title: str, summary: str, slug: str,
-                   hours: int, partners: list[dict], completed_on: date, issued_at: datetime,
-                   serial: str, code: str, base_url: str) -> dict:
-    """Every value the certificate prints (and its credential states), as plain JSON values.
-
-    The PDF is rendered from this alone, texts included, so that re-rendering years later gives
-    the same document even after the catalogues, the module or the configuration changed.
-    """
-    return {
-        "format": SNAPSHOT_FORMAT,
-        "kind": CertificateKind.MODULE.value,
-        "language": language,
-        "holder_name": holder_name,
-        "achievement_title": clean_text(title, 300),
-        "achievement_summary": clean_text(summary, 2000),
-        "achievement_slug": slug,
-        "hours": hours,
-        "partners": [{"name": clean_text(item["name"], 200), "short_name": clean_text(item["short_name"], 40)}
-                     for item in partners],
-        "signatories": signatories(language),
-        "completed_on": completed_on.isoformat(),
-        "issued_at": issued_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "serial": serial,
-        "code": code,
-        "verification_url": verification_url(base_url, code),
-        "issuer": {"url": base_url + "/"},
-        "texts": certificate_texts(language, serial=serial, hours=hours, completed_on=completed_on),
-    }
-
-
-def preview_snapshot(*, holder_name: str, language: str, title: str, summary: str = "", slug: str = "preview",
-                     hours: int = 10, partners: list[dict] | None = None, base_url: str = "https://academy.example.org",
-                     now: datetime | None = None) -> dict:
-    """A sample snapshot that touches no database (``certificates preview``, benchmarks)."""
-    now = (now or utcnow()).replace(microsecond=0)
-    return build_snapshot(
-        language=language, holder_name=clean_text(holder_name, NAME_MAX_LENGTH), title=title, summary=summary,
-        slug=slug, hours=hours, partners=partners or [], completed_on=now.date(), issued_at=now,
-        serial=f"AA-{now.year}-000000", code="0" * 20, base_url=base_url)
-
-
-# --- stored PDFs -------------------------------------------------------------------------------
-
-def pdf_path(sha256: str) -> Path:
-    """Where the PDF with this hash lives: ``<CERTIFICATE_DIR>/ab/abcdef….pdf``."""
-    return Path(current_app.config["CERTIFICATE_DIR"]) / sha256[:2] / f"{sha256}.pdf"
-
-
-def store_pdf(content: bytes) -> str:
-    """Write ``content`` under its SHA-256 (atomically: a reader never sees half a file); return the hash."""
-    sha256 = hashlib.sha256(content).hexdigest()
-    path = pdf_path(sha256)
-    if path.is_file():
-        return sha256
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pdf")
-    try:
-        with os.fdopen(handle, "wb") as output:
-            output.write(content)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return sha256
-
-
-def known_hashes(certificate: Certificate) -> list[str]:
-    """The hashes of every genuine PDF of ``certificate``, the one from issuance first."""
-    later = db.session.scalars(
-        sa.select(CertificatePdf.sha256).where(CertificatePdf.certificate_id == certificate.id,
-                                               CertificatePdf.sha256 != certificate.pdf_sha256)
-        .order_by(CertificatePdf.rendered_at.desc())
-    ).all()
-    return [certificate.pdf_sha256, *later]
-
-
-def _read_stored(sha256: str) -> bytes | None:
-    path = pdf_path(sha256)
-    try:
-        content = path.read_bytes()
-    except OSError:
-        return None
-    return content if hashlib.sha256(content).hexdigest() == sha256 else None
-
-
-def stored_pdf(certificate: Certificate) -> bytes | None:
-    """The PDF stored at issuance, if its file is there and intact (no query, no rendering)."""
-    return _read_stored(certificate.pdf_sha256)
-
-
-def certificate_pdf(certificate: Certificate) -> bytes:
-    """The PDF of ``certificate``: the stored file, or a fresh rendering when it is missing.
-
-    A fresh rendering identical to the issued one is stored again. One that differs (other
-    software or fonts since issuance) is served but not recorded here — this may run on a GET;
-    ``flask certificates render-missing`` records it so that it verifies by upload too.
-    """
-    hashes = known_hashes(certificate)
-    for sha256 in hashes:
-        stored = _read_stored(sha256)
-        if stored is not None:
-            return stored
-    content = render_certificate(certificate.snapshot)
-    if hashlib.sha256(content).hexdigest() in hashes:
-        store_pdf(content)
-    else:
-        _LOG.warning("certificate %s renders differently from its issued PDF; run "
-                     "'flask certificates render-missing'", certificate.serial)
-    return content
-
-
-def zip_entries(module_id: int) -> list[ZipEntry]:
-    """The valid certificates of a module, ready for ``export.zip_stream`` (snapshots, stored files)."""
-    rows = db.session.execute(
-        sa.select(Certificate.serial, Certificate.snapshot, Certificate.pdf_sha256)
-        .where(Certificate.module_id == module_id, Certificate.status == CertificateStatus.VALID)
-        .order_by(Certificate.serial)).all()
-    entries = []
-    for serial, snapshot, sha256 in rows:
-        path = pdf_path(sha256)
-        entries.append(ZipEntry(f"{serial}.pdf", snapshot, path if path.is_file() else None, sha256))
-    return entries
-
-
-def render_missing() -> dict[str, int]:
-    """Render and store every certificate whose PDF file is missing; report what happened.
-
-    A re-rendering that differs from the issued PDF is stored too and its hash recorded, so
-    that both files verify by upload. Flushes; the caller commits.
-    """
-    counts = {"checked": 0, "present": 0, "restored": 0, "changed": 0}
-    query = sa.select(Certificate).order_by(Certificate.id).execution_options(yield_per=200)
-    for certificate in db.session.scalars(query):
-        counts["checked"] += 1
-        hashes = known_hashes(certificate)
-        if any(pdf_path(sha256).is_file() for sha256 in hashes):
-            counts["present"] += 1
-            continue
-        sha256 = store_pdf(render_certificate(certificate.snapshot))
-        if sha256 in hashes:
-            counts["restored"] += 1
-        else:
-            db.session.add(CertificatePdf(sha256=sha256, certificate_id=certificate.id))
-            record("certificate.rerendered", target=certificate, sha256=sha256)
-            counts["changed"] += 1
-    db.session.flush()
-    return counts
 
 
 # --- issuing -----------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from ..audit.operations import record
 from ..core.forms import requested_page
 from ..curriculum.models import Module
 from ..extensions import db
-from . import operations
+from . import operations, storage
 from .codes import normalise_code
 from .credentials import load_signing_key, signed_credential
 from .export import zip_stream
@@ -60,7 +60,7 @@ def mine():
 def download_pdf(certificate_id: int):
     """The certificate's PDF (the stored file, re-rendered if it went missing)."""
     certificate = _downloadable(certificate_id)
-    return _attachment(operations.certificate_pdf(certificate), "application/pdf",
+    return _attachment(storage.certificate_pdf(certificate), "application/pdf",
                        f"certificate-{certificate.serial}.pdf")
 
 
@@ -204,7 +204,7 @@ def export_zip():
     module_id = request.args.get("module_id", type=int)
     require(module_id is not None and 0 < module_id < 2**31, 400)
     module = db.get_or_404(Module, module_id)
-    entries = operations.zip_entries(module.id)
+    entries = storage.zip_entries(module.id)
     record("certificate.export", actor=current_user, target=module, count=len(entries))
     db.session.commit()
     workers = current_app.config["CERTIFICATE_ZIP_WORKERS"]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from academy.certificates import operations
+from academy.certificates import storage
 from academy.certificates.models import CertificatePdf
 
 from .conftest import pdf_page_count, pdf_text
@@ -12,8 +12,8 @@ from .conftest import pdf_page_count, pdf_text
 def test_preview_renders_a_module_from_its_files_without_the_database(app, tmp_path, monkeypatch):
     def no_database(*args, **kwargs):
         raise AssertionError("preview touched the database")
-    monkeypatch.setattr(operations.db.session, "execute", no_database)
-    monkeypatch.setattr(operations.db.session, "scalar", no_database)
+    monkeypatch.setattr(storage.db.session, "execute", no_database)
+    monkeypatch.setattr(storage.db.session, "scalar", no_database)
     output = tmp_path / "preview.pdf"
 
     result = app.test_cli_runner().invoke(args=["certificates", "preview", "--name", "Zeynep Yılmaz",
@@ -45,7 +45,7 @@ def test_preview_in_arabic_without_a_module(app, tmp_path):
 
 def test_render_missing_restores_deleted_files_identically(app, make, db):
     certificates = [make.certificate() for _ in range(2)]
-    path = operations.pdf_path(certificates[0].pdf_sha256)
+    path = storage.pdf_path(certificates[0].pdf_sha256)
     original = path.read_bytes()
     path.unlink()
 
@@ -59,8 +59,8 @@ def test_render_missing_restores_deleted_files_identically(app, make, db):
 
 def test_render_missing_records_a_rendering_that_came_out_different(app, make, db, monkeypatch):
     certificate = make.certificate()
-    operations.pdf_path(certificate.pdf_sha256).unlink()
-    monkeypatch.setattr(operations, "render_certificate", lambda snapshot: b"%PDF-1.7 re-rendered by newer software")
+    storage.pdf_path(certificate.pdf_sha256).unlink()
+    monkeypatch.setattr(storage, "render_certificate", lambda snapshot: b"%PDF-1.7 re-rendered by newer software")
 
     result = app.test_cli_runner().invoke(args=["certificates", "render-missing"])
 

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from academy.audit.models import AuditEvent
-from academy.certificates import operations
+from academy.certificates import operations, storage
 from academy.certificates.codes import ALPHABET, CODE_LENGTH
 from academy.certificates.models import Certificate, CertificatePdf, CertificateStatus
 from academy.curriculum.models import Lesson
@@ -78,7 +78,7 @@ def test_serials_count_up_within_a_year(db, make):
 
 def test_the_stored_pdf_is_the_one_whose_hash_is_recorded(db, make, app):
     certificate = make.certificate()
-    stored = operations.stored_pdf(certificate)
+    stored = storage.stored_pdf(certificate)
     assert stored is not None and stored.startswith(b"%PDF-")
     assert hashlib.sha256(stored).hexdigest() == certificate.pdf_sha256
     assert db.session.get(CertificatePdf, certificate.pdf_sha256).certificate_id == certificate.id
@@ -86,11 +86,11 @@ def test_the_stored_pdf_is_the_one_whose_hash_is_recorded(db, make, app):
 
 def test_a_missing_pdf_is_rendered_again_byte_for_byte(db, make):
     certificate = make.certificate()
-    path = operations.pdf_path(certificate.pdf_sha256)
+    path = storage.pdf_path(certificate.pdf_sha256)
     original = path.read_bytes()
     path.unlink()
 
-    again = operations.certificate_pdf(certificate)
+    again = storage.certificate_pdf(certificate)
 
     assert again == original
     assert path.read_bytes() == original

@@ -13,7 +13,7 @@ import pytest
 from flask_babel import force_locale
 
 from academy.certificates import rendering
-from academy.certificates.operations import preview_snapshot
+from academy.certificates.snapshots import preview_snapshot
 from academy.certificates.rendering import clean_text, render_certificate, text_direction_of
 from academy.pdf import DEFAULT_BASE_URL, StaticFilesFetcher
 

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from academy.audit.models import AuditEvent
-from academy.certificates import operations
+from academy.certificates import operations, storage
 from academy.certificates.models import Certificate, CertificateStatus
 
 
@@ -154,7 +154,7 @@ def test_the_zip_holds_every_valid_certificate_of_the_module_as_issued(client_fo
     revoked = make.certificate(completed_enrolment(make.trainee(), module))
     operations.revoke_certificate(revoked, actor=people["admin"], reason="x")
     db.session.commit()
-    operations.pdf_path(kept[0].pdf_sha256).unlink()  # one must be rendered again, in the pool
+    storage.pdf_path(kept[0].pdf_sha256).unlink()  # one must be rendered again, in the pool
 
     response = client_for(people["admin"]).get("/admin/certificates/export.zip",
                                                query_string={"module_id": module.id})

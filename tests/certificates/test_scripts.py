@@ -13,7 +13,7 @@ from pathlib import Path
 from fontTools.ttLib import TTFont
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from academy.certificates.operations import preview_snapshot
+from academy.certificates.snapshots import preview_snapshot
 from academy.certificates.rendering import JOINERS, render_certificate
 from academy.pdf import STATIC_ROOT
 

@@ -5,7 +5,7 @@ import io
 
 import pytest
 
-from academy.certificates import operations
+from academy.certificates import operations, storage
 from academy.certificates.codes import format_code, new_code, normalise_code
 
 
@@ -86,7 +86,7 @@ def _upload(client, content: bytes, name="certificate.pdf"):
 
 
 def test_uploading_the_genuine_pdf_confirms_it(client_for, certificate):
-    response = _upload(client_for(), operations.stored_pdf(certificate))
+    response = _upload(client_for(), storage.stored_pdf(certificate))
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "unchanged since it was issued" in html
@@ -95,7 +95,7 @@ def test_uploading_the_genuine_pdf_confirms_it(client_for, certificate):
 
 @pytest.mark.parametrize("damage", ["tampered", "truncated", "appended"])
 def test_a_changed_pdf_is_not_confirmed(client_for, certificate, damage):
-    genuine = operations.stored_pdf(certificate)
+    genuine = storage.stored_pdf(certificate)
     changed = {"tampered": genuine.replace(b"Layla", b"Leyla", 1) if b"Layla" in genuine
                else genuine[:500] + bytes([genuine[500] ^ 1]) + genuine[501:],
                "truncated": genuine[: len(genuine) // 2],
