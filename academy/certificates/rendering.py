@@ -42,7 +42,7 @@ STYLESHEET = STATIC_ROOT / "css" / "certificate.css"
 
 #: Name sizes (``.name--N`` in certificate.css) by the name's visual length; the last class is
 #: reached only when a layout still overflows.
-NAME_SIZE_LIMITS = (32, 42, 56, 110, 200, 330)
+NAME_SIZE_LIMITS = (32, 42, 56, 110, 620, 1000)
 NAME_SIZES = 7
 TITLE_SIZE_LIMITS = (60, 90, 130, 200)
 TITLE_SIZES = 5

@@ -57,7 +57,7 @@ def _unknown():
 @public
 def verify():
     """Check a certificate: type its code (GET ``?code=``) or upload its PDF (POST)."""
-    code_form = VerifyCodeForm(request.args, meta={"csrf": False}) if request.args else VerifyCodeForm(formdata=None)
+    code_form = VerifyCodeForm(request.args) if request.args else VerifyCodeForm(formdata=None)
     file_form = VerifyFileForm()
     status = 200
     if request.method == "GET" and request.args:

@@ -18,7 +18,7 @@ from .codes import normalise_code
 from .credentials import load_signing_key, signed_credential
 from .export import zip_stream
 from .forms import IssueForm, ReissueForm, RevokeForm, SearchForm, module_choices
-from .models import Certificate, CertificateStatus
+from .models import Certificate
 
 bp = Blueprint("certificates", __name__)
 

@@ -12,6 +12,9 @@ from ..db_types import UTCDateTime, enum_type, utcnow
 from ..extensions import db
 
 
+DEFAULT_DURATION_MINUTES = 90
+
+
 class LiveSession(db.Model):
     """A scheduled session, in person or online. Times are stored in UTC, shown in the viewer's zone."""
 
@@ -28,7 +31,7 @@ class LiveSession(db.Model):
     module_id: Mapped[int] = mapped_column(sa.ForeignKey("modules.id", ondelete="CASCADE"), index=True)
     title: Mapped[str] = mapped_column(sa.String(200))
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
-    duration_minutes: Mapped[int] = mapped_column(default=90)
+    duration_minutes: Mapped[int] = mapped_column(default=DEFAULT_DURATION_MINUTES)
     #: ``starts_at`` + ``duration_minutes``, kept by a mapper event so that "not yet over" is
     #: a plain indexed comparison on every database.
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
@@ -57,7 +60,10 @@ class LiveSession(db.Model):
 @sa.event.listens_for(LiveSession, "before_insert")
 @sa.event.listens_for(LiveSession, "before_update")
 def _keep_ends_at(mapper, connection, live_session: LiveSession) -> None:
-    if live_session.starts_at is not None and live_session.duration_minutes is not None:
+    # Column defaults are applied after this event, so fill the duration's default here first.
+    if live_session.duration_minutes is None:
+        live_session.duration_minutes = DEFAULT_DURATION_MINUTES
+    if live_session.starts_at is not None:
         live_session.ends_at = live_session.starts_at + timedelta(minutes=live_session.duration_minutes)
 
 
