@@ -1,4 +1,6 @@
 """The live-session model keeps its end time whatever the caller sets."""
+
+
 def test_a_session_created_without_a_duration_takes_the_default_and_its_end(app, db, make):
     from datetime import timedelta
 
