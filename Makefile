@@ -103,6 +103,7 @@ test: $(DEV_STAMP) check-system compile-translations npm-deps
 
 bench: $(DEV_STAMP) check-system compile-translations
 	$(PY) -m benchmarks $(BENCH_ARGS)
+	$(PY) -m benchmarks.certificates
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache test-results bench-results

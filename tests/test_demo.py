@@ -132,3 +132,17 @@ def test_existing_data_is_completed_not_duplicated(runner, db, make):
 def test_steps_run_in_dependency_order():
     names = [step.__name__ for step in STEPS]
     assert names.index("seed_regions") < names.index("seed_organisations") < names.index("seed_people")
+
+
+def test_demo_imports_the_courses_and_gives_people_something_to_study_and_teach(runner, db):
+    from academy.curriculum.models import Module, module_trainers
+    from academy.learning.models import Enrolment
+    from academy.live.models import LiveSession
+
+    assert runner.invoke(args=COMMAND).exit_code == 0
+    counts = (_count(db, Module), _count(db, Enrolment), _count(db, LiveSession),
+              db.session.scalar(db.select(db.func.count()).select_from(module_trainers)))
+    assert counts[0] >= 5 and counts[1] >= 6 and counts[2] == 2 and counts[3] >= 5
+    assert runner.invoke(args=COMMAND).exit_code == 0
+    assert (_count(db, Module), _count(db, Enrolment), _count(db, LiveSession),
+            db.session.scalar(db.select(db.func.count()).select_from(module_trainers))) == counts

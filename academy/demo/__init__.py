@@ -20,6 +20,7 @@ from flask_babel import force_locale
 
 from ..audit.operations import record
 from ..extensions import db
+from .learning import seed_learning
 from .organisations import seed_organisations, seed_regions
 from .people import seed_people
 from .seed import DemoSeed, SignIn
@@ -29,7 +30,7 @@ DEFAULT_DEMO_PASSWORD = "demo-password-2026"
 
 
 #: The seeding steps, in order: each may rely on what the earlier ones put in the seed.
-STEPS: list[Callable[[DemoSeed], None]] = [seed_regions, seed_organisations, seed_people]
+STEPS: list[Callable[[DemoSeed], None]] = [seed_regions, seed_organisations, seed_people, seed_learning]
 
 
 def demo_password() -> str:
