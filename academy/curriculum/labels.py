@@ -14,7 +14,7 @@ TOPIC_LABELS = {
 }
 
 LEVEL_LABELS = {
-    Level.FOUNDATION: _l("Foundation"),
+    Level.FOUNDATION: _l("Foundation level"),
     Level.INTERMEDIATE: _l("Intermediate"),
     Level.ADVANCED: _l("Advanced"),
 }
