@@ -108,6 +108,7 @@ def build_config(instance_path: Path) -> dict:
         "CERTIFICATE_UPLOAD_MAX_BYTES": _env_int("CERTIFICATE_UPLOAD_MAX_BYTES", 5 * 1024 * 1024),
         "CERTIFICATE_ZIP_WORKERS": _env_int("CERTIFICATE_ZIP_WORKERS", 0),  # 0: one per core
         "RATELIMIT_VERIFY": os.environ.get("RATELIMIT_VERIFY", "30 per minute"),
+        "RATELIMIT_CALENDAR_FEED": os.environ.get("RATELIMIT_CALENDAR_FEED", "60 per minute"),
         "LANGUAGES": LANGUAGES,
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": "UTC",
