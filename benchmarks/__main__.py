@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from .dataset import Sizes, build_dataset
+from .dataset import LEARNING, Sizes, build_dataset
 from .load import Measurement, choose_tool, run_load
 from .scenarios import ACADEMY, BASELINE, HELLO, SCENARIOS, Scenario
 from .servers import PROJECT_ROOT, Gunicorn, get
@@ -45,6 +45,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="load generator (default: wrk when installed, else Python)")
     parser.add_argument("--only", action="append", metavar="NAME",
                         help="measure only this scenario (repeatable); the baseline always runs")
+    parser.add_argument("--no-learning", action="store_true",
+                        help="skip the learning pages and their big dataset (1,000,000 progress rows)")
     parser.add_argument("--list", action="store_true", help="list the scenarios and exit")
     parser.add_argument("--output", default=str(PROJECT_ROOT / "bench-results" / "benchmarks.jsonl"),
                         help="also write the JSON lines here ('' for none)")
@@ -85,28 +87,28 @@ def _bracketing_baseline(hello_port: int, args, tool: str) -> float:
 def _measure_scenarios(scenarios, port: int, hello_port: int, facts: dict, args, tool: str) -> list:
     """Measure each scenario; returns (scenario, path, measurement or None, error or None, local
     baseline or None) in order. Pages with a target are bracketed by hello-world measurements."""
-    headers: dict[str, str] = {}
-    sign_in_error = None
-    if any(s.signed_in for s in scenarios):
+    headers: dict[str, dict[str, str]] = {}  # account → the headers of its signed-in session
+    sign_in_errors: dict[str, str] = {}
+    for account in dict.fromkeys(s.account for s in scenarios if s.signed_in):
         try:
-            jar = sign_in(port, facts["admin_email"], facts["admin_password"])
-            headers = {"Cookie": cookie_header(jar)}
-        except (RuntimeError, OSError) as error:
-            sign_in_error = f"sign-in failed: {error}"
-            _log(sign_in_error)
+            jar = sign_in(port, facts[f"{account}_email"], facts[f"{account}_password"])
+            headers[account] = {"Cookie": cookie_header(jar)}
+        except (RuntimeError, OSError, KeyError) as error:
+            sign_in_errors[account] = f"sign-in as {account} failed: {error!r}"
+            _log(sign_in_errors[account])
     results = []
     for scenario in scenarios:
-        path = scenario.url_path(facts)
-        if scenario.signed_in and sign_in_error:
-            results.append((scenario, path, None, sign_in_error, None))
+        if scenario.signed_in and scenario.account in sign_in_errors:
+            results.append((scenario, "-", None, sign_in_errors[scenario.account], None))
             continue
+        path = scenario.url_path(facts)
         try:
             local = None
             if scenario.target is not None:
                 local = [_bracketing_baseline(hello_port, args, tool)]
             server_port = hello_port if scenario.server == HELLO else port
-            measurement = _measure(scenario, server_port, path, headers if scenario.signed_in else {},
-                                   args, tool)
+            measurement = _measure(scenario, server_port, path,
+                                   headers[scenario.account] if scenario.signed_in else {}, args, tool)
             if local is not None:
                 local.append(_bracketing_baseline(hello_port, args, tool))
                 local = sum(local) / len(local)
@@ -141,7 +143,11 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="academy-bench-") as temp:
         temp_dir = Path(temp)
-        dataset = build_dataset(temp_dir, Sizes())
+        # The big learning dataset takes a while to build: only when one of its pages is measured.
+        learning = any(s.dataset == "learning" for s in scenarios) and not args.no_learning
+        if not learning:
+            scenarios = [s for s in scenarios if s.dataset != "learning"]
+        dataset = build_dataset(temp_dir, Sizes(**LEARNING) if learning else Sizes())
         _log(f"dataset: {dataset.counts} in {dataset.seconds} s ({dataset.path})")
         env = {"SECRET_KEY": os.environ["SECRET_KEY"], "DATABASE_URL": dataset.url,
                "RATELIMIT_ENABLED": "0", "MAIL_DIR": str(temp_dir / "mail"),

@@ -4,6 +4,9 @@
 (None: measured and reported, no target). ``path`` may be a function of the dataset's facts.
 ``expect`` is text that a correct answer contains: each page is fetched once before it is
 measured, so a redirect to the sign-in page or an error page is never mistaken for speed.
+``account`` names who a signed-in page is measured as (the dataset's facts hold
+``<account>_email`` and ``<account>_password``). ``dataset`` names extra data a scenario needs
+(``"learning"``: the big learning dataset, built only when such a scenario is selected).
 """
 from __future__ import annotations
 
@@ -25,6 +28,8 @@ class Scenario:
     signed_in: bool = False
     target: float | None = None
     expect: str | None = None
+    account: str = "admin"
+    dataset: str | None = None
 
     def url_path(self, facts: dict) -> str:
         return self.path(facts) if callable(self.path) else self.path
@@ -55,3 +60,11 @@ register(Scenario("admin_organisations_search",
                   signed_in=True, expect="<table"))
 register(Scenario("admin_users", "/admin/users/", signed_in=True, expect="<table"))
 register(Scenario("admin_audit", "/admin/audit/", signed_in=True, expect="<table"))
+
+# Curriculum and learning, measured on 10,000 trainees, 500 lessons and 1,000,000 progress rows
+# (benchmarks.dataset.LEARNING), signed in as a trainee enrolled in 20 modules.
+register(Scenario("learning_home", "/learn/", signed_in=True, account="trainee", dataset="learning",
+                  target=0.5, expect="progress"))
+register(Scenario("learning_lesson", lambda facts: f"/learn/lessons/{facts['trainee_lesson_id']}",
+                  signed_in=True, account="trainee", dataset="learning", target=0.5,
+                  expect="Mark as complete"))

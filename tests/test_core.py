@@ -60,3 +60,10 @@ def test_home_page_offers_each_role_its_own_way_in(make, make_app, login_as):
     login_as(make.admin(), on_client=served)
     page = served.get("/").get_data(as_text=True)
     assert "/admin/users/" in page and "/admin/audit/" in page
+
+
+def test_healthz_answers_503_when_the_database_does_not(make_app, tmp_path):
+    broken = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'missing-folder' / 'academy.db'}")
+    response = broken.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json()["status"] != "ok"

@@ -39,8 +39,9 @@ def _as_email(message: OutboxMessage) -> EmailMessage:
     email["Subject"] = message.subject
     email["Date"] = format_datetime(message.created_at)
     email["Message-ID"] = make_msgid(idstring=f"outbox-{message.id}", domain="academy.local")
-    email["Content-Language"] = message.language
     email.set_content(message.body_text)
+    # After set_content, which drops every Content-* header set before it.
+    email["Content-Language"] = message.language
     return email
 
 

@@ -1,0 +1,79 @@
+"""E-mail goes out only after the action that caused it commits, in the recipient's language,
+and what could not be sent is retried by ``academy mail deliver``."""
+from __future__ import annotations
+
+import socket
+from email import message_from_bytes, policy
+from pathlib import Path
+
+from flask import g
+
+from academy.extensions import db
+from academy.outbox.models import OutboxMessage
+from academy.outbox.operations import deliver, queue_mail
+
+
+def _eml_files(app) -> list[Path]:
+    return sorted(Path(app.config["MAIL_DIR"]).glob("*.eml"))
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_a_committed_action_writes_its_mail_in_the_recipients_language(make, make_app):
+    application = make_app()
+    user = make.user(email="lea@example.org", preferred_language="fr")
+    before = set(_eml_files(application))
+    response = application.test_client().post("/reset-password", data={"email": "lea@example.org"})
+    assert response.status_code == 302
+    written = [path for path in _eml_files(application) if path not in before]
+    assert len(written) == 1
+    mail = message_from_bytes(written[0].read_bytes(), policy=policy.default)
+    assert mail["To"] == user.email
+    assert mail["Content-Language"] == "fr"
+    assert "mot de passe" in mail["Subject"].lower()
+    with application.app_context():
+        message = db.session.scalars(db.select(OutboxMessage)).one()
+        assert message.sent_at is not None and message.attempts == 1
+
+
+def test_mail_of_a_rolled_back_action_is_never_sent(app):
+    before = set(_eml_files(app))
+    with app.test_request_context("/"):
+        queue_mail("nobody@example.org", "en", "Subject", "account_password_changed", name="Nobody")
+        pending = list(g.outbox_pending)
+        db.session.rollback()
+        assert deliver(pending) == (0, 0)
+    assert set(_eml_files(app)) == before
+    assert db.session.scalar(db.select(db.func.count()).select_from(OutboxMessage)) == 0
+
+
+def test_a_failed_delivery_is_kept_and_retried_by_the_command(make_app):
+    unreachable = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=_closed_port(), MAIL_USE_TLS=False)
+    with unreachable.test_request_context("/"):
+        queue_mail("ama@example.org", "en", "Welcome", "account_password_changed", name="Ama")
+        db.session.commit()
+        assert deliver() == (0, 1)
+        message = db.session.scalars(db.select(OutboxMessage)).one()
+        assert message.sent_at is None and message.attempts == 1 and message.last_error
+
+    working = make_app()
+    before = set(_eml_files(working))
+    result = working.test_cli_runner().invoke(args=["academy", "mail", "deliver"])
+    assert result.exit_code == 0, result.output
+    assert "sent 1, failed 0" in result.output
+    assert len(set(_eml_files(working)) - before) == 1
+    with working.app_context():
+        message = db.session.scalars(db.select(OutboxMessage)).one()
+        assert message.sent_at is not None and message.attempts == 2 and message.last_error is None
+
+
+def test_a_message_is_delivered_only_once_even_when_asked_twice(app):
+    with app.test_request_context("/"):
+        message = queue_mail("once@example.org", "es", "Hola", "account_password_changed", name="Once")
+        db.session.commit()
+        assert deliver([message.id]) == (1, 0)
+        assert deliver([message.id]) == (0, 0)
