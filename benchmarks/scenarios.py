@@ -67,4 +67,4 @@ register(Scenario("learning_home", "/learn/", signed_in=True, account="trainee",
                   target=0.5, expect="progress"))
 register(Scenario("learning_lesson", lambda facts: f"/learn/lessons/{facts['trainee_lesson_id']}",
                   signed_in=True, account="trainee", dataset="learning", target=0.5,
-                  expect="Mark as complete"))
+                  expect="lesson-body"))

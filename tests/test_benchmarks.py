@@ -57,6 +57,53 @@ def test_dataset_builds_every_table_it_promises(tmp_path):
 def test_scenarios_have_unique_names_and_site_paths():
     names = [scenario.name for scenario in [BASELINE, *SCENARIOS]]
     assert len(names) == len(set(names))
-    facts = {"search_term": "Green"}
+    facts = {"search_term": "Green", "trainee_lesson_id": 2}
     assert all(scenario.url_path(facts).startswith("/") for scenario in SCENARIOS)
     assert any(scenario.target for scenario in SCENARIOS)
+
+
+def test_learning_scenarios_sign_in_as_a_trainee_and_have_targets():
+    learning = [scenario for scenario in SCENARIOS if scenario.dataset == "learning"]
+    assert {scenario.name for scenario in learning} == {"learning_home", "learning_lesson"}
+    assert all(s.signed_in and s.account == "trainee" and s.target == 0.5 for s in learning)
+
+
+def test_learning_dataset_is_consistent(tmp_path):
+    from academy import create_app
+    from academy.accounts.passwords import verify_password
+
+    sizes = Sizes(organisations=3, users=5, audit_events=1, trainees=6, modules=4, lessons_per_module=3,
+                  enrolments_per_trainee=2, lesson_progress=12)
+    dataset = build_dataset(tmp_path, sizes)
+
+    assert dataset.counts["users"] == 5 + 6
+    assert dataset.counts["modules"] == 4
+    assert dataset.counts["lessons"] == 12
+    assert dataset.counts["enrolments"] == 12
+    assert dataset.counts["lesson_progress"] == 12
+    app = create_app({"SQLALCHEMY_DATABASE_URI": dataset.url})
+    with app.app_context():
+        from academy.extensions import db
+
+        def scalar(sql, **params):
+            return db.session.execute(sa.text(sql), params).scalar_one()
+
+        # Progress only on lessons of the enrolment's own module; completed exactly when all are done.
+        assert scalar("SELECT count(*) FROM lesson_progress p JOIN lessons l ON l.id = p.lesson_id "
+                      "JOIN enrolments e ON e.id = p.enrolment_id WHERE l.module_id != e.module_id") == 0
+        assert scalar("SELECT count(*) FROM enrolments e WHERE (e.status = 'completed') != "
+                      "((SELECT count(*) FROM lesson_progress p WHERE p.enrolment_id = e.id) = 3)") == 0
+        password_hash = scalar("SELECT password_hash FROM users WHERE email = :email",
+                               email=dataset.facts["trainee_email"])
+        assert verify_password(password_hash, dataset.facts["trainee_password"])
+        trainee_id = scalar("SELECT id FROM users WHERE email = :email", email=dataset.facts["trainee_email"])
+        assert scalar("SELECT count(*) FROM enrolments e JOIN lessons l ON l.module_id = e.module_id "
+                      "WHERE e.user_id = :user AND l.id = :lesson", user=trainee_id,
+                      lesson=dataset.facts["trainee_lesson_id"]) == 1
+        db.engine.dispose()
+
+
+def test_default_dataset_leaves_learning_out(tmp_path):
+    dataset = build_dataset(tmp_path, Sizes(organisations=2, users=3, audit_events=1))
+    assert "lesson_progress" not in dataset.counts
+    assert "trainee_email" not in dataset.facts

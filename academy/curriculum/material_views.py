@@ -20,7 +20,7 @@ from . import operations
 from .forms import ConfirmForm, FileMaterialForm, LessonForm, LinkMaterialForm, refusal_message
 from .labels import file_size
 from .models import Lesson, Material, MaterialKind
-from .views import ID, bp, files_unused_after_commit, lesson_page, taught_lesson
+from .views import bp, files_unused_after_commit, lesson_page, taught_lesson
 
 #: Downloads may not be interpreted by the browser: no scripts, no plugins, no same-origin access.
 DOWNLOAD_CSP = "default-src 'none'; sandbox"
@@ -31,7 +31,7 @@ def _refuse_upload(lesson: Lesson, form: FileMaterialForm, message: str, status:
     return lesson_page(lesson, LessonForm(obj=lesson, formdata=None), file_form=form, status=status)
 
 
-@bp.post(f"/teach/lessons/<{ID}:lesson_id>/materials/file")
+@bp.post("/teach/lessons/<int:lesson_id>/materials/file")
 @roles_required(Role.ADMIN, Role.TRAINER)
 def add_file_material(lesson_id: int):
     """Upload a file to a lesson; refused (and nothing stored) when too large or not what it claims."""
@@ -57,7 +57,7 @@ def add_file_material(lesson_id: int):
     return redirect(url_for(".edit_lesson", lesson_id=lesson.id, _anchor="materials"))
 
 
-@bp.post(f"/teach/lessons/<{ID}:lesson_id>/materials/link")
+@bp.post("/teach/lessons/<int:lesson_id>/materials/link")
 @roles_required(Role.ADMIN, Role.TRAINER)
 def add_link_material(lesson_id: int):
     """Attach a link (http or https) to a lesson."""
@@ -77,7 +77,7 @@ def _material(material_id: int) -> Material:
                          .options(joinedload(Material.lesson).joinedload(Lesson.module)))
 
 
-@bp.post(f"/teach/materials/<{ID}:material_id>/delete")
+@bp.post("/teach/materials/<int:material_id>/delete")
 @roles_required(Role.ADMIN, Role.TRAINER)
 def delete_material(material_id: int):
     """Remove a material from its lesson (a file no other material uses is deleted too)."""
@@ -92,7 +92,7 @@ def delete_material(material_id: int):
     return redirect(url_for(".edit_lesson", lesson_id=lesson_id, _anchor="materials"))
 
 
-@bp.get(f"/materials/<{ID}:material_id>")
+@bp.get("/materials/<int:material_id>")
 @signed_in
 def download_material(material_id: int):
     """A material file, for the module's trainers, admins and enrolled trainees, as an attachment."""

@@ -30,8 +30,6 @@ from .rendering import render_markdown
 
 bp = Blueprint("curriculum", __name__)
 
-#: Ids in URLs stop at the largest database integer: a larger one is a 404, not an overflow error.
-ID = f"int(max={2**31 - 1})"
 
 
 @bp.context_processor
@@ -109,7 +107,7 @@ def _lesson_rows(module: Module) -> tuple[list[Lesson], dict[int, int]]:
     return lessons, completions
 
 
-@bp.route(f"/teach/modules/<{ID}:module_id>", methods=["GET", "POST"])
+@bp.route("/teach/modules/<int:module_id>", methods=["GET", "POST"])
 @roles_required(Role.ADMIN, Role.TRAINER)
 def edit_module(module_id: int):
     """Edit a module's fields and manage its lessons and status."""
@@ -137,7 +135,7 @@ def _module_form(module: Module) -> ModuleForm:
         attendance_percent=module.attendance_percent)
 
 
-@bp.post(f"/teach/modules/<{ID}:module_id>/status")
+@bp.post("/teach/modules/<int:module_id>/status")
 @roles_required(Role.ADMIN, Role.TRAINER)
 def set_module_status(module_id: int):
     """Publish, unpublish (back to draft) or archive a module."""
@@ -169,7 +167,7 @@ def lesson_page(lesson: Lesson, form: LessonForm, *, preview: str | None = None,
     ), status
 
 
-@bp.route(f"/teach/modules/<{ID}:module_id>/lessons/new", methods=["GET", "POST"])
+@bp.route("/teach/modules/<int:module_id>/lessons/new", methods=["GET", "POST"])
 @roles_required(Role.ADMIN, Role.TRAINER)
 def create_lesson(module_id: int):
     """Write a new lesson at the end of the module, with a preview before saving."""
@@ -190,7 +188,7 @@ def create_lesson(module_id: int):
     return render_template("curriculum/lesson_new.html", module=module, form=form, preview=preview), status
 
 
-@bp.route(f"/teach/lessons/<{ID}:lesson_id>", methods=["GET", "POST"])
+@bp.route("/teach/lessons/<int:lesson_id>", methods=["GET", "POST"])
 @roles_required(Role.ADMIN, Role.TRAINER)
 def edit_lesson(lesson_id: int):
     """Edit a lesson's text with a preview; its materials are managed on the same page."""
@@ -208,7 +206,7 @@ def edit_lesson(lesson_id: int):
     return lesson_page(lesson, form, status=400 if form.is_submitted() else 200)
 
 
-@bp.post(f"/teach/lessons/<{ID}:lesson_id>/move")
+@bp.post("/teach/lessons/<int:lesson_id>/move")
 @roles_required(Role.ADMIN, Role.TRAINER)
 def move_lesson(lesson_id: int):
     """Move a lesson one place up or down; positions stay 1..n."""
@@ -221,7 +219,7 @@ def move_lesson(lesson_id: int):
     return redirect(url_for(".edit_module", module_id=lesson.module_id, _anchor="lessons"))
 
 
-@bp.post(f"/teach/lessons/<{ID}:lesson_id>/delete")
+@bp.post("/teach/lessons/<int:lesson_id>/delete")
 @roles_required(Role.ADMIN, Role.TRAINER)
 def delete_lesson(lesson_id: int):
     """Delete a lesson nobody has completed yet."""

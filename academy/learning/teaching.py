@@ -19,7 +19,7 @@ from .forms import MAX_ENROL_AT_ONCE, ConfirmForm, EnrolTraineesForm, TraineeSea
 from .models import Enrolment
 from .permissions import teaches
 from .progress import progress_for
-from .views import ID, bp
+from .views import bp
 
 
 def _taught_module(module_id: int) -> Module:
@@ -58,7 +58,7 @@ def _enrol(module: Module, form: EnrolTraineesForm):
     return None
 
 
-@bp.route(f"/teach/modules/<{ID}:module_id>/enrolments", methods=["GET", "POST"])
+@bp.route("/teach/modules/<int:module_id>/enrolments", methods=["GET", "POST"])
 @roles_required(Role.ADMIN, Role.TRAINER)
 def enrolments(module_id: int):
     """Enrol trainees in a module, and see everyone's progress in it (the progress table)."""
@@ -84,7 +84,7 @@ def enrolments(module_id: int):
                            candidates=candidates, page=page, progress=progress, confirm=ConfirmForm()), status
 
 
-@bp.post(f"/teach/modules/<{ID}:module_id>/enrolments/<{ID}:enrolment_id>/delete")
+@bp.post("/teach/modules/<int:module_id>/enrolments/<int:enrolment_id>/delete")
 @roles_required(Role.ADMIN, Role.TRAINER)
 def unenrol(module_id: int, enrolment_id: int):
     """Remove an enrolment made by mistake; refused once the trainee has made any progress."""

@@ -31,9 +31,6 @@ from .quiz import load_quiz, ordered_choices
 
 bp = Blueprint("learning", __name__)
 
-#: URL converter for row ids: a number larger than an INTEGER column holds is a plain 404, not an
-#: overflow inside the database driver.
-ID = "int(max=2147483647)"
 
 #: Live sessions not over yet listed on the trainee's home (the live-sessions pages list them all).
 UPCOMING_SESSIONS = 10
@@ -54,7 +51,7 @@ def home():
     return render_template("learning/home.html", page=page, progress=progress, sessions=sessions)
 
 
-@bp.get(f"/learn/modules/<{ID}:module_id>")
+@bp.get("/learn/modules/<int:module_id>")
 @signed_in
 def module(module_id: int):
     """A module: summary, outcomes, partners, lessons (ticked when done), quiz and completion."""
@@ -99,7 +96,7 @@ def _material_link(material: Material) -> str | None:
         return None
 
 
-@bp.get(f"/learn/lessons/<{ID}:lesson_id>")
+@bp.get("/learn/lessons/<int:lesson_id>")
 @signed_in
 def lesson(lesson_id: int):
     """A lesson: its text, its materials, previous and next lessons, and "mark as complete"."""
@@ -113,7 +110,7 @@ def lesson(lesson_id: int):
                            done=done, materials=materials, neighbours=_neighbours(lesson), form=ConfirmForm())
 
 
-@bp.post(f"/learn/lessons/<{ID}:lesson_id>/complete")
+@bp.post("/learn/lessons/<int:lesson_id>/complete")
 @roles_required(Role.TRAINEE)
 def complete_lesson(lesson_id: int):
     """Mark a lesson as complete (doing it twice changes nothing), then go on to the next one."""
@@ -141,7 +138,7 @@ def _quiz_of(module_id: int):
     return module, enrolment, quiz
 
 
-@bp.get(f"/learn/modules/<{ID}:module_id>/quiz")
+@bp.get("/learn/modules/<int:module_id>/quiz")
 @roles_required(Role.TRAINEE)
 def quiz(module_id: int):
     """The quiz: pass mark, attempts so far and left, and a button to start (or resume) one."""
@@ -154,7 +151,7 @@ def quiz(module_id: int):
                            open_attempt=operations.open_attempt(enrolment, quiz), form=ConfirmForm())
 
 
-@bp.post(f"/learn/modules/<{ID}:module_id>/quiz/attempts")
+@bp.post("/learn/modules/<int:module_id>/quiz/attempts")
 @roles_required(Role.TRAINEE)
 def start_attempt(module_id: int):
     """Start an attempt with freshly shuffled choices (or resume the open one)."""
@@ -190,7 +187,7 @@ def _render_attempt(attempt, module, quiz, form=None, status=200):
                            ordered_choices=ordered_choices), status
 
 
-@bp.get(f"/learn/attempts/<{ID}:attempt_id>")
+@bp.get("/learn/attempts/<int:attempt_id>")
 @roles_required(Role.TRAINEE)
 def attempt(attempt_id: int):
     """An open attempt's questions (choices in its stored order), or a submitted one's result."""
@@ -200,7 +197,7 @@ def attempt(attempt_id: int):
     return _render_attempt(attempt, module, quiz, attempt_form(quiz.questions, attempt.choice_order))
 
 
-@bp.post(f"/learn/attempts/<{ID}:attempt_id>")
+@bp.post("/learn/attempts/<int:attempt_id>")
 @roles_required(Role.TRAINEE)
 def submit_attempt(attempt_id: int):
     """Score and close an attempt, once; a forged answer is refused and nothing is saved."""
@@ -232,7 +229,7 @@ def _per_user() -> str:
     return f"user:{user_id}" if user_id is not None else f"address:{request.remote_addr}"
 
 
-@bp.get(f"/learn/modules/<{ID}:module_id>/handbook.pdf")
+@bp.get("/learn/modules/<int:module_id>/handbook.pdf")
 @limiter.limit("20 per minute", key_func=_per_user)
 @signed_in
 def handbook(module_id: int):

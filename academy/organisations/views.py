@@ -14,14 +14,11 @@ from ..countries import country_name
 from ..extensions import db
 from ..i18n import current_language
 from . import operations
-from .forms import MAX_ID, OrganisationFilterForm, OrganisationForm, RegionForm
+from .forms import OrganisationFilterForm, OrganisationForm, RegionForm
 from .models import Organisation, Region
 
 bp = Blueprint("organisations", __name__, url_prefix="/admin")
 
-#: URL converter for row ids: larger numbers than an INTEGER column holds are a plain 404 instead
-#: of an overflow inside the database driver.
-ID = f"int(max={MAX_ID})"
 
 
 @bp.app_template_filter("country_name")
@@ -81,7 +78,7 @@ def new_organisation():
     return render_template("organisations/form.html", form=form, organisation=None), status
 
 
-@bp.route(f"/organisations/<{ID}:organisation_id>", methods=["GET", "POST"])
+@bp.route("/organisations/<int:organisation_id>", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
 def edit_organisation(organisation_id: int):
     """Change an organisation's details; (de)activate it from the same page."""
@@ -112,14 +109,14 @@ def _set_active(organisation_id: int, active: bool):
     return redirect(url_for(".edit_organisation", organisation_id=organisation.id))
 
 
-@bp.post(f"/organisations/<{ID}:organisation_id>/deactivate")
+@bp.post("/organisations/<int:organisation_id>/deactivate")
 @roles_required(Role.ADMIN)
 def deactivate_organisation(organisation_id: int):
     """Deactivate an organisation: kept for history, closed to new members and nominations."""
     return _set_active(organisation_id, False)
 
 
-@bp.post(f"/organisations/<{ID}:organisation_id>/activate")
+@bp.post("/organisations/<int:organisation_id>/activate")
 @roles_required(Role.ADMIN)
 def activate_organisation(organisation_id: int):
     """Make a deactivated organisation active again."""
@@ -160,7 +157,7 @@ def new_region():
     return render_template("organisations/region_form.html", form=form, region=None), status
 
 
-@bp.route(f"/regions/<{ID}:region_id>", methods=["GET", "POST"])
+@bp.route("/regions/<int:region_id>", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
 def edit_region(region_id: int):
     """Change a region's code or names."""
@@ -180,7 +177,7 @@ def edit_region(region_id: int):
     return render_template("organisations/region_form.html", form=form, region=region), status
 
 
-@bp.post(f"/regions/<{ID}:region_id>/delete")
+@bp.post("/regions/<int:region_id>/delete")
 @roles_required(Role.ADMIN)
 def delete_region(region_id: int):
     """Delete a region that no organisation belongs to; refuse otherwise."""
