@@ -1,8 +1,9 @@
 """``python -m benchmarks``: measure every scenario against the hello-world baseline.
 
-Prints one JSON line per page on stdout (and to ``bench-results/benchmarks.jsonl``), then a summary
-line; a readable table goes to stderr. A missed target is reported, not an error: the exit status
-is 0 unless the benchmark itself could not run.
+Prints one JSON line per page on stdout (and to ``bench-results/benchmarks.jsonl``), the learning
+pages' SQL query counts on small and large data, then a summary line; a readable table goes to
+stderr. A missed target is reported, not an error: the exit status is 0 unless the benchmark
+itself could not run.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from .dataset import LEARNING, Sizes, build_dataset
 from .load import Measurement, choose_tool, run_load
+from .querycounts import compare as compare_query_counts
 from .scenarios import ACADEMY, BASELINE, HELLO, SCENARIOS, Scenario
 from .servers import PROJECT_ROOT, Gunicorn, get
 from .signin import cookie_header, sign_in
@@ -149,6 +151,14 @@ def main(argv: list[str] | None = None) -> int:
             scenarios = [s for s in scenarios if s.dataset != "learning"]
         dataset = build_dataset(temp_dir, Sizes(**LEARNING) if learning else Sizes())
         _log(f"dataset: {dataset.counts} in {dataset.seconds} s ({dataset.path})")
+        query_counts = None
+        if learning:
+            try:
+                query_counts = compare_query_counts(dataset, temp_dir / "small")
+            except (RuntimeError, KeyError) as error:
+                _log(f"query counts: FAILED {error!r}")
+        if query_counts:
+            _log(f"learning pages, SQL statements on small vs large data: {query_counts['pages']}")
         env = {"SECRET_KEY": os.environ["SECRET_KEY"], "DATABASE_URL": dataset.url,
                "RATELIMIT_ENABLED": "0", "MAIL_DIR": str(temp_dir / "mail"),
                "UPLOAD_DIR": str(temp_dir / "uploads")}
@@ -194,12 +204,15 @@ def main(argv: list[str] | None = None) -> int:
                         non_2xx_3xx=measurement.non_2xx_3xx, latency_ms=measurement.latency_ms)
         _emit(line, lines)
 
+    if query_counts:
+        _emit(query_counts, lines)
     targets = [s for s, *_rest in results if s.target is not None]
     _emit({"benchmark": "summary", "pages": len(results), "targets": len(targets),
            "targets_met": len(targets) - len([s for s in targets if s.name in missed + failed]),
            "missed": missed, "failed": failed, "tool": tool,
            "baseline_requests_per_s": round(baseline, 1), "workers": args.workers,
            "concurrency": args.concurrency, "duration_s": args.duration, "dataset": dataset.counts,
+           "query_counts_constant": query_counts["met"] if query_counts else None,
            "elapsed_s": round(time.perf_counter() - started, 1)}, lines)
     _report(lines, missed, failed)
     if args.output:
@@ -216,11 +229,17 @@ def _report(lines: list[str], missed: list[str], failed: list[str]) -> None:
     _log(f"{'benchmark':30} {'page':40} {'req/s':>9} {'ratio':>7}  target")
     for text in lines[:-1]:
         line = json.loads(text)
+        if "requests_per_s" not in line:  # not a page (the query counts)
+            continue
         rate = "-" if line["requests_per_s"] is None else f"{line['requests_per_s']:.0f}"
         ratio = "-" if line["ratio"] is None else f"{line['ratio']:.3f}"
         verdict = "" if line["target"] is None else (
             f"{line['target']} {'met' if line['met'] else 'MISSED'}")
         _log(f"{line['benchmark']:30} {line['page'][:40]:40} {rate:>9} {ratio:>7}  {verdict}")
+    for text in lines:
+        line = json.loads(text)
+        if line["benchmark"] == "learning_query_counts":
+            _log(f"query counts small vs large: {line['pages']} constant={line['met']}")
     for name in missed:
         _log(f"TARGET MISSED: {name}")
     for name in failed:

@@ -107,3 +107,18 @@ def test_default_dataset_leaves_learning_out(tmp_path):
     dataset = build_dataset(tmp_path, Sizes(organisations=2, users=3, audit_events=1))
     assert "lesson_progress" not in dataset.counts
     assert "trainee_email" not in dataset.facts
+
+
+def test_learning_pages_query_counts_are_compared_on_small_and_larger_data(tmp_path):
+    from benchmarks.querycounts import compare
+
+    (tmp_path / "bigger").mkdir()
+    bigger = build_dataset(tmp_path / "bigger", Sizes(organisations=3, users=5, audit_events=1, trainees=40,
+                                                      modules=6, lessons_per_module=5,
+                                                      enrolments_per_trainee=5, lesson_progress=400))
+    line = compare(bigger, tmp_path / "small")
+
+    assert set(line["pages"]) == {"learning_home", "learning_lesson"}
+    assert all(page["small"] > 0 for page in line["pages"].values())
+    assert line["large_dataset"]["lesson_progress"] == 400
+    assert line["met"] is True, line

@@ -11,7 +11,6 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests import factories
 from tests.browser.test_foundation import expect_language, sign_in
 
 pytestmark = pytest.mark.browser
