@@ -6,6 +6,7 @@ import socket
 from email import message_from_bytes, policy
 from pathlib import Path
 
+import pytest
 from flask import g
 
 from academy.extensions import db
@@ -23,8 +24,14 @@ def _closed_port() -> int:
         return probe.getsockname()[1]
 
 
-def test_a_committed_action_writes_its_mail_in_the_recipients_language(make, make_app):
-    application = make_app()
+@pytest.fixture
+def mail_dir(tmp_path) -> str:
+    """A mail folder of this test's own (ids restart between tests, and so would file names)."""
+    return str(tmp_path / "mail")
+
+
+def test_a_committed_action_writes_its_mail_in_the_recipients_language(make, make_app, mail_dir):
+    application = make_app(MAIL_DIR=mail_dir)
     user = make.user(email="lea@example.org", preferred_language="fr")
     before = set(_eml_files(application))
     response = application.test_client().post("/reset-password", data={"email": "lea@example.org"})
@@ -40,18 +47,19 @@ def test_a_committed_action_writes_its_mail_in_the_recipients_language(make, mak
         assert message.sent_at is not None and message.attempts == 1
 
 
-def test_mail_of_a_rolled_back_action_is_never_sent(app):
+def test_mail_of_a_rolled_back_action_is_never_sent(make_app, mail_dir):
+    app = make_app(MAIL_DIR=mail_dir)
     before = set(_eml_files(app))
     with app.test_request_context("/"):
         queue_mail("nobody@example.org", "en", "Subject", "account_password_changed", name="Nobody")
         pending = list(g.outbox_pending)
         db.session.rollback()
         assert deliver(pending) == (0, 0)
+        assert db.session.scalar(db.select(db.func.count()).select_from(OutboxMessage)) == 0
     assert set(_eml_files(app)) == before
-    assert db.session.scalar(db.select(db.func.count()).select_from(OutboxMessage)) == 0
 
 
-def test_a_failed_delivery_is_kept_and_retried_by_the_command(make_app):
+def test_a_failed_delivery_is_kept_and_retried_by_the_command(make_app, mail_dir):
     unreachable = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=_closed_port(), MAIL_USE_TLS=False)
     with unreachable.test_request_context("/"):
         queue_mail("ama@example.org", "en", "Welcome", "account_password_changed", name="Ama")
@@ -60,7 +68,7 @@ def test_a_failed_delivery_is_kept_and_retried_by_the_command(make_app):
         message = db.session.scalars(db.select(OutboxMessage)).one()
         assert message.sent_at is None and message.attempts == 1 and message.last_error
 
-    working = make_app()
+    working = make_app(MAIL_DIR=mail_dir)
     before = set(_eml_files(working))
     result = working.test_cli_runner().invoke(args=["academy", "mail", "deliver"])
     assert result.exit_code == 0, result.output
