@@ -7,3 +7,4 @@ from .curriculum.models import Choice, Lesson, Material, Module, Question, Quiz 
 from .learning.models import Enrolment, LessonProgress, QuizAttempt  # noqa: F401
 from .live.models import Attendance, LiveSession  # noqa: F401
 from .certificates.models import Certificate, CertificatePdf, SerialCounter  # noqa: F401
+from .nominations.models import Edition, Nomination  # noqa: F401

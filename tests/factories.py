@@ -217,3 +217,67 @@ def certificate(enrolment_=None, **fields):
     item = issue_certificate(enrolment_, **fields)
     db.session.commit()
     return item
+
+
+# --- Nominations (editions and nominations) ---------------------------------------------------
+
+
+def edition(*, modules=(), regions=(), organisations=(), **fields):
+    """An open edition whose nomination window is open now, starting in 60 days, 10 seats."""
+    from datetime import timedelta
+
+    from academy.db_types import utcnow
+    from academy.nominations.models import Edition, EditionFormat, EditionStatus
+
+    number = next(_counter)
+    now = utcnow().replace(microsecond=0)
+    starts_on = (now + timedelta(days=60)).date()
+    values = dict(name=f"Edition {number}", description=f"Intake number {number}.", language="en",
+                  format=EditionFormat.ONLINE, starts_on=starts_on, ends_on=starts_on + timedelta(days=30),
+                  nominations_open_at=now - timedelta(days=1), nominations_close_at=now + timedelta(days=14),
+                  seats=10, status=EditionStatus.OPEN)
+    values.update(fields)
+    item = Edition(**values)
+    item.modules = list(modules)
+    item.allowed_regions = list(regions)
+    item.allowed_organisations = list(organisations)
+    db.session.add(item)
+    db.session.commit()
+    return item
+
+
+def nomination(edition_=None, organisation_=None, *, status="draft", gender="woman", age: int = 25, **fields):
+    """A nomination written directly, not through the status machine (``status`` by value).
+
+    A seated status (accepted, enrolled) also takes a seat, so ``seats_taken`` stays true.
+    """
+    from datetime import date
+
+    from academy.db_types import utcnow
+    from academy.nominations.models import Gender, Nomination, NominationStatus
+
+    number = next(_counter)
+    edition_ = edition_ if edition_ is not None else edition()
+    organisation_ = organisation_ if organisation_ is not None else organisation()
+    status = NominationStatus(status)
+    now = utcnow()
+    birth = date(edition_.starts_on.year - age, 1, 1)
+    values = dict(edition_id=edition_.id, organisation_id=organisation_.id, status=status,
+                  given_names=f"Nominee {number}", family_name="Tester", email=f"nominee{number}@example.org",
+                  date_of_birth=birth, gender=Gender(gender), country="SE", languages=["en", "sv"],
+                  party_role="Youth officer", motivation="Wants to learn.", consent_at=now,
+                  consent_version="2026-01")
+    if status in (NominationStatus.ACCEPTED, NominationStatus.WAITLISTED, NominationStatus.DECLINED,
+                  NominationStatus.ENROLLED):
+        values["decided_at"] = now
+    if status is NominationStatus.WAITLISTED:
+        values["waitlisted_at"] = now
+    if status is NominationStatus.ENROLLED and "user_id" not in fields:
+        values["user_id"] = trainee().id
+    values.update(fields)
+    item = Nomination(**values)
+    db.session.add(item)
+    if status in (NominationStatus.ACCEPTED, NominationStatus.ENROLLED):
+        edition_.seats_taken += 1
+    db.session.commit()
+    return item

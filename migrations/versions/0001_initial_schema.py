@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 15:47:59.299895
+Create Date: 2026-11-28 16:42:00.639764
 
 """
 from alembic import op
@@ -26,6 +26,41 @@ def upgrade():
     sa.CheckConstraint('last_number >= 1', name=op.f('ck_certificate_serial_counters_last_number_positive')),
     sa.PrimaryKeyConstraint('year', name=op.f('pk_certificate_serial_counters'))
     )
+    op.create_table('editions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('description', sa.String(length=2000), nullable=False),
+    sa.Column('language', sa.String(length=2), nullable=False),
+    sa.Column('format', sa.Enum('online', 'in_person', 'blended', name='edition_format', native_enum=False, create_constraint=True), nullable=False),
+    sa.Column('venue', sa.String(length=300), nullable=True),
+    sa.Column('starts_on', sa.Date(), nullable=False),
+    sa.Column('ends_on', sa.Date(), nullable=False),
+    sa.Column('nominations_open_at', academy.db_types.UTCDateTime(), nullable=False),
+    sa.Column('nominations_close_at', academy.db_types.UTCDateTime(), nullable=False),
+    sa.Column('seats', sa.Integer(), nullable=False),
+    sa.Column('seats_taken', sa.Integer(), nullable=False),
+    sa.Column('quota_per_organisation', sa.Integer(), nullable=True),
+    sa.Column('min_age', sa.Integer(), nullable=False),
+    sa.Column('max_age', sa.Integer(), nullable=False),
+    sa.Column('required_language', sa.String(length=8), nullable=True),
+    sa.Column('parity_rule', sa.Enum('none', 'balanced', 'pairs', name='parity_rule', native_enum=False, create_constraint=True), nullable=False),
+    sa.Column('status', sa.Enum('draft', 'open', 'closed', 'archived', name='edition_status', native_enum=False, create_constraint=True), nullable=False),
+    sa.Column('created_at', academy.db_types.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', academy.db_types.UTCDateTime(), nullable=False),
+    sa.CheckConstraint("language IN ('en', 'fr', 'es', 'ar')", name=op.f('ck_editions_language_known')),
+    sa.CheckConstraint('ends_on >= starts_on', name=op.f('ck_editions_ends_after_start')),
+    sa.CheckConstraint('min_age >= 0 AND min_age <= max_age', name=op.f('ck_editions_age_range_ordered')),
+    sa.CheckConstraint('nominations_close_at > nominations_open_at', name=op.f('ck_editions_window_closes_after_opening')),
+    sa.CheckConstraint('quota_per_organisation IS NULL OR quota_per_organisation >= 1', name=op.f('ck_editions_quota_positive')),
+    sa.CheckConstraint('required_language IS NULL OR required_language = lower(required_language)', name=op.f('ck_editions_required_language_lowercase')),
+    sa.CheckConstraint('seats > 0', name=op.f('ck_editions_seats_positive')),
+    sa.CheckConstraint('seats_taken >= 0 AND seats_taken <= seats', name=op.f('ck_editions_seats_taken_within_seats')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_editions'))
+    )
+    with op.batch_alter_table('editions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_editions_starts_on'), ['starts_on'], unique=False)
+        batch_op.create_index(batch_op.f('ix_editions_status'), ['status'], unique=False)
+
     op.create_table('outbox_messages',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('recipient', sa.String(length=254), nullable=False),
@@ -56,6 +91,16 @@ def upgrade():
     with op.batch_alter_table('regions', schema=None) as batch_op:
         batch_op.create_index('uq_regions_name_en_lower', [sa.literal_column('lower(name_en)')], unique=True)
 
+    op.create_table('edition_regions',
+    sa.Column('edition_id', sa.Integer(), nullable=False),
+    sa.Column('region_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['edition_id'], ['editions.id'], name=op.f('fk_edition_regions_edition_id_editions'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['region_id'], ['regions.id'], name=op.f('fk_edition_regions_region_id_regions'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('edition_id', 'region_id', name=op.f('pk_edition_regions'))
+    )
+    with op.batch_alter_table('edition_regions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_edition_regions_region_id'), ['region_id'], unique=False)
+
     op.create_table('organisations',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
@@ -80,6 +125,16 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_organisations_region_id'), ['region_id'], unique=False)
         batch_op.create_index('uq_organisations_name_lower', [sa.literal_column('lower(name)')], unique=True)
         batch_op.create_index('uq_organisations_short_name_lower', [sa.literal_column('lower(short_name)')], unique=True)
+
+    op.create_table('edition_organisations',
+    sa.Column('edition_id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['edition_id'], ['editions.id'], name=op.f('fk_edition_organisations_edition_id_editions'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_edition_organisations_organisation_id_organisations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('edition_id', 'organisation_id', name=op.f('pk_edition_organisations'))
+    )
+    with op.batch_alter_table('edition_organisations', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_edition_organisations_organisation_id'), ['organisation_id'], unique=False)
 
     op.create_table('users',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -179,6 +234,54 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_modules_topic'), ['topic'], unique=False)
         batch_op.create_index(batch_op.f('ix_modules_updated_by_id'), ['updated_by_id'], unique=False)
 
+    op.create_table('nominations',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('edition_id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('nominated_by_id', sa.Integer(), nullable=True),
+    sa.Column('status', sa.Enum('draft', 'submitted', 'accepted', 'waitlisted', 'declined', 'withdrawn', 'enrolled', name='nomination_status', native_enum=False, create_constraint=True), nullable=False),
+    sa.Column('given_names', sa.String(length=120), nullable=False),
+    sa.Column('family_name', sa.String(length=120), nullable=False),
+    sa.Column('email', sa.String(length=254), nullable=False),
+    sa.Column('date_of_birth', sa.Date(), nullable=False),
+    sa.Column('gender', sa.Enum('woman', 'man', 'other', 'undisclosed', name='gender', native_enum=False, create_constraint=True), nullable=False),
+    sa.Column('country', sa.String(length=2), nullable=False),
+    sa.Column('languages', sa.JSON(), nullable=False),
+    sa.Column('party_role', sa.String(length=200), nullable=False),
+    sa.Column('motivation', sa.String(length=4000), nullable=False),
+    sa.Column('consent_at', academy.db_types.UTCDateTime(), nullable=False),
+    sa.Column('consent_version', sa.String(length=20), nullable=False),
+    sa.Column('decided_at', academy.db_types.UTCDateTime(), nullable=True),
+    sa.Column('decided_by_id', sa.Integer(), nullable=True),
+    sa.Column('decision_reason', sa.String(length=1000), nullable=True),
+    sa.Column('waitlisted_at', academy.db_types.UTCDateTime(), nullable=True),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', academy.db_types.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', academy.db_types.UTCDateTime(), nullable=False),
+    sa.CheckConstraint("status <> 'enrolled' OR user_id IS NOT NULL", name=op.f('ck_nominations_enrolled_has_user')),
+    sa.CheckConstraint("status <> 'waitlisted' OR waitlisted_at IS NOT NULL", name=op.f('ck_nominations_waitlist_has_time')),
+    sa.CheckConstraint("status NOT IN ('accepted', 'waitlisted', 'declined', 'enrolled') OR decided_at IS NOT NULL", name=op.f('ck_nominations_decision_has_time')),
+    sa.CheckConstraint('email = lower(email)', name=op.f('ck_nominations_email_lowercase')),
+    sa.CheckConstraint('length(country) = 2 AND country = upper(country)', name=op.f('ck_nominations_country_iso_code')),
+    sa.ForeignKeyConstraint(['decided_by_id'], ['users.id'], name=op.f('fk_nominations_decided_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['edition_id'], ['editions.id'], name=op.f('fk_nominations_edition_id_editions'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['nominated_by_id'], ['users.id'], name=op.f('fk_nominations_nominated_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_nominations_organisation_id_organisations'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_nominations_user_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_nominations')),
+    sa.UniqueConstraint('edition_id', 'email', name='uq_nominations_edition_id_email'),
+    sa.UniqueConstraint('edition_id', 'user_id', name='uq_nominations_edition_id_user_id')
+    )
+    with op.batch_alter_table('nominations', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_nominations_decided_by_id'), ['decided_by_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_nominations_edition_id'), ['edition_id'], unique=False)
+        batch_op.create_index('ix_nominations_edition_id_status', ['edition_id', 'status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_nominations_gender'), ['gender'], unique=False)
+        batch_op.create_index(batch_op.f('ix_nominations_nominated_by_id'), ['nominated_by_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_nominations_organisation_id'), ['organisation_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_nominations_status'), ['status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_nominations_user_id'), ['user_id'], unique=False)
+
     op.create_table('user_roles',
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('role', sa.Enum('admin', 'coordinator', 'trainer', 'trainee', name='role', native_enum=False, create_constraint=True), nullable=False),
@@ -200,6 +303,16 @@ def upgrade():
     )
     with op.batch_alter_table('user_sessions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_user_sessions_user_id'), ['user_id'], unique=False)
+
+    op.create_table('edition_modules',
+    sa.Column('edition_id', sa.Integer(), nullable=False),
+    sa.Column('module_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['edition_id'], ['editions.id'], name=op.f('fk_edition_modules_edition_id_editions'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['module_id'], ['modules.id'], name=op.f('fk_edition_modules_module_id_modules'), ondelete='RESTRICT'),
+    sa.PrimaryKeyConstraint('edition_id', 'module_id', name=op.f('pk_edition_modules'))
+    )
+    with op.batch_alter_table('edition_modules', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_edition_modules_module_id'), ['module_id'], unique=False)
 
     op.create_table('enrolments',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -539,6 +652,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_enrolments_created_by_id'))
 
     op.drop_table('enrolments')
+    with op.batch_alter_table('edition_modules', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_edition_modules_module_id'))
+
+    op.drop_table('edition_modules')
     with op.batch_alter_table('user_sessions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_user_sessions_user_id'))
 
@@ -547,6 +664,17 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_user_roles_role'))
 
     op.drop_table('user_roles')
+    with op.batch_alter_table('nominations', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_nominations_user_id'))
+        batch_op.drop_index(batch_op.f('ix_nominations_status'))
+        batch_op.drop_index(batch_op.f('ix_nominations_organisation_id'))
+        batch_op.drop_index(batch_op.f('ix_nominations_nominated_by_id'))
+        batch_op.drop_index(batch_op.f('ix_nominations_gender'))
+        batch_op.drop_index('ix_nominations_edition_id_status')
+        batch_op.drop_index(batch_op.f('ix_nominations_edition_id'))
+        batch_op.drop_index(batch_op.f('ix_nominations_decided_by_id'))
+
+    op.drop_table('nominations')
     with op.batch_alter_table('modules', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_modules_updated_by_id'))
         batch_op.drop_index(batch_op.f('ix_modules_topic'))
@@ -572,6 +700,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_users_is_active'))
 
     op.drop_table('users')
+    with op.batch_alter_table('edition_organisations', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_edition_organisations_organisation_id'))
+
+    op.drop_table('edition_organisations')
     with op.batch_alter_table('organisations', schema=None) as batch_op:
         batch_op.drop_index('uq_organisations_short_name_lower')
         batch_op.drop_index('uq_organisations_name_lower')
@@ -581,6 +713,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_organisations_country'))
 
     op.drop_table('organisations')
+    with op.batch_alter_table('edition_regions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_edition_regions_region_id'))
+
+    op.drop_table('edition_regions')
     with op.batch_alter_table('regions', schema=None) as batch_op:
         batch_op.drop_index('uq_regions_name_en_lower')
 
@@ -589,5 +725,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_outbox_messages_sent_at'))
 
     op.drop_table('outbox_messages')
+    with op.batch_alter_table('editions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_editions_status'))
+        batch_op.drop_index(batch_op.f('ix_editions_starts_on'))
+
+    op.drop_table('editions')
     op.drop_table('certificate_serial_counters')
     # ### end Alembic commands ###

@@ -1,0 +1,1 @@
+"""Nominations: editions (intakes) and the people member organisations propose for them."""
