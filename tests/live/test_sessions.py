@@ -238,3 +238,20 @@ def test_bad_page_parameters_are_harmless(course, client_for):
     for query in ("page=abc", "page=-3", "trainees_page=x", "page=99999999999999999999"):
         assert client.get(f"/teach/modules/{course.module.id}/sessions?{query}").status_code == 200, query
     assert client.get("/learn/sessions?when=tomorrow").status_code == 400
+
+
+def test_the_sessions_page_title_is_plain_text_for_a_trainer(make, make_app, login_as):
+    import re
+
+    trainer = make.trainer()
+    module = make.module()
+    from academy.curriculum.models import module_trainers
+    from academy.extensions import db
+    db.session.execute(module_trainers.insert().values(module_id=module.id, user_id=trainer.id))
+    db.session.commit()
+    served = make_app().test_client()
+    login_as(trainer, on_client=served)
+    page = served.get("/learn/sessions").get_data(as_text=True)
+    title = re.search(r"<title>(.*?)</title>", page, re.S).group(1)
+    assert "<" not in title and "Live sessions" in title
+    assert page.count('id="taught-heading"') == 1
