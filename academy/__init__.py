@@ -81,6 +81,9 @@ def _register_blueprints(app: Flask) -> None:
     from .certificates.views import bp as certificates_bp
     app.register_blueprint(certificates_bp)
     app.register_blueprint(verification_bp)
+    from .nominations import editions_views, followup_views, invitation_views, nominate_views, review_views
+    for module in (editions_views, nominate_views, review_views, invitation_views, followup_views):
+        app.register_blueprint(module.bp)
 
 
 def _register_hooks(app: Flask) -> None:

@@ -45,6 +45,9 @@ class Samples:
     live_session: object
     #: Made on first use (issuing one costs a PDF render): see ``_sample_certificate``.
     certificate: object | None = None
+    #: Made on first use: an open edition of ``module`` and a submitted nomination of ``organisation``.
+    edition: object | None = None
+    nomination: object | None = None
 
 
 #: How to fill each URL parameter. A route with a parameter missing here fails the matrix test:
@@ -63,7 +66,29 @@ URL_PARAMETERS = {
     "code": lambda samples: secrets.token_hex(8),
     "filename": lambda samples: "css/academy.css",
     "certificate_id": lambda samples: _sample_certificate(samples),
+    "edition_id": lambda samples: _sample_edition(samples).id,
+    "nomination_id": lambda samples: _sample_nomination(samples).id,
 }
+
+
+def _sample_edition(samples):
+    """An open edition of the sample module (made once per test)."""
+    from tests import factories
+
+    if samples.edition is None:
+        samples.edition = factories.edition(modules=[samples.module])
+    return samples.edition
+
+
+def _sample_nomination(samples):
+    """A submitted nomination of the sample organisation, made by the sample coordinator."""
+    from tests import factories
+
+    if samples.nomination is None:
+        samples.nomination = factories.nomination(
+            _sample_edition(samples), samples.organisation, status="submitted",
+            nominated_by_id=samples.visitors[Role.COORDINATOR].id)
+    return samples.nomination
 
 
 def _sample_certificate(samples) -> int:

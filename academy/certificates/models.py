@@ -77,6 +77,11 @@ class Certificate(db.Model):
         sa.Index("uq_certificates_enrolment_id_current", "enrolment_id", unique=True,
                  sqlite_where=sa.text("status != 'superseded'"),
                  postgresql_where=sa.text("status != 'superseded'")),
+        # Likewise one edition certificate per person and edition.
+        sa.Index("uq_certificates_user_id_edition_id_current", "user_id", "edition_id", unique=True,
+                 sqlite_where=sa.text("status != 'superseded' AND edition_id IS NOT NULL"),
+                 postgresql_where=sa.text("status != 'superseded' AND edition_id IS NOT NULL")),
+        sa.CheckConstraint("kind != 'edition' OR edition_id IS NOT NULL", name="edition_certificate_has_edition"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -92,6 +97,8 @@ class Certificate(db.Model):
     module_id: Mapped[int | None] = mapped_column(sa.ForeignKey("modules.id", ondelete="SET NULL"), index=True)
     #: The enrolment completed; automatic certificates are unique per enrolment (index above).
     enrolment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("enrolments.id", ondelete="SET NULL"))
+    #: The edition completed (edition certificates).
+    edition_id: Mapped[int | None] = mapped_column(sa.ForeignKey("editions.id", ondelete="SET NULL"), index=True)
     #: Language the certificate is printed in.
     language: Mapped[str] = mapped_column(sa.String(2))
     #: The name exactly as printed (also in the snapshot; a column so that admins can search it).
@@ -119,6 +126,7 @@ class Certificate(db.Model):
     user = relationship("User", foreign_keys=[user_id], lazy="raise")
     module = relationship("Module", lazy="raise")
     enrolment = relationship("Enrolment", lazy="raise")
+    edition = relationship("Edition", lazy="raise")
     supersedes: Mapped["Certificate | None"] = relationship(remote_side=[id], lazy="raise")
 
     @property

@@ -37,9 +37,12 @@ class Enrolment(db.Model):
     #: Who enrolled the trainee (an admin or trainer; later the invitation of an edition).
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: The edition (intake) the trainee joined this module through, when they came by nomination.
+    edition_id: Mapped[int | None] = mapped_column(sa.ForeignKey("editions.id", ondelete="SET NULL"), index=True)
 
     user = relationship("User", foreign_keys=[user_id], lazy="raise")
     module = relationship("Module", lazy="raise")
+    edition = relationship("Edition", lazy="raise")
     progress: Mapped[list["LessonProgress"]] = relationship(back_populates="enrolment", lazy="raise",
                                                             cascade="all, delete-orphan")
 

@@ -213,6 +213,12 @@ class Nomination(db.Model):
             name="decision_has_time"),
         sa.CheckConstraint("status <> 'waitlisted' OR waitlisted_at IS NOT NULL", name="waitlist_has_time"),
         sa.CheckConstraint("status <> 'enrolled' OR user_id IS NOT NULL", name="enrolled_has_user"),
+        sa.CheckConstraint(f"language IN ({_LANGUAGE_LIST})", name="language_known"),
+        # Personal data goes only when purged (``purge.purge_expired``); counts for reports stay.
+        sa.CheckConstraint("purged_at IS NOT NULL OR (email IS NOT NULL AND date_of_birth IS NOT NULL)",
+                           name="personal_data_until_purged"),
+        sa.CheckConstraint("invitation_token_hash IS NULL OR invitation_expires_at IS NOT NULL",
+                           name="invitation_expires"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -227,10 +233,12 @@ class Nomination(db.Model):
     given_names: Mapped[str] = mapped_column(sa.String(120))
     #: Family name exactly as it should appear on certificates.
     family_name: Mapped[str] = mapped_column(sa.String(120))
-    #: The nominee's address, lower-case; the invitation goes here.
-    email: Mapped[str] = mapped_column(sa.String(254))
-    #: Personal data: visible to admins and the nominee's own coordinator only.
-    date_of_birth: Mapped[date] = mapped_column(sa.Date)
+    #: The nominee's address, lower-case; the invitation goes here. NULL once purged.
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    #: The language the nominee is written to in (one of the academy's languages).
+    language: Mapped[str] = mapped_column(sa.String(2), default="en")
+    #: Personal data: visible to admins and the nominee's own coordinator only. NULL once purged.
+    date_of_birth: Mapped[date | None] = mapped_column(sa.Date)
     gender: Mapped[Gender] = mapped_column(enum_type(Gender, "gender"), index=True)
     #: ISO 3166-1 alpha-2 code of the country the nominee lives in.
     country: Mapped[str] = mapped_column(sa.String(2))
@@ -248,6 +256,14 @@ class Nomination(db.Model):
     decision_reason: Mapped[str | None] = mapped_column(sa.String(1000))
     #: When the nominee joined the waiting list; the list is served in this order.
     waitlisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: SHA-256 of the single-use invitation link sent on acceptance (replaced when resent).
+    invitation_token_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    invitation_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    invitation_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: When the link was used; a used link never works again.
+    invitation_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: When ``purge-expired`` removed the personal data (names, e-mail, birth date, motivation …).
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     #: The trainee account, set when the invitation is taken.
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

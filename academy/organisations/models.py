@@ -69,6 +69,10 @@ class Organisation(db.Model):
     region_id: Mapped[int] = mapped_column(sa.ForeignKey("regions.id", ondelete="RESTRICT"), index=True)
     kind: Mapped[OrganisationKind] = mapped_column(enum_type(OrganisationKind, "organisation_kind"), index=True)
     website: Mapped[str | None] = mapped_column(sa.String(300))
+    #: Logo printed on certificates of modules the organisation runs as a partner foundation:
+    #: SHA-256 of the stored file (content-addressed, see ``academy.media``) and its media type.
+    logo_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    logo_media_type: Mapped[str | None] = mapped_column(sa.String(40))
     #: Deactivated organisations stay for history but take no new members or nominations.
     is_active: Mapped[bool] = mapped_column(default=True, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

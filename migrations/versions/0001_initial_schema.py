@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 16:42:00.639764
+Create Date: 2026-11-28 17:37:07.765025
 
 """
 from alembic import op
@@ -109,6 +109,8 @@ def upgrade():
     sa.Column('region_id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.Enum('party', 'organisation', 'foundation', 'youth', name='organisation_kind', native_enum=False, create_constraint=True), nullable=False),
     sa.Column('website', sa.String(length=300), nullable=True),
+    sa.Column('logo_sha256', sa.String(length=64), nullable=True),
+    sa.Column('logo_media_type', sa.String(length=40), nullable=True),
     sa.Column('is_active', sa.Boolean(), nullable=False),
     sa.Column('created_at', academy.db_types.UTCDateTime(), nullable=False),
     sa.Column('updated_at', academy.db_types.UTCDateTime(), nullable=False),
@@ -242,8 +244,9 @@ def upgrade():
     sa.Column('status', sa.Enum('draft', 'submitted', 'accepted', 'waitlisted', 'declined', 'withdrawn', 'enrolled', name='nomination_status', native_enum=False, create_constraint=True), nullable=False),
     sa.Column('given_names', sa.String(length=120), nullable=False),
     sa.Column('family_name', sa.String(length=120), nullable=False),
-    sa.Column('email', sa.String(length=254), nullable=False),
-    sa.Column('date_of_birth', sa.Date(), nullable=False),
+    sa.Column('email', sa.String(length=254), nullable=True),
+    sa.Column('language', sa.String(length=2), nullable=False),
+    sa.Column('date_of_birth', sa.Date(), nullable=True),
     sa.Column('gender', sa.Enum('woman', 'man', 'other', 'undisclosed', name='gender', native_enum=False, create_constraint=True), nullable=False),
     sa.Column('country', sa.String(length=2), nullable=False),
     sa.Column('languages', sa.JSON(), nullable=False),
@@ -255,14 +258,22 @@ def upgrade():
     sa.Column('decided_by_id', sa.Integer(), nullable=True),
     sa.Column('decision_reason', sa.String(length=1000), nullable=True),
     sa.Column('waitlisted_at', academy.db_types.UTCDateTime(), nullable=True),
+    sa.Column('invitation_token_hash', sa.String(length=64), nullable=True),
+    sa.Column('invitation_sent_at', academy.db_types.UTCDateTime(), nullable=True),
+    sa.Column('invitation_expires_at', academy.db_types.UTCDateTime(), nullable=True),
+    sa.Column('invitation_used_at', academy.db_types.UTCDateTime(), nullable=True),
+    sa.Column('purged_at', academy.db_types.UTCDateTime(), nullable=True),
     sa.Column('user_id', sa.Integer(), nullable=True),
     sa.Column('created_at', academy.db_types.UTCDateTime(), nullable=False),
     sa.Column('updated_at', academy.db_types.UTCDateTime(), nullable=False),
+    sa.CheckConstraint("language IN ('en', 'fr', 'es', 'ar')", name=op.f('ck_nominations_language_known')),
     sa.CheckConstraint("status <> 'enrolled' OR user_id IS NOT NULL", name=op.f('ck_nominations_enrolled_has_user')),
     sa.CheckConstraint("status <> 'waitlisted' OR waitlisted_at IS NOT NULL", name=op.f('ck_nominations_waitlist_has_time')),
     sa.CheckConstraint("status NOT IN ('accepted', 'waitlisted', 'declined', 'enrolled') OR decided_at IS NOT NULL", name=op.f('ck_nominations_decision_has_time')),
     sa.CheckConstraint('email = lower(email)', name=op.f('ck_nominations_email_lowercase')),
+    sa.CheckConstraint('invitation_token_hash IS NULL OR invitation_expires_at IS NOT NULL', name=op.f('ck_nominations_invitation_expires')),
     sa.CheckConstraint('length(country) = 2 AND country = upper(country)', name=op.f('ck_nominations_country_iso_code')),
+    sa.CheckConstraint('purged_at IS NOT NULL OR (email IS NOT NULL AND date_of_birth IS NOT NULL)', name=op.f('ck_nominations_personal_data_until_purged')),
     sa.ForeignKeyConstraint(['decided_by_id'], ['users.id'], name=op.f('fk_nominations_decided_by_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['edition_id'], ['editions.id'], name=op.f('fk_nominations_edition_id_editions'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['nominated_by_id'], ['users.id'], name=op.f('fk_nominations_nominated_by_id_users'), ondelete='SET NULL'),
@@ -270,7 +281,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_nominations_user_id_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_nominations')),
     sa.UniqueConstraint('edition_id', 'email', name='uq_nominations_edition_id_email'),
-    sa.UniqueConstraint('edition_id', 'user_id', name='uq_nominations_edition_id_user_id')
+    sa.UniqueConstraint('edition_id', 'user_id', name='uq_nominations_edition_id_user_id'),
+    sa.UniqueConstraint('invitation_token_hash', name=op.f('uq_nominations_invitation_token_hash'))
     )
     with op.batch_alter_table('nominations', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_nominations_decided_by_id'), ['decided_by_id'], unique=False)
@@ -279,6 +291,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_nominations_gender'), ['gender'], unique=False)
         batch_op.create_index(batch_op.f('ix_nominations_nominated_by_id'), ['nominated_by_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_nominations_organisation_id'), ['organisation_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_nominations_purged_at'), ['purged_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_nominations_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_nominations_user_id'), ['user_id'], unique=False)
 
@@ -322,8 +335,10 @@ def upgrade():
     sa.Column('created_at', academy.db_types.UTCDateTime(), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('completed_at', academy.db_types.UTCDateTime(), nullable=True),
+    sa.Column('edition_id', sa.Integer(), nullable=True),
     sa.CheckConstraint("(status = 'completed') = (completed_at IS NOT NULL)", name=op.f('ck_enrolments_completed_has_time')),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_enrolments_created_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['edition_id'], ['editions.id'], name=op.f('fk_enrolments_edition_id_editions'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['module_id'], ['modules.id'], name=op.f('fk_enrolments_module_id_modules'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_enrolments_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_enrolments')),
@@ -331,6 +346,7 @@ def upgrade():
     )
     with op.batch_alter_table('enrolments', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_enrolments_created_by_id'), ['created_by_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_enrolments_edition_id'), ['edition_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_enrolments_module_id'), ['module_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_enrolments_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_enrolments_user_id'), ['user_id'], unique=False)
@@ -441,6 +457,7 @@ def upgrade():
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('module_id', sa.Integer(), nullable=True),
     sa.Column('enrolment_id', sa.Integer(), nullable=True),
+    sa.Column('edition_id', sa.Integer(), nullable=True),
     sa.Column('language', sa.String(length=2), nullable=False),
     sa.Column('holder_name', sa.String(length=300), nullable=False),
     sa.Column('snapshot', sa.JSON(), nullable=False),
@@ -454,10 +471,12 @@ def upgrade():
     sa.Column('status_changed_by_id', sa.Integer(), nullable=True),
     sa.Column('supersedes_id', sa.Integer(), nullable=True),
     sa.CheckConstraint("(status = 'valid') = (status_changed_at IS NULL AND status_reason IS NULL)", name=op.f('ck_certificates_status_change_recorded')),
+    sa.CheckConstraint("kind != 'edition' OR edition_id IS NOT NULL", name=op.f('ck_certificates_edition_certificate_has_edition')),
     sa.CheckConstraint("language IN ('en', 'fr', 'es', 'ar')", name=op.f('ck_certificates_language_known')),
     sa.CheckConstraint('length(code) = 20', name=op.f('ck_certificates_code_length')),
     sa.CheckConstraint('length(pdf_sha256) = 64', name=op.f('ck_certificates_pdf_sha256_length')),
     sa.CheckConstraint('supersedes_id IS NULL OR supersedes_id != id', name=op.f('ck_certificates_not_self_superseding')),
+    sa.ForeignKeyConstraint(['edition_id'], ['editions.id'], name=op.f('fk_certificates_edition_id_editions'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['enrolment_id'], ['enrolments.id'], name=op.f('fk_certificates_enrolment_id_enrolments'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['issued_by_id'], ['users.id'], name=op.f('fk_certificates_issued_by_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['module_id'], ['modules.id'], name=op.f('fk_certificates_module_id_modules'), ondelete='SET NULL'),
@@ -470,6 +489,7 @@ def upgrade():
     sa.UniqueConstraint('supersedes_id', name=op.f('uq_certificates_supersedes_id'))
     )
     with op.batch_alter_table('certificates', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_certificates_edition_id'), ['edition_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_certificates_holder_name'), ['holder_name'], unique=False)
         batch_op.create_index(batch_op.f('ix_certificates_issued_at'), ['issued_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_certificates_issued_by_id'), ['issued_by_id'], unique=False)
@@ -479,6 +499,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_certificates_status_changed_by_id'), ['status_changed_by_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_certificates_user_id'), ['user_id'], unique=False)
         batch_op.create_index('uq_certificates_enrolment_id_current', ['enrolment_id'], unique=True, sqlite_where=sa.text("status != 'superseded'"), postgresql_where=sa.text("status != 'superseded'"))
+        batch_op.create_index('uq_certificates_user_id_edition_id_current', ['user_id', 'edition_id'], unique=True, sqlite_where=sa.text("status != 'superseded' AND edition_id IS NOT NULL"), postgresql_where=sa.text("status != 'superseded' AND edition_id IS NOT NULL"))
 
     op.create_table('lesson_progress',
     sa.Column('enrolment_id', sa.Integer(), nullable=False),
@@ -607,6 +628,7 @@ def downgrade():
 
     op.drop_table('lesson_progress')
     with op.batch_alter_table('certificates', schema=None) as batch_op:
+        batch_op.drop_index('uq_certificates_user_id_edition_id_current', sqlite_where=sa.text("status != 'superseded' AND edition_id IS NOT NULL"), postgresql_where=sa.text("status != 'superseded' AND edition_id IS NOT NULL"))
         batch_op.drop_index('uq_certificates_enrolment_id_current', sqlite_where=sa.text("status != 'superseded'"), postgresql_where=sa.text("status != 'superseded'"))
         batch_op.drop_index(batch_op.f('ix_certificates_user_id'))
         batch_op.drop_index(batch_op.f('ix_certificates_status_changed_by_id'))
@@ -616,6 +638,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_certificates_issued_by_id'))
         batch_op.drop_index(batch_op.f('ix_certificates_issued_at'))
         batch_op.drop_index(batch_op.f('ix_certificates_holder_name'))
+        batch_op.drop_index(batch_op.f('ix_certificates_edition_id'))
 
     op.drop_table('certificates')
     with op.batch_alter_table('attendance', schema=None) as batch_op:
@@ -649,6 +672,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_enrolments_user_id'))
         batch_op.drop_index(batch_op.f('ix_enrolments_status'))
         batch_op.drop_index(batch_op.f('ix_enrolments_module_id'))
+        batch_op.drop_index(batch_op.f('ix_enrolments_edition_id'))
         batch_op.drop_index(batch_op.f('ix_enrolments_created_by_id'))
 
     op.drop_table('enrolments')
@@ -667,6 +691,7 @@ def downgrade():
     with op.batch_alter_table('nominations', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_nominations_user_id'))
         batch_op.drop_index(batch_op.f('ix_nominations_status'))
+        batch_op.drop_index(batch_op.f('ix_nominations_purged_at'))
         batch_op.drop_index(batch_op.f('ix_nominations_organisation_id'))
         batch_op.drop_index(batch_op.f('ix_nominations_nominated_by_id'))
         batch_op.drop_index(batch_op.f('ix_nominations_gender'))
