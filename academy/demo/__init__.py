@@ -20,6 +20,7 @@ from flask_babel import force_locale
 
 from ..audit.operations import record
 from ..extensions import db
+from .editions import seed_editions
 from .learning import seed_learning
 from .organisations import seed_organisations, seed_regions
 from .people import seed_people
@@ -30,7 +31,8 @@ DEFAULT_DEMO_PASSWORD = "demo-password-2026"
 
 
 #: The seeding steps, in order: each may rely on what the earlier ones put in the seed.
-STEPS: list[Callable[[DemoSeed], None]] = [seed_regions, seed_organisations, seed_people, seed_learning]
+STEPS: list[Callable[[DemoSeed], None]] = [seed_regions, seed_organisations, seed_people, seed_learning,
+                                           seed_editions]
 
 
 def demo_password() -> str:
