@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask
+from flask_babel.speaklater import LazyString
 from werkzeug.routing import IntegerConverter
 
 from .config import build_config
@@ -45,9 +46,11 @@ def create_app(config: dict | None = None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (every table registered before Flask-Migrate looks)
     from .accounts.sessions import load_user
+    from .db_setup import configure_engines, engine_options
     from .extensions import babel, csrf, db, limiter, login_manager, migrate
     from .i18n import select_locale, select_timezone
 
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
@@ -58,7 +61,6 @@ def _init_extensions(app: Flask) -> None:
     login_manager.user_loader(load_user)
     login_manager.login_view = "accounts.sign_in"
     login_manager.session_protection = None  # sessions are server-side rows, rotated at sign-in
-    from .db_setup import configure_engines
     configure_engines(app)
 
 
@@ -110,8 +112,6 @@ def _register_hooks(app: Flask) -> None:
 
 
 def _plain_lazy_strings(value):
-    from flask_babel.speaklater import LazyString
-
     return str(value) if isinstance(value, LazyString) else value
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from .extensions import db
@@ -22,6 +23,22 @@ def deliver_mail(limit: int) -> None:
     click.echo(f"sent {sent}, failed {failed}")
     if failed:
         raise SystemExit(1)
+
+
+@academy_cli.command("purge-expired")
+@click.option("--dry-run", is_flag=True, help="Only count the nominations that would be purged.")
+def purge_expired_nominations(dry_run: bool) -> None:
+    """Remove the personal data of declined and withdrawn nominations past their retention."""
+    from .db_types import utcnow
+    from .nominations.purge import count_expired, purge_expired
+
+    days, now = current_app.config["NOMINATION_RETENTION_DAYS"], utcnow()
+    if dry_run:
+        click.echo(f"{count_expired(now, days)} nominations would be purged (dry run, nothing written)")
+        return
+    purged = purge_expired(now, days)
+    db.session.commit()
+    click.echo(f"{purged} nominations purged")
 
 
 def _register_feature_commands() -> None:

@@ -22,6 +22,16 @@ def _env_int(name: str, default: int) -> int:
     return int(value) if value not in (None, "") else default
 
 
+def _env_days(name: str, default: int) -> int:
+    """A number of days, 0 or more; anything else stops the start with the variable named."""
+    value = os.environ.get(name)
+    if value in (None, ""):
+        return default
+    if not (value.strip().isascii() and value.strip().isdigit()):
+        raise ValueError(f"{name} must be a whole number of days, 0 or more (got {value!r})")
+    return int(value)
+
+
 def normalise_database_url(url: str) -> str:
     """Point plain PostgreSQL URLs at the psycopg 3 driver."""
     for prefix in ("postgres://", "postgresql://"):
@@ -67,6 +77,9 @@ def build_config(instance_path: Path) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": https,
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=_env_int("SESSION_ABSOLUTE_HOURS", 12)),
+        # The cookie is re-signed only when its contents change, not on every response: it
+        # expires with the session's absolute limit, and the idle limit is kept server-side.
+        "SESSION_REFRESH_EACH_REQUEST": False,
         "SESSION_IDLE_MINUTES": _env_int("SESSION_IDLE_MINUTES", 30),
         "SESSION_ABSOLUTE_HOURS": _env_int("SESSION_ABSOLUTE_HOURS", 12),
         "REMEMBER_COOKIE_DURATION": timedelta(seconds=0),
@@ -80,6 +93,9 @@ def build_config(instance_path: Path) -> dict:
         "LOGIN_LOCKOUT_MINUTES": _env_int("LOGIN_LOCKOUT_MINUTES", 15),
         "RESET_TOKEN_HOURS": _env_int("RESET_TOKEN_HOURS", 2),
         "INVITATION_TOKEN_DAYS": _env_int("INVITATION_TOKEN_DAYS", 14),
+        # Declined and withdrawn nominations lose their personal data this long after their
+        # edition ends (``academy purge-expired``).
+        "NOMINATION_RETENTION_DAYS": _env_days("NOMINATION_RETENTION_DAYS", 180),
         # Rate limits: memory by default, Redis (shared by every worker) when configured.
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": _env_bool("RATELIMIT_ENABLED", True),

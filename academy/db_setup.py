@@ -15,6 +15,18 @@ def _on_sqlite_connect(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+def engine_options(app: Flask) -> dict:
+    """The engine options for the configured database.
+
+    A pooled connection to a server can die while idle, so it is pinged before each use; a
+    SQLite file has no server to lose, and the ping would be one more statement per request.
+    """
+    options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        options["pool_pre_ping"] = False
+    return options
+
+
 def configure_engines(app: Flask) -> None:
     """Attach the SQLite pragmas to the application's engine (no connection is opened here)."""
     from .extensions import db

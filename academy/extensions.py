@@ -1,7 +1,6 @@
 """Extensions, created unbound and attached to the application in ``create_app``."""
 from __future__ import annotations
 
-from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -10,6 +9,8 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+from .i18n import MemoBabel
 
 #: Constraint names come from this convention so that migrations can name what they alter.
 NAMING_CONVENTION = {
@@ -31,5 +32,5 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate(render_as_batch=True, compare_type=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
-babel = Babel()
+babel = MemoBabel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])

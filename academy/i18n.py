@@ -1,8 +1,11 @@
 """Locale selection: the user's preference, else the session's choice, else the browser's."""
 from __future__ import annotations
 
+from functools import cached_property
+
 from flask import current_app, has_request_context, request, session
-from flask_babel import get_locale
+from flask.globals import _cv_app
+from flask_babel import Babel, Domain, get_locale, get_translations
 from flask_login import current_user
 
 from .config import RTL_LANGUAGES
@@ -33,11 +36,98 @@ def select_timezone() -> str:
     return current_app.config["BABEL_DEFAULT_TIMEZONE"]
 
 
+#: Where ``MemoDomain`` keeps, in flask_babel's per-request state, the catalogue it last found
+#: (and ``current_language`` the language code).
+_MEMO = "academy_catalogue"
+_LANGUAGE_MEMO = "academy_language"
+
+
+def _babel_state():
+    """flask_babel's per-request namespace (``g._flask_babel``), or None when there is none yet.
+
+    Read through the application context's variable, as Flask itself does: going through the
+    ``g`` proxy twice per translated string cost more than the translation.
+    """
+    app_context = _cv_app.get(None)
+    if app_context is None:
+        return None
+    return vars(app_context.g).get("_flask_babel")
+
+
 def current_language() -> str:
-    """The two-letter code of the language in force."""
-    return str(get_locale() or "en").split("_")[0]
+    """The two-letter code of the language in force.
+
+    Pages ask for it once per row (country names, regions): the code is remembered beside the
+    locale it was read from, like the catalogue in ``MemoDomain``.
+    """
+    state = _babel_state()
+    if state is not None:
+        memo = vars(state).get(_LANGUAGE_MEMO)
+        if memo is not None and memo[0] is not None and memo[0] is vars(state).get("babel_locale"):
+            return memo[1]
+    language = str(get_locale() or "en").split("_")[0]
+    state = _babel_state()
+    if state is not None:
+        setattr(state, _LANGUAGE_MEMO, (vars(state).get("babel_locale"), language))
+    return language
 
 
 def text_direction(language: str | None = None) -> str:
     """``rtl`` for right-to-left languages, ``ltr`` otherwise."""
     return "rtl" if (language or current_language()) in RTL_LANGUAGES else "ltr"
+
+
+class MemoDomain(Domain):
+    """flask_babel's message domain, remembering which catalogue the current locale uses.
+
+    A page translates a hundred strings or more, and flask_babel looks the locale and its
+    catalogue up again for each one (several context-local look-ups and a locale name built
+    each time). The catalogue found is remembered beside the locale in flask_babel's own
+    per-request state and reused while that very locale object is in force: ``force_locale``
+    and ``refresh`` install another one (or none), so they are never answered from the memo.
+    """
+
+    def get_translations(self):
+        state = _babel_state()
+        if state is not None:
+            memo = vars(state).get(_MEMO)
+            locale = vars(state).get("babel_locale")
+            if memo is not None and locale is not None and memo[0] is self and memo[1] is locale:
+                return memo[2]
+        translations = super().get_translations()
+        state = _babel_state()
+        if state is not None and vars(state).get("babel_locale") is not None:
+            setattr(state, _MEMO, (self, state.babel_locale, translations))
+        return translations
+
+
+def _catalogue():
+    """The catalogue of this request's domain and locale (what flask_babel's ``get_translations``
+    answers), straight from the memo when it holds."""
+    state = _babel_state()
+    if state is not None:
+        memo = vars(state).get(_MEMO)
+        if (memo is not None and memo[1] is not None and memo[1] is vars(state).get("babel_locale")
+                and memo[0] is vars(state).get("babel_domain")):
+            return memo[2]
+    return get_translations()
+
+
+class MemoBabel(Babel):
+    """Flask-Babel with ``MemoDomain`` as its default domain, and templates' ``_``/``ngettext``
+    reading the remembered catalogue."""
+
+    @cached_property
+    def domain_instance(self):
+        return MemoDomain(domain=self.domain)
+
+    def init_app(self, app, *args, **kwargs):
+        super().init_app(app, *args, **kwargs)
+        if self._configure_jinja:
+            app.jinja_env.install_gettext_callables(
+                gettext=lambda s: _catalogue().ugettext(s),
+                ngettext=lambda s, p, n: _catalogue().ungettext(s, p, n),
+                newstyle=True,
+                pgettext=lambda c, s: _catalogue().upgettext(c, s),
+                npgettext=lambda c, s, p, n: _catalogue().unpgettext(c, s, p, n),
+            )

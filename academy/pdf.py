@@ -6,7 +6,9 @@ fetched. WeasyPrint asks its URL fetcher for every stylesheet, image and font; o
 URLs below ``<base_url>static/``, reading them from the project's ``static/`` folder on disk, and
 refuses everything else without touching the file system or the network. It never follows
 redirects because it never makes a request. Small ``data:`` images are decoded in memory (QR
-codes on certificates use them).
+codes on certificates use them). Certificates may also print uploaded logos: given a
+``logo_root`` (the content-addressed upload store), the fetcher answers ``<base_url>logos/<sha256>``
+with that stored file — only if it is a PNG or JPEG whose content still has that hash.
 
 The output is reproducible: no random identifier, and the dates come from the HTML's
 ``<meta name="dcterms.created">``/``dcterms.modified`` (set them from the content's own
@@ -16,7 +18,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import mimetypes
+import re
 from pathlib import Path
 from urllib.parse import unquote, unquote_to_bytes, urlsplit
 
@@ -38,6 +42,17 @@ DATA_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/svg+xml"}
 MAX_DATA_BYTES = 256 * 1024
 
 
+#: Uploaded logos served to the renderer: by content type, the bytes their files start with.
+LOGO_TYPES = {"image/png": b"\x89PNG\r\n\x1a\n", "image/jpeg": b"\xff\xd8\xff"}
+MAX_LOGO_BYTES = 1024 * 1024
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+def is_sha256(value) -> bool:
+    """Whether ``value`` is a SHA-256 hex digest (lower case): the only form a logo reference takes."""
+    return isinstance(value, str) and _SHA256.fullmatch(value) is not None
+
+
 class ResourceRefused(ValueError):
     """The renderer asked for a resource that is not one of our static files."""
 
@@ -46,7 +61,7 @@ class StaticFilesFetcher(URLFetcher):
     """A WeasyPrint URL fetcher that serves ``<base_url>static/…`` from disk and refuses the rest."""
 
     def __init__(self, base_url: str = DEFAULT_BASE_URL, static_root: Path = STATIC_ROOT,
-                 static_url_path: str = "/static"):
+                 static_url_path: str = "/static", logo_root: Path | None = None):
         # No protocol is allowed to the parent's opener and redirects are off: should anything
         # ever reach it, it fails.
         super().__init__(allowed_protocols=(), allow_redirects=False, fail_on_errors=False)
@@ -54,6 +69,9 @@ class StaticFilesFetcher(URLFetcher):
         self._origin = (base.scheme.lower(), base.netloc.lower())
         self._static_prefix = static_url_path.rstrip("/") + "/"
         self._static_root = static_root.resolve()
+        #: The upload store logos are served from (None: no logos); the certificate renderer
+        #: sets it per render, reusing one fetcher.
+        self.logo_root = logo_root
 
     def fetch(self, url: str, headers=None) -> URLFetcherResponse:
         """Answer ``url`` from ``static/`` or from a small ``data:`` image; raise otherwise."""
@@ -68,6 +86,8 @@ class StaticFilesFetcher(URLFetcher):
             raise ResourceRefused(f"malformed URL refused: {url[:200]!r}") from error
         if (parts.scheme.lower(), parts.netloc.lower()) != self._origin or parts.query or parts.username:
             raise ResourceRefused(f"not a static file of this site: {url[:200]!r}")
+        if parts.path.startswith("/logos/") and self.logo_root is not None:
+            return self._logo(parts.path[len("/logos/"):], url)
         if not parts.path.startswith(self._static_prefix):
             raise ResourceRefused(f"not a static file of this site: {url[:200]!r}")
         relative = unquote(parts.path[len(self._static_prefix):])
@@ -80,6 +100,22 @@ class StaticFilesFetcher(URLFetcher):
             raise ResourceRefused(f"static file too large: {url[:200]!r}")
         content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         return URLFetcherResponse(url, body=path.read_bytes(), headers={"Content-Type": content_type})
+
+    def _logo(self, sha256: str, url: str) -> URLFetcherResponse:
+        """A stored logo by its hash (the upload store's ``ab/cd/<sha256>`` layout)."""
+        if not is_sha256(sha256):
+            raise ResourceRefused(f"not a logo reference: {url[:200]!r}")
+        try:
+            with (self.logo_root / sha256[:2] / sha256[2:4] / sha256).open("rb") as stored:
+                body = stored.read(MAX_LOGO_BYTES + 1)
+        except OSError as error:
+            raise ResourceRefused(f"logo missing: {url[:200]!r}") from error
+        if len(body) > MAX_LOGO_BYTES or hashlib.sha256(body).hexdigest() != sha256:
+            raise ResourceRefused(f"logo too large or altered: {url[:200]!r}")
+        content_type = next((kind for kind, magic in LOGO_TYPES.items() if body.startswith(magic)), None)
+        if content_type is None:
+            raise ResourceRefused(f"logo is neither PNG nor JPEG: {url[:200]!r}")
+        return URLFetcherResponse(url, body=body, headers={"Content-Type": content_type})
 
     def _data_image(self, url: str) -> URLFetcherResponse:
         header, comma, payload = url[5:].partition(",")

@@ -267,6 +267,8 @@ def nomination(edition_=None, organisation_=None, *, status="draft", gender="wom
                   date_of_birth=birth, gender=Gender(gender), country="SE", languages=["en", "sv"],
                   party_role="Youth officer", motivation="Wants to learn.", consent_at=now,
                   consent_version="2026-01")
+    if status is not NominationStatus.DRAFT:
+        values["submitted_at"] = now
     if status in (NominationStatus.ACCEPTED, NominationStatus.WAITLISTED, NominationStatus.DECLINED,
                   NominationStatus.ENROLLED):
         values["decided_at"] = now

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
+from functools import cache
 
 from flask import current_app, session
 from flask_login import login_user, logout_user
@@ -61,14 +62,23 @@ def end_all_sessions(user: User) -> int:
     return db.session.execute(db.delete(UserSession).where(UserSession.user_id == user.id)).rowcount
 
 
-def _find_session(token: str) -> UserSession | None:
+@cache
+def _session_query():
+    """Built once, on first use: every signed-in request runs it, and building it (loader
+    options and all) cost more than running it. Only the token's hash changes."""
     # One query for the session, its user, the user's roles and organisation: every signed-in
     # request pays for this, so it stays a single round trip.
     user = joinedload(UserSession.user)
-    return db.session.execute(
+    return (
         db.select(UserSession)
         .options(user.joinedload(User.organisation), user.joinedload(User.roles))
-        .where(UserSession.token_hash == hash_token(token))
+        .where(UserSession.token_hash == db.bindparam("token_hash"))
+    )
+
+
+def _find_session(token: str) -> UserSession | None:
+    return db.session.execute(
+        _session_query(), {"token_hash": hash_token(token)}
     ).unique().scalar_one_or_none()
 
 

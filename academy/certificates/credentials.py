@@ -169,11 +169,13 @@ def build_credential(snapshot: dict) -> dict:
     base_url = snapshot["issuer"]["url"].rstrip("/")
     urls = credential_urls(base_url, snapshot["code"])
     issuer = {"id": base_url + "/", "type": ["Profile"], "name": snapshot["texts"]["academy"], "url": base_url + "/"}
-    achievement_id = uuid.uuid5(uuid.NAMESPACE_URL, f"{base_url}/modules/{snapshot['achievement_slug']}")
+    # A module is named by its slug, an edition (a whole programme) by its id.
+    kind_path = "editions" if snapshot.get("kind") == "edition" else "modules"
+    achievement_id = uuid.uuid5(uuid.NAMESPACE_URL, f"{base_url}/{kind_path}/{snapshot['achievement_slug']}")
     achievement = {
         "id": f"urn:uuid:{achievement_id}",
         "type": ["Achievement"],
-        "achievementType": "Course",
+        "achievementType": "LearningProgram" if kind_path == "editions" else "Course",
         "name": snapshot["achievement_title"],
         "description": snapshot.get("achievement_summary") or snapshot["achievement_title"],
         "criteria": {"narrative": snapshot["texts"]["completed"] + " " + snapshot["achievement_title"]},

@@ -6,14 +6,15 @@ so the first bytes leave at once and memory stays flat. PDFs are already compres
 are stored, not deflated. Entry dates come from the certificates, not the clock: the same
 certificates give the same archive.
 
-The pool's processes are forked from a ``forkserver`` that has imported WeasyPrint once: they
-start fast, and none of them inherits the web worker's database connections or locks. (Like
-``spawn``, the forkserver imports the parent's main *script* in each child, under the name
-``__mp_main__``; gunicorn's and flask's entry points guard their start-up with
+The pool's processes are forked from a ``forkserver`` that has imported WeasyPrint and warmed a
+renderer once (``pool_preload``): they start with fonts loaded, and none of them inherits the web
+worker's database connections or locks. (Like ``spawn``, the forkserver imports the parent's main
+*script* in each child, under the name ``__mp_main__``; gunicorn's and flask's entry points guard their start-up with
 ``if __name__ == "__main__"`` or are package ``__main__`` modules, which are never re-run.)
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import multiprocessing
 import os
@@ -75,38 +76,38 @@ def worker_count(configured: int = 0) -> int:
 
 def _pool_context():
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["academy.certificates.rendering"])
+    context.set_forkserver_preload(["academy.certificates.pool_preload"])
     return context
 
 
-def _stored_or_rendered(entry: ZipEntry) -> bytes:
+def _stored_or_rendered(entry: ZipEntry, logo_root: Path | None) -> bytes:
     # A file that vanished since the listing is rendered here, in this process.
-    return entry.read_stored() or rendering.render_certificate(entry.snapshot)
+    return entry.read_stored() or rendering.render_certificate(entry.snapshot, logo_root)
 
 
-def _rendered(entries: list[ZipEntry], workers: int) -> Iterator[bytes]:
+def _rendered(entries: list[ZipEntry], workers: int, logo_root: Path | None) -> Iterator[bytes]:
     """The PDF of each entry, in order: stored ones read in turn, missing ones rendered in a pool."""
     missing = [entry.snapshot for entry in entries if entry.stored_path is None]
     if not missing:
-        yield from (_stored_or_rendered(entry) for entry in entries)
+        yield from (_stored_or_rendered(entry, logo_root) for entry in entries)
         return
-    pool = ProcessPoolExecutor(max_workers=min(workers, len(missing)), mp_context=_pool_context(),
-                               initializer=rendering.warm_up)
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(missing)), mp_context=_pool_context())
     try:
-        fresh = pool.map(rendering.render_certificate, missing, chunksize=2)
+        fresh = pool.map(functools.partial(rendering.render_certificate, logo_root=logo_root), missing,
+                         chunksize=2)
         for entry in entries:
-            yield _stored_or_rendered(entry) if entry.stored_path is not None else next(fresh)
+            yield _stored_or_rendered(entry, logo_root) if entry.stored_path is not None else next(fresh)
     finally:
         # A client that goes away mid-download must not leave the pool rendering the rest.
         pool.shutdown(wait=False, cancel_futures=True)
 
 
-def zip_stream(entries: Iterable[ZipEntry], workers: int = 0) -> Iterator[bytes]:
-    """The ZIP archive of ``entries``, as a stream of chunks."""
+def zip_stream(entries: Iterable[ZipEntry], workers: int = 0, logo_root: Path | None = None) -> Iterator[bytes]:
+    """The ZIP archive of ``entries``, as a stream of chunks (logos of missing PDFs from ``logo_root``)."""
     entries = list(entries)
     output = _Chunks()
     with zipfile.ZipFile(output, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
-        for entry, content in zip(entries, _rendered(entries, worker_count(workers))):
+        for entry, content in zip(entries, _rendered(entries, worker_count(workers), logo_root)):
             issued = entry.snapshot["issued_at"]  # 2027-03-05T10:11:12Z
             date_time = (int(issued[0:4]), int(issued[5:7]), int(issued[8:10]),
                          int(issued[11:13]), int(issued[14:16]), int(issued[17:19]))

@@ -14,6 +14,7 @@ from ..curriculum.models import Module
 from ..extensions import db
 from ..i18n import LANGUAGE_NAMES
 from ..learning.models import Enrolment
+from ..nominations.models import Edition
 from .codes import MAX_INPUT_LENGTH, normalise_code
 from .models import NAME_MAX_LENGTH, REASON_MAX_LENGTH, CertificateStatus
 
@@ -77,19 +78,23 @@ class SearchForm(FlaskForm):
     q = StringField(_l("Serial, code or name"), filters=[_strip], validators=[Optional(), Length(max=100)])
     status = SelectField(_l("Status"), validators=[Optional()])
     module = SelectField(_l("Module"), validators=[Optional()])
+    edition = SelectField(_l("Edition"), validators=[Optional()])
 
-    def __init__(self, *args, module_choices=(), **kwargs):
+    def __init__(self, *args, module_choices=(), edition_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.status.choices = [("", _l("Any status"))] + [(status.value, status.label) for status in CertificateStatus]
         self.module.choices = [("", _l("Any module"))] + list(module_choices)
+        self.edition.choices = [("", _l("Any edition"))] + list(edition_choices)
 
     def filters(self) -> dict:
         """The valid filters (invalid ones are dropped: the list then shows everything)."""
+        def chosen_id(field):
+            return int(field.data) if field.data and field.data.isdigit() and not field.errors else None
+
         status = self.status.data if self.status.data in {s.value for s in CertificateStatus} else None
-        module = self.module.data if self.module.data and self.module.data.isdigit() else None
         return {"q": (self.q.data or "")[:100] if not self.q.errors else "",
                 "status": CertificateStatus(status) if status else None,
-                "module_id": int(module) if module and not self.module.errors else None}
+                "module_id": chosen_id(self.module), "edition_id": chosen_id(self.edition)}
 
 
 def module_choices() -> list[tuple[str, str]]:
@@ -99,35 +104,64 @@ def module_choices() -> list[tuple[str, str]]:
     return [(str(row.id), f"{row.title} ({row.language})") for row in rows]
 
 
+def edition_choices() -> list[tuple[str, str]]:
+    """Every edition as ``(id, "name (start date)")``, newest first (one query)."""
+    rows = db.session.execute(db.select(Edition.id, Edition.name, Edition.starts_on)
+                              .order_by(Edition.starts_on.desc(), Edition.id.desc())).all()
+    return [(str(row.id), f"{row.name} ({row.starts_on.isoformat()})") for row in rows]
+
+
 class IssueForm(FlaskForm):
-    """An admin issues a certificate for a trainee's enrolment in a module."""
+    """An admin issues a certificate for a trainee's enrolment in a module, or for a whole edition."""
 
     email = StringField(_l("Trainee's e-mail address"), filters=[_strip],
                         validators=[DataRequired(), Email(), Length(max=254)])
-    module = SelectField(_l("Module"), validators=[DataRequired()])
+    module = SelectField(_l("Module"), validators=[Optional()])
+    edition = SelectField(_l("Or a whole edition"), validators=[Optional()],
+                          description=_l("An edition certificate covers every module of the edition."))
     language = SelectField(_l("Language of the certificate"), validators=[Optional()])
     reason = TextAreaField(_l("Reason"), filters=[_strip], validators=[Length(max=REASON_MAX_LENGTH)],
-                           description=_l("Required when the trainee has not completed the module."))
+                           description=_l("Required when the trainee has not completed the module "
+                                          "(or every module of the edition)."))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.module.choices = [("", _l("Choose a module"))] + module_choices()
-        self.language.choices = language_choices(_l("The module's language"))
+        self.edition.choices = [("", _l("No edition: a module certificate"))] + edition_choices()
+        self.language.choices = language_choices(_l("The module's or edition's language"))
+        self.trainee: User | None = None
         self.enrolment: Enrolment | None = None
+        self.edition_chosen: Edition | None = None
 
     def validate_module(self, field):
-        if not (field.data or "").isdigit():
+        if field.data and not field.data.isdigit():
             raise ValidationError(_l("Choose a module from the list."))
 
+    def validate_edition(self, field):
+        if field.data:
+            self.edition_chosen = db.session.get(Edition, int(field.data)) if field.data.isdigit() else None
+            if self.edition_chosen is None:
+                raise ValidationError(_l("Choose an edition from the list."))
+
     def validate_email(self, field):
-        trainee = db.session.scalar(db.select(User).where(User.email == (field.data or "").lower()))
-        if trainee is None:
+        self.trainee = db.session.scalar(db.select(User).where(User.email == (field.data or "").lower()))
+        if self.trainee is None:
             raise ValidationError(_l("No account has this e-mail address."))
-        if (self.module.data or "").isdigit():
+
+    def validate(self, extra_validators=None) -> bool:
+        """Fields first; then exactly one of module and edition, and the trainee's enrolment."""
+        if not super().validate(extra_validators):
+            return False
+        if bool(self.module.data) == bool(self.edition.data):
+            self.module.errors.append(_l("Choose either a module or an edition."))
+            return False
+        if self.module.data:
             self.enrolment = db.session.scalar(db.select(Enrolment).where(
-                Enrolment.user_id == trainee.id, Enrolment.module_id == int(self.module.data)))
+                Enrolment.user_id == self.trainee.id, Enrolment.module_id == int(self.module.data)))
             if self.enrolment is None:
-                raise ValidationError(_l("This person is not enrolled in this module."))
+                self.email.errors.append(_l("This person is not enrolled in this module."))
+                return False
+        return True
 
 
 class RevokeForm(FlaskForm):
@@ -135,7 +169,7 @@ class RevokeForm(FlaskForm):
 
     reason = TextAreaField(_l("Reason for revoking"), filters=[_strip],
                            validators=[DataRequired(), Length(max=REASON_MAX_LENGTH)],
-                           description=_l("Kept in the record and the audit log; not shown to the public."))
+                           description=_l("Sent to the holder by e-mail and kept in the record and the audit log; not shown to the public."))
 
 
 class ReissueForm(FlaskForm):

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..config import LANGUAGES
 from ..db_types import UTCDateTime, enum_type, utcnow
 from ..extensions import db
+from ..learning.models import Enrolment
 from .codes import format_code
 
 _LANGUAGE_LIST = ", ".join(f"'{code}'" for code in LANGUAGES)
@@ -22,7 +23,7 @@ REASON_MAX_LENGTH = 500
 
 
 class CertificateKind(enum.Enum):
-    """What a certificate attests: one module, or a whole edition (intake; not issued yet)."""
+    """What a certificate attests: one module, or a whole edition (intake)."""
 
     MODULE = "module"
     EDITION = "edition"
@@ -148,9 +149,24 @@ class Certificate(db.Model):
         return date.fromisoformat(self.snapshot["completed_on"])
 
     @property
+    def edition_dates(self) -> tuple[date, date] | None:
+        """An edition certificate's programme dates as printed (None for a module certificate)."""
+        edition = self.snapshot.get("edition")
+        if not edition:
+            return None
+        return date.fromisoformat(edition["starts_on"]), date.fromisoformat(edition["ends_on"])
+
+    @property
     def title(self) -> str:
         """What the certificate attests, as printed (the module's title at issuance)."""
         return self.snapshot.get("achievement_title", "")
+
+    @classmethod
+    def of_edition(cls, edition_id: int):
+        """SQL condition: the edition's own certificates and the module certificates of
+        enrolments made through it (what an admin downloads "per edition")."""
+        through_edition = sa.select(Enrolment.id).where(Enrolment.edition_id == edition_id)
+        return (cls.edition_id == edition_id) | cls.enrolment_id.in_(through_edition)
 
     def can_be_downloaded_by(self, user) -> bool:
         """Admins get any certificate; the holder, and coordinators of the holder's organisation,

@@ -9,6 +9,7 @@ current certificate per enrolment whatever the race.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -24,12 +25,13 @@ from ..db_types import utcnow
 from ..extensions import db
 from ..learning.completion import on_enrolment_completed
 from ..learning.models import Enrolment, EnrolmentStatus
+from ..nominations.models import Edition, edition_modules
 from ..outbox.operations import queue_mail
 from .codes import allocate_serial, new_code
 from .models import NAME_MAX_LENGTH, REASON_MAX_LENGTH, Certificate, CertificateKind, CertificatePdf, CertificateStatus
 from .rendering import clean_text, render_certificate
-from .snapshots import build_snapshot, public_base_url
-from .storage import store_pdf
+from .snapshots import build_snapshot, partner_values, public_base_url
+from .storage import logo_root, store_pdf
 
 _LOG = logging.getLogger(__name__)
 
@@ -38,6 +40,10 @@ REASON_REQUIRED = _l("Give a reason: this enrolment is not completed.")
 ALREADY_ISSUED = _l("This enrolment already has a certificate. Reissue that one instead.")
 EMPTY_NAME = _l("The name to print is empty once invisible and control characters are removed.")
 NO_ENROLMENT = _l("This certificate is not tied to an enrolment and cannot be reissued.")
+EDITION_REASON_REQUIRED = _l("Give a reason: this person has not completed every module of the edition.")
+EDITION_ALREADY_ISSUED = _l("This person already has a certificate for this edition. Reissue that one instead.")
+NO_EDITION = _l("This certificate's edition no longer exists: it cannot be reissued.")
+NOT_IN_EDITION = _l("This person is not enrolled in any module through this edition.")
 
 
 class CertificateError(Exception):
@@ -79,24 +85,30 @@ def issue_certificate(enrolment: Enrolment, *, actor: User | None = None, reason
     snapshot = build_snapshot(
         language=language, holder_name=name, title=module.title, summary=module.summary, slug=module.slug,
         hours=module.estimated_hours, completed_on=completed_on, issued_at=now, serial=serial, code=code,
-        partners=[{"name": partner.name, "short_name": partner.short_name} for partner in module.partners],
-        base_url=public_base_url())
-    sha256 = store_pdf(render_certificate(snapshot))
+        partners=partner_values(module.partners), base_url=public_base_url())
+    sha256 = store_pdf(render_certificate(snapshot, logo_root=logo_root()))
     certificate = Certificate(
         kind=CertificateKind.MODULE, serial=serial, code=code, user_id=trainee.id, module_id=module.id,
         enrolment_id=enrolment.id, language=language, holder_name=name, snapshot=snapshot,
         pdf_sha256=sha256, issued_at=now, issued_by_id=getattr(actor, "id", None),
         issue_reason=(reason or None) and reason[:REASON_MAX_LENGTH],
         supersedes_id=getattr(supersedes, "id", None))
+    _save_issued(certificate, trainee, actor=actor, supersedes=supersedes, module_id=module.id)
+    return certificate
+
+
+def _save_issued(certificate: Certificate, trainee: User, *, actor: User | None,
+                 supersedes: Certificate | None, **details) -> None:
+    """Write a new certificate and its PDF's hash, audit it and tell the trainee."""
     db.session.add(certificate)
     db.session.flush()
-    db.session.add(CertificatePdf(sha256=sha256, certificate_id=certificate.id, rendered_at=now))
+    db.session.add(CertificatePdf(sha256=certificate.pdf_sha256, certificate_id=certificate.id,
+                                  rendered_at=certificate.issued_at))
     db.session.flush()
-    record("certificate.issue", actor=actor, target=certificate, serial=serial, user_id=trainee.id,
-           module_id=module.id, automatic=actor is None, reason=reason or None,
-           supersedes=getattr(supersedes, "serial", None))
+    record("certificate.issue", actor=actor, target=certificate, serial=certificate.serial, user_id=trainee.id,
+           kind=certificate.kind.value, automatic=actor is None, reason=certificate.issue_reason,
+           supersedes=getattr(supersedes, "serial", None), **details)
     _mail_issued(trainee, certificate)
-    return certificate
 
 
 def issue_manually(enrolment: Enrolment, *, actor: User, reason: str | None,
@@ -112,23 +124,131 @@ def issue_manually(enrolment: Enrolment, *, actor: User, reason: str | None,
 
 @on_enrolment_completed
 def issue_on_completion(enrolment: Enrolment) -> Certificate | None:
-    """Completion hook: issue the enrolment's certificate, once.
-
-    Runs in the transaction that completed the enrolment. The certificate is written in a
-    savepoint: if it cannot be issued (a rendering or disk failure), the completion still
-    stands, the failure is logged and audited, and an admin can issue it by hand.
-    """
+    """Completion hook: issue the enrolment's certificate, once."""
     if current_certificate(enrolment.id) is not None:
         return None
+    return _issue_in_savepoint(lambda: issue_certificate(enrolment), enrolment)
+
+
+def _issue_in_savepoint(issue, enrolment: Enrolment) -> Certificate | None:
+    """Run ``issue()`` inside the transaction that completed ``enrolment``, in a savepoint.
+
+    If the certificate cannot be issued (a rendering or disk failure), the completion still
+    stands, the failure is logged and audited, and an admin can issue it by hand. A unique
+    index refusing it means a concurrent transaction issued it: exactly once holds.
+    """
     try:
         with db.session.begin_nested():
-            return issue_certificate(enrolment)
-    except IntegrityError:  # issued meanwhile by a concurrent transaction: exactly once holds
+            return issue()
+    except IntegrityError:
         return None
     except Exception:  # noqa: BLE001 — a certificate problem must not undo a completion
-        _LOG.exception("automatic certificate for enrolment %s failed", enrolment.id)
+        _LOG.exception("automatic certificate after enrolment %s failed", enrolment.id)
         record("certificate.issue_failed", target=enrolment, user_id=enrolment.user_id)
         return None
+
+
+# --- edition certificates ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class EditionProgress:
+    """How far a person is through an edition's modules."""
+
+    modules: int
+    completed: int
+    last_completed_at: datetime | None
+
+    @property
+    def is_complete(self) -> bool:
+        return self.modules > 0 and self.completed == self.modules
+
+
+def edition_progress(user_id: int, edition_id: int) -> EditionProgress:
+    """The edition's module count and how many of them ``user_id`` completed (two queries).
+
+    A module completed outside the edition counts too: a person enrols in a module only once.
+    """
+    module_ids = sa.select(edition_modules.c.module_id).where(edition_modules.c.edition_id == edition_id)
+    modules = db.session.scalar(sa.select(sa.func.count()).select_from(module_ids.subquery()))
+    completed, last = db.session.execute(
+        sa.select(sa.func.count(Enrolment.id), sa.func.max(Enrolment.completed_at))
+        .where(Enrolment.user_id == user_id, Enrolment.module_id.in_(module_ids),
+               Enrolment.status == EnrolmentStatus.COMPLETED)).one()
+    return EditionProgress(modules, completed, last)
+
+
+def current_edition_certificate(user_id: int, edition_id: int) -> Certificate | None:
+    """The person's edition certificate for ``edition_id`` that has not been superseded, if any."""
+    return db.session.scalar(sa.select(Certificate).where(
+        Certificate.user_id == user_id, Certificate.edition_id == edition_id,
+        Certificate.kind == CertificateKind.EDITION, Certificate.status != CertificateStatus.SUPERSEDED))
+
+
+def issue_edition_certificate(trainee: User, edition: Edition, *, actor: User | None = None,
+                              reason: str | None = None, language: str | None = None,
+                              holder_name: str | None = None, completed_on: date | None = None,
+                              supersedes: Certificate | None = None, now: datetime | None = None) -> Certificate:
+    """Issue ``trainee``'s certificate for a whole edition: its name and dates, the total hours of
+    its modules and every partner foundation of them. The database refuses a second current one."""
+    now = (now or utcnow()).replace(microsecond=0)
+    edition = db.session.execute(
+        sa.select(Edition).options(selectinload(Edition.modules).selectinload(Module.partners))
+        .where(Edition.id == edition.id)).scalar_one()
+    name = clean_text(holder_name if holder_name is not None else trainee.display_name, NAME_MAX_LENGTH)
+    if not name:
+        raise CertificateError(EMPTY_NAME)
+    language = language or edition.language
+    if completed_on is None:
+        completed_on = (edition_progress(trainee.id, edition.id).last_completed_at or now).date()
+    partners = {partner.id: partner for module in edition.modules for partner in module.partners}
+    serial, code = allocate_serial(now.year), new_code()
+    snapshot = build_snapshot(
+        language=language, holder_name=name, title=edition.name, summary=edition.description,
+        slug=str(edition.id), hours=sum(module.estimated_hours for module in edition.modules),
+        completed_on=completed_on, issued_at=now, serial=serial, code=code,
+        partners=partner_values(sorted(partners.values(), key=lambda item: (item.name, item.id))),
+        base_url=public_base_url(),
+        edition={"id": edition.id, "starts_on": edition.starts_on, "ends_on": edition.ends_on})
+    certificate = Certificate(
+        kind=CertificateKind.EDITION, serial=serial, code=code, user_id=trainee.id, edition_id=edition.id,
+        language=language, holder_name=name, snapshot=snapshot, pdf_sha256=store_pdf(render_certificate(snapshot, logo_root=logo_root())),
+        issued_at=now, issued_by_id=getattr(actor, "id", None),
+        issue_reason=(reason or None) and reason[:REASON_MAX_LENGTH], supersedes_id=getattr(supersedes, "id", None))
+    _save_issued(certificate, trainee, actor=actor, supersedes=supersedes, edition_id=edition.id)
+    return certificate
+
+
+def issue_edition_manually(trainee: User, edition: Edition, *, actor: User, reason: str | None,
+                           language: str | None = None) -> Certificate:
+    """An admin issues an edition certificate by hand: to someone enrolled through the edition,
+    with a reason unless they completed all its modules."""
+    reason = (reason or "").strip()
+    enrolled = db.session.scalar(sa.select(Enrolment.id).where(
+        Enrolment.user_id == trainee.id, Enrolment.edition_id == edition.id).limit(1))
+    if enrolled is None:
+        raise CertificateError(NOT_IN_EDITION)
+    if not reason and not edition_progress(trainee.id, edition.id).is_complete:
+        raise CertificateError(EDITION_REASON_REQUIRED)
+    if current_edition_certificate(trainee.id, edition.id) is not None:
+        raise CertificateError(EDITION_ALREADY_ISSUED)
+    return issue_edition_certificate(trainee, edition, actor=actor, reason=reason or None, language=language)
+
+
+@on_enrolment_completed
+def issue_edition_on_completion(enrolment: Enrolment) -> Certificate | None:
+    """Completion hook: once an enrolment made through an edition completes the person's last
+    module of that edition, issue their edition certificate (once: the unique index decides)."""
+    if enrolment.edition_id is None:
+        return None
+    if current_edition_certificate(enrolment.user_id, enrolment.edition_id) is not None:
+        return None
+    if not edition_progress(enrolment.user_id, enrolment.edition_id).is_complete:
+        return None
+
+    def issue():
+        edition = db.session.get(Edition, enrolment.edition_id)
+        return issue_edition_certificate(db.session.get(User, enrolment.user_id), edition)
+    return _issue_in_savepoint(issue, enrolment)
 
 
 def _mail_issued(trainee: User, certificate: Certificate) -> None:
@@ -170,7 +290,18 @@ def revoke_certificate(certificate: Certificate, *, actor: User, reason: str,
         raise CertificateError(_l("Give the reason for revoking this certificate."))
     _change_status(certificate, CertificateStatus.REVOKED, actor=actor, reason=reason, now=now or utcnow())
     record("certificate.revoke", actor=actor, target=certificate, serial=certificate.serial, reason=reason)
+    _mail_revoked(db.session.get(User, certificate.user_id), certificate)
     return certificate
+
+
+def _mail_revoked(holder: User | None, certificate: Certificate) -> None:
+    """Tell the holder, in their language, that their certificate no longer stands, and why."""
+    if holder is None:
+        return
+    queue_mail(holder.email, holder.preferred_language,
+               _l("Your certificate %(serial)s was revoked", serial=certificate.serial), "certificate_revoked",
+               name=holder.display_name, title=certificate.title, serial=certificate.serial,
+               reason=certificate.status_reason, verification_url=certificate.snapshot["verification_url"])
 
 
 def reissue_certificate(certificate: Certificate, *, actor: User, reason: str, holder_name: str | None = None,
@@ -180,16 +311,20 @@ def reissue_certificate(certificate: Certificate, *, actor: User, reason: str, h
     reason = (reason or "").strip()
     if not reason:
         raise CertificateError(_l("Give the reason for reissuing this certificate."))
-    if certificate.enrolment_id is None:
-        raise CertificateError(NO_ENROLMENT)
+    is_edition = certificate.kind is CertificateKind.EDITION
+    if (certificate.edition_id if is_edition else certificate.enrolment_id) is None:
+        raise CertificateError(NO_EDITION if is_edition else NO_ENROLMENT)
     now = now or utcnow()
     _change_status(certificate, CertificateStatus.SUPERSEDED, actor=actor, reason=reason, now=now)
-    enrolment = db.session.get(Enrolment, certificate.enrolment_id)
-    completed_on = date.fromisoformat(certificate.snapshot["completed_on"])
-    replacement = issue_certificate(
-        enrolment, actor=actor, reason=reason, language=language or certificate.language,
-        holder_name=holder_name if holder_name else certificate.holder_name, completed_on=completed_on,
-        supersedes=certificate, now=now)
+    common = dict(actor=actor, reason=reason, language=language or certificate.language,
+                  holder_name=holder_name if holder_name else certificate.holder_name,
+                  completed_on=date.fromisoformat(certificate.snapshot["completed_on"]),
+                  supersedes=certificate, now=now)
+    if is_edition:
+        replacement = issue_edition_certificate(db.session.get(User, certificate.user_id),
+                                                db.session.get(Edition, certificate.edition_id), **common)
+    else:
+        replacement = issue_certificate(db.session.get(Enrolment, certificate.enrolment_id), **common)
     record("certificate.reissue", actor=actor, target=certificate, serial=certificate.serial,
            replacement=replacement.serial, reason=reason)
     return replacement

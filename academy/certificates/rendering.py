@@ -6,11 +6,9 @@ project's sandboxed WeasyPrint setup (``academy.pdf``): the URL fetcher serves `
 nothing else, and the HTML comes from an autoescaping *sandboxed* Jinja environment that sees
 only the snapshot's plain values.
 
-Fonts are the ones bundled in ``static/fonts/``. The font configuration used here starts empty
-instead of loading the host's fonts, so a glyph missing from every bundled font shows up as a
-``.notdef`` warning (which the tests look for) instead of being silently drawn from whatever the
-host has installed. The configuration and the parsed stylesheet are built once per thread and
-reused: loading 14 font faces for every certificate would cost more than the layout itself.
+Fonts are the ones bundled in ``static/fonts/``, and only those (``fonts.py``). The font
+configuration and the parsed stylesheet are built once per thread and reused: loading 14 font
+faces for every certificate would cost more than the layout itself.
 
 Determinism: no random identifier is written (no ``/ID``), the PDF's dates come from the
 snapshot's ``issued_at`` (``dcterms.created``/``modified``), the QR code's mask is chosen by a
@@ -31,11 +29,10 @@ from jinja2 import FileSystemLoader, StrictUndefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 from weasyprint import CSS, HTML
-from weasyprint.text.ffi import ffi, fontconfig, gobject, pangoft2
-from weasyprint.text.fonts import FontConfiguration
 
-from ..pdf import DEFAULT_BASE_URL, STATIC_ROOT, StaticFilesFetcher
+from ..pdf import DEFAULT_BASE_URL, STATIC_ROOT, StaticFilesFetcher, is_sha256
 from .codes import format_code
+from .fonts import ANY_SCRIPT_FONTS, BundledFontConfiguration, font_coverage, font_stack
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates" / "certificates" / "pdf"
 STYLESHEET = STATIC_ROOT / "css" / "certificate.css"
@@ -166,6 +163,11 @@ def qr_svg(url: str) -> Markup:
                                   lineclass=None))
 
 
+def _logo_url(sha256) -> str | None:
+    """The URL the sandboxed fetcher serves a stored logo under (relative to the site root)."""
+    return f"logos/{sha256}" if is_sha256(sha256) else None
+
+
 @dataclass(frozen=True)
 class TemplateValues:
     """What the template receives: the snapshot's values, cleaned and laid out."""
@@ -177,17 +179,29 @@ class TemplateValues:
         texts = {key: str(value) for key, value in snapshot["texts"].items()}
         name = str(snapshot["holder_name"])
         title = str(snapshot["achievement_title"])
+        language = str(snapshot["language"])
+        partners = [{"name": str(partner["name"]), "logo": _logo_url(partner.get("logo"))}
+                    for partner in snapshot.get("partners", [])]
+        signatories = [{"name": str(item.get("name", "")), "title": str(item.get("title", ""))}
+                       for item in snapshot.get("signatories", [])]
         return cls({
-            "language": str(snapshot["language"]),
-            "direction": "rtl" if snapshot["language"] == "ar" else "ltr",
+            "language": language,
+            "direction": "rtl" if language == "ar" else "ltr",
             "issued_at": str(snapshot["issued_at"]),
             "texts": texts,
             "holder_name": name,
             "name_direction": text_direction_of(name),
             "achievement_title": title,
-            "partners": [str(partner["name"]) for partner in snapshot.get("partners", [])],
-            "signatories": [{"name": str(item.get("name", "")), "title": str(item.get("title", ""))}
-                            for item in snapshot.get("signatories", [])],
+            "partners": partners,
+            "signatories": signatories,
+            "fonts": {
+                "name": font_stack(name, language),
+                "title": font_stack(title, language),
+                "partners": font_stack(texts["partners_intro"] + "".join(item["name"] for item in partners),
+                                       language),
+                "signatories": font_stack("".join(item["name"] + item["title"] for item in signatories),
+                                          language),
+            },
             "serial": str(snapshot["serial"]),
             "display_code": format_code(str(snapshot["code"])),
             "verification_url": str(snapshot["verification_url"]),
@@ -211,41 +225,6 @@ def certificate_html(snapshot: dict, shrink: int = 0) -> str:
 
 
 # --- fonts and rendering ---------------------------------------------------------------------
-
-class BundledFontConfiguration(FontConfiguration):
-    """A WeasyPrint font configuration that knows only the fonts of our ``@font-face`` rules.
-
-    WeasyPrint's own starts from the host's fontconfig setup (every installed font). This one
-    starts from an empty fontconfig configuration, so nothing of the host can slip into a
-    certificate. It mirrors ``FontConfiguration.__init__`` of the pinned WeasyPrint version.
-    """
-
-    def __init__(self):  # noqa: super().__init__ would load the host's fonts
-        self._config = _empty_fontconfig()
-        self.font_map = ffi.gc(pangoft2.pango_ft2_font_map_new(), gobject.g_object_unref)
-        pangoft2.pango_fc_font_map_set_config(ffi.cast("PangoFcFontMap *", self.font_map), self._config)
-        fontconfig.FcConfigDestroy(self._config)  # the font map keeps its own reference
-        self._folder = None
-        self.strut_layouts = {}
-        self.font_features = {}
-
-
-_cdef_lock = threading.Lock()
-_cdef_done = False
-
-
-def _empty_fontconfig():
-    global _cdef_done
-    with _cdef_lock:
-        if not _cdef_done:
-            # WeasyPrint declares only the fontconfig functions it calls; these two are stable
-            # fontconfig API (since 2.0) and resolve lazily in cffi's ABI mode.
-            ffi.cdef("FcConfig * FcConfigCreate (void); FcBool FcConfigBuildFonts (FcConfig *config);")
-            _cdef_done = True
-    config = fontconfig.FcConfigCreate()
-    fontconfig.FcConfigBuildFonts(config)
-    return config
-
 
 class _Renderer:
     """One thread's font configuration, fetcher and parsed stylesheet, reused for every render."""
@@ -275,20 +254,36 @@ def _renderer() -> _Renderer:
     return renderer
 
 
+#: A line in every script the bundled fonts cover, regular and bold: rendering it once loads
+#: each font's glyph tables and fills WeasyPrint's and HarfBuzz's caches.
+WARM_UP_HTML = ('<p style=\'font-family: ' + ", ".join(f'"{family}"' for family, _file in ANY_SCRIPT_FONTS)
+                + '\'>Aé Ωλ Жж Աա ნი שרה عائشہ پژوهش प्रिया রবী தமி สม አበ 王小明 陳 さくら 김민준'
+                '<strong> Aé Ωλ عربی</strong></p>')
+
+
 def warm_up() -> None:
-    """Build this thread's renderer now (process-pool workers call it once as they start)."""
-    _renderer()
+    """Build this thread's renderer and draw every bundled font once.
+
+    The ZIP export's forkserver calls it (``pool_preload``) before forking its workers, which
+    then start with fonts loaded instead of each paying for it on its first certificates.
+    """
+    font_coverage()
+    _renderer().render(WARM_UP_HTML).write_pdf()
 
 
-def render_certificate(snapshot: dict) -> bytes:
+def render_certificate(snapshot: dict, logo_root: Path | None = None) -> bytes:
     """The PDF of a certificate snapshot: A4 landscape, exactly one page, deterministic.
 
     Names and titles shrink by length; should a layout still run onto a second page, it is
     rendered again smaller, and a certificate that cannot fit raises ``CertificateLayoutError``.
+    Partner logos are read from ``logo_root`` (the upload store) by their hash; without it they
+    are left out.
     """
     values = TemplateValues.from_snapshot(snapshot)
     template = _environment.get_template("certificate.html")
     renderer = _renderer()
+    if renderer.fetcher.logo_root != logo_root:  # images cached from another store are not this one's
+        renderer.fetcher.logo_root, renderer.image_cache = logo_root, {}
     # A layout allocates hundreds of thousands of short-lived objects; letting the cyclic garbage
     # collector run in the middle of it costs a quarter of the render. It runs right after.
     collecting = gc.isenabled()

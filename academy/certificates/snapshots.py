@@ -15,6 +15,7 @@ from flask import current_app, has_request_context, request
 from flask_babel import force_locale, format_date, gettext as _, lazy_gettext as _l, ngettext
 
 from ..db_types import utcnow
+from ..pdf import is_sha256
 from .codes import format_code
 from .models import NAME_MAX_LENGTH, CertificateKind
 from .rendering import clean_text
@@ -75,17 +76,31 @@ def signatories(language: str) -> list[dict]:
     return result
 
 
-def certificate_texts(language: str, *, serial: str, hours: int, completed_on: date) -> dict:
-    """Every fixed text of the certificate in ``language``, from the message catalogues."""
+def certificate_texts(language: str, *, serial: str, hours: int, completed_on: date,
+                      edition_dates: tuple[date, date] | None = None) -> dict:
+    """Every fixed text of the certificate in ``language``, from the message catalogues.
+
+    An edition certificate (``edition_dates`` given) attests a whole programme and prints its
+    dates instead of the day the last module was completed.
+    """
     with force_locale(language):
+        if edition_dates is None:
+            completed = _("has successfully completed the module")
+            details = ngettext("%(num)d hour of study · completed on %(date)s",
+                               "%(num)d hours of study · completed on %(date)s",
+                               hours, date=format_date(completed_on, "long"))
+        else:
+            completed = _("has successfully completed every module of the programme")
+            details = ngettext("%(num)d hour of study · from %(start)s to %(end)s",
+                               "%(num)d hours of study · from %(start)s to %(end)s",
+                               hours, start=format_date(edition_dates[0], "long"),
+                               end=format_date(edition_dates[1], "long"))
         return {
             "academy": _("Activist Academy"),
             "heading": _("Certificate of completion"),
             "certifies": _("This certifies that"),
-            "completed": _("has successfully completed the module"),
-            "details": ngettext("%(num)d hour of study · completed on %(date)s",
-                                "%(num)d hours of study · completed on %(date)s",
-                                hours, date=format_date(completed_on, "long")),
+            "completed": completed,
+            "details": details,
             "partners_intro": _("Run together with"),
             "serial_label": _("Serial number"),
             "code_label": _("Verification code"),
@@ -94,25 +109,34 @@ def certificate_texts(language: str, *, serial: str, hours: int, completed_on: d
         }
 
 
+def partner_values(organisations) -> list[dict]:
+    """The partner foundations (organisations) as printed: name, acronym and the stored logo's
+    hash (or None) — plain values only, the logo itself stays in the upload store."""
+    return [{"name": item.name, "short_name": item.short_name, "logo": getattr(item, "logo_sha256", None)}
+            for item in organisations]
+
+
 def build_snapshot(*, language: str, holder_name: str, title: str, summary: str, slug: str,
                    hours: int, partners: list[dict], completed_on: date, issued_at: datetime,
-                   serial: str, code: str, base_url: str) -> dict:
+                   serial: str, code: str, base_url: str, edition: dict | None = None) -> dict:
     """Every value the certificate prints (and its credential states), as plain JSON values.
 
     The PDF is rendered from this alone, texts included, so that re-rendering years later gives
     the same document even after the catalogues, the module or the configuration changed.
+    ``edition`` (``{"id", "starts_on", "ends_on"}``) makes it an edition certificate: ``title``
+    is then the edition's name and ``hours`` the total of its modules.
     """
-    return {
+    edition_dates = (edition["starts_on"], edition["ends_on"]) if edition else None
+    snapshot = {
         "format": SNAPSHOT_FORMAT,
-        "kind": CertificateKind.MODULE.value,
+        "kind": (CertificateKind.EDITION if edition else CertificateKind.MODULE).value,
         "language": language,
         "holder_name": holder_name,
         "achievement_title": clean_text(title, 300),
         "achievement_summary": clean_text(summary, 2000),
         "achievement_slug": slug,
         "hours": hours,
-        "partners": [{"name": clean_text(item["name"], 200), "short_name": clean_text(item["short_name"], 40)}
-                     for item in partners],
+        "partners": [_partner(item) for item in partners],
         "signatories": signatories(language),
         "completed_on": completed_on.isoformat(),
         "issued_at": issued_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -120,16 +144,27 @@ def build_snapshot(*, language: str, holder_name: str, title: str, summary: str,
         "code": code,
         "verification_url": verification_url(base_url, code),
         "issuer": {"url": base_url + "/"},
-        "texts": certificate_texts(language, serial=serial, hours=hours, completed_on=completed_on),
+        "texts": certificate_texts(language, serial=serial, hours=hours, completed_on=completed_on,
+                                   edition_dates=edition_dates),
     }
+    if edition:
+        snapshot["edition"] = {"id": edition["id"], "starts_on": edition["starts_on"].isoformat(),
+                               "ends_on": edition["ends_on"].isoformat()}
+    return snapshot
+
+
+def _partner(item: dict) -> dict:
+    logo = item.get("logo")
+    return {"name": clean_text(item["name"], 200), "short_name": clean_text(item["short_name"], 40),
+            "logo": logo if is_sha256(logo) else None}
 
 
 def preview_snapshot(*, holder_name: str, language: str, title: str, summary: str = "", slug: str = "preview",
                      hours: int = 10, partners: list[dict] | None = None, base_url: str = "https://academy.example.org",
-                     now: datetime | None = None) -> dict:
+                     now: datetime | None = None, edition: dict | None = None) -> dict:
     """A sample snapshot that touches no database (``certificates preview``, benchmarks)."""
     now = (now or utcnow()).replace(microsecond=0)
     return build_snapshot(
         language=language, holder_name=clean_text(holder_name, NAME_MAX_LENGTH), title=title, summary=summary,
         slug=slug, hours=hours, partners=partners or [], completed_on=now.date(), issued_at=now,
-        serial=f"AA-{now.year}-000000", code="0" * 20, base_url=base_url)
+        serial=f"AA-{now.year}-000000", code="0" * 20, base_url=base_url, edition=edition)

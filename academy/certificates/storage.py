@@ -25,6 +25,16 @@ from .rendering import render_certificate
 _LOG = logging.getLogger(__name__)
 
 
+def logo_root() -> Path:
+    """The upload store, where partner foundations' logos are kept by hash."""
+    return Path(current_app.config["UPLOAD_DIR"])
+
+
+def render(snapshot: dict) -> bytes:
+    """Render a certificate with this site's uploaded logos available to the sandboxed fetcher."""
+    return render_certificate(snapshot, logo_root=logo_root())
+
+
 def pdf_path(sha256: str) -> Path:
     """Where the PDF with this hash lives: ``<CERTIFICATE_DIR>/ab/abcdef….pdf``."""
     return Path(current_app.config["CERTIFICATE_DIR"]) / sha256[:2] / f"{sha256}.pdf"
@@ -84,7 +94,7 @@ def certificate_pdf(certificate: Certificate) -> bytes:
         stored = _read_stored(sha256)
         if stored is not None:
             return stored
-    content = render_certificate(certificate.snapshot)
+    content = render(certificate.snapshot)
     if hashlib.sha256(content).hexdigest() in hashes:
         store_pdf(content)
     else:
@@ -93,14 +103,17 @@ def certificate_pdf(certificate: Certificate) -> bytes:
     return content
 
 
-def zip_entries(module_id: int) -> list[ZipEntry]:
-    """The valid certificates of a module, ready for ``export.zip_stream`` (snapshots, stored files)."""
-    rows = db.session.execute(
-        sa.select(Certificate.serial, Certificate.snapshot, Certificate.pdf_sha256)
-        .where(Certificate.module_id == module_id, Certificate.status == CertificateStatus.VALID)
-        .order_by(Certificate.serial)).all()
+def zip_entries(module_id: int | None = None, edition_id: int | None = None) -> list[ZipEntry]:
+    """The valid certificates of a module, or of an edition (its edition certificates and the
+    module certificates of enrolments made through it), ready for ``export.zip_stream``."""
+    query = sa.select(Certificate.serial, Certificate.snapshot, Certificate.pdf_sha256).where(
+        Certificate.status == CertificateStatus.VALID)
+    if edition_id is not None:
+        query = query.where(Certificate.of_edition(edition_id))
+    if module_id is not None:
+        query = query.where(Certificate.module_id == module_id)
     entries = []
-    for serial, snapshot, sha256 in rows:
+    for serial, snapshot, sha256 in db.session.execute(query.order_by(Certificate.serial)).all():
         path = pdf_path(sha256)
         entries.append(ZipEntry(f"{serial}.pdf", snapshot, path if path.is_file() else None, sha256))
     return entries
@@ -120,7 +133,7 @@ def render_missing() -> dict[str, int]:
         if any(pdf_path(sha256).is_file() for sha256 in hashes):
             counts["present"] += 1
             continue
-        sha256 = store_pdf(render_certificate(certificate.snapshot))
+        sha256 = store_pdf(render(certificate.snapshot))
         if sha256 in hashes:
             counts["restored"] += 1
         else:

@@ -13,11 +13,12 @@ from ..audit.operations import record
 from ..core.forms import requested_page
 from ..curriculum.models import Module
 from ..extensions import db
+from ..nominations.models import Edition
 from . import operations, storage
 from .codes import normalise_code
 from .credentials import load_signing_key, signed_credential
 from .export import zip_stream
-from .forms import IssueForm, ReissueForm, RevokeForm, SearchForm, module_choices
+from .forms import IssueForm, ReissueForm, RevokeForm, SearchForm, edition_choices, module_choices
 from .models import Certificate
 
 bp = Blueprint("certificates", __name__)
@@ -101,6 +102,8 @@ def _search_query(filters: dict):
         query = query.where(Certificate.status == filters["status"])
     if filters["module_id"] is not None:
         query = query.where(Certificate.module_id == filters["module_id"])
+    if filters["edition_id"] is not None:
+        query = query.where(Certificate.of_edition(filters["edition_id"]))
     return query.order_by(Certificate.issued_at.desc(), Certificate.id.desc())
 
 
@@ -108,7 +111,7 @@ def _search_query(filters: dict):
 @roles_required(Role.ADMIN)
 def admin_list():
     """Every certificate: search by serial, code or name; filter by status and module."""
-    form = SearchForm(request.args, module_choices=module_choices())
+    form = SearchForm(request.args, module_choices=module_choices(), edition_choices=edition_choices())
     valid = form.validate() if request.args else True
     page = _paginate(_search_query(form.filters()))
     return render_template("certificates/admin_list.html", form=form, page=page), 200 if valid else 400
@@ -180,12 +183,18 @@ def reissue(certificate_id: int):
 @bp.route("/admin/certificates/issue", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
 def issue():
-    """Issue a certificate by hand for an enrolment (with a reason when it is not completed)."""
+    """Issue a certificate by hand for an enrolment or an edition (with a reason when it is not
+    completed)."""
     form = IssueForm()
     if form.validate_on_submit():
         try:
-            certificate = operations.issue_manually(form.enrolment, actor=current_user, reason=form.reason.data,
-                                                    language=form.language.data or None)
+            if form.edition_chosen is not None:
+                certificate = operations.issue_edition_manually(
+                    form.trainee, form.edition_chosen, actor=current_user, reason=form.reason.data,
+                    language=form.language.data or None)
+            else:
+                certificate = operations.issue_manually(form.enrolment, actor=current_user, reason=form.reason.data,
+                                                        language=form.language.data or None)
             db.session.commit()
         except (operations.CertificateError, IntegrityError) as error:
             db.session.rollback()
@@ -200,16 +209,26 @@ def issue():
 @bp.get("/admin/certificates/export.zip")
 @roles_required(Role.ADMIN)
 def export_zip():
-    """Every valid certificate of one module (``?module_id=``) as a ZIP, streamed as it renders."""
+    """Every valid certificate of one edition (``?edition_id=``: its edition certificates and the
+    module certificates of trainees enrolled through it) or of one module (``?module_id=``), as a
+    ZIP streamed as it renders."""
+    edition_id = request.args.get("edition_id", type=int)
     module_id = request.args.get("module_id", type=int)
-    require(module_id is not None and 0 < module_id < 2**31, 400)
-    module = db.get_or_404(Module, module_id)
-    entries = storage.zip_entries(module.id)
-    record("certificate.export", actor=current_user, target=module, count=len(entries))
+    require((edition_id is None) != (module_id is None), 400)
+    require(0 < (edition_id if edition_id is not None else module_id) < 2**31, 400)
+    if edition_id is not None:
+        target = db.get_or_404(Edition, edition_id)
+        entries = storage.zip_entries(edition_id=target.id)
+        filename = f"certificates-edition-{target.id}.zip"
+    else:
+        target = db.get_or_404(Module, module_id)
+        entries = storage.zip_entries(module_id=target.id)
+        slug = "".join(char for char in target.slug if char.isascii() and (char.isalnum() or char == "-")) or "module"
+        filename = f"certificates-{slug}-{target.language}.zip"
+    record("certificate.export", actor=current_user, target=target, count=len(entries))
     db.session.commit()
     workers = current_app.config["CERTIFICATE_ZIP_WORKERS"]
-    response = Response(zip_stream(entries, workers), mimetype="application/zip")
-    slug = "".join(char for char in module.slug if char.isascii() and (char.isalnum() or char == "-")) or "module"
-    response.headers["Content-Disposition"] = f'attachment; filename="certificates-{slug}-{module.language}.zip"'
+    response = Response(zip_stream(entries, workers, storage.logo_root()), mimetype="application/zip")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from ..access import require
 from ..accounts.models import Role, User
@@ -23,13 +24,20 @@ def teaches(user: User, module_id: int) -> bool:
     ).first() is not None
 
 
+@cache
+def _enrolment_query():
+    """Built once (every module and lesson page runs it). Parameters: ``user_id``, ``module_id``."""
+    return db.select(Enrolment).where(Enrolment.user_id == db.bindparam("user_id"),
+                                      Enrolment.module_id == db.bindparam("module_id"),
+                                      Enrolment.status != EnrolmentStatus.WITHDRAWN)
+
+
 def enrolment_of(user: User, module_id: int) -> Enrolment | None:
     """``user``'s enrolment in the module, unless there is none or it was withdrawn."""
     if not user.has_role(Role.TRAINEE):
         return None
     return db.session.execute(
-        db.select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.module_id == module_id,
-                                   Enrolment.status != EnrolmentStatus.WITHDRAWN)
+        _enrolment_query(), {"user_id": user.id, "module_id": module_id}
     ).scalar_one_or_none()
 
 

@@ -5,6 +5,8 @@ blueprint.
 """
 from __future__ import annotations
 
+from functools import cache
+
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -71,16 +73,24 @@ def module(module_id: int):
                            progress=progress, rule=rule, form=ConfirmForm())
 
 
-def _neighbours(lesson: Lesson):
-    """The lessons before and after ``lesson`` in its module, in one query."""
+@cache
+def _neighbours_query():
+    """The statement behind ``_neighbours``, built once (window functions over a subquery take
+    longer to build than to run). Parameters: ``module_id``, ``lesson_id``."""
     order = (Lesson.position, Lesson.id)
     ordered = db.select(
         Lesson.id, db.func.lag(Lesson.id).over(order_by=order).label("previous_id"),
         db.func.lag(Lesson.title).over(order_by=order).label("previous_title"),
         db.func.lead(Lesson.id).over(order_by=order).label("next_id"),
         db.func.lead(Lesson.title).over(order_by=order).label("next_title"),
-    ).where(Lesson.module_id == lesson.module_id).subquery()
-    return db.session.execute(db.select(ordered).where(ordered.c.id == lesson.id)).one()
+    ).where(Lesson.module_id == db.bindparam("module_id")).subquery()
+    return db.select(ordered).where(ordered.c.id == db.bindparam("lesson_id"))
+
+
+def _neighbours(lesson: Lesson):
+    """The lessons before and after ``lesson`` in its module, in one query."""
+    return db.session.execute(_neighbours_query(),
+                              {"module_id": lesson.module_id, "lesson_id": lesson.id}).one()
 
 
 def _material_link(material: Material) -> str | None:
@@ -96,15 +106,31 @@ def _material_link(material: Material) -> str | None:
         return None
 
 
+@cache
+def _lesson_query():
+    """The lesson page's lesson with its module and materials, built once. Parameter: ``lesson_id``."""
+    return (db.select(Lesson).where(Lesson.id == db.bindparam("lesson_id"))
+            .options(joinedload(Lesson.module), selectinload(Lesson.materials)))
+
+
+@cache
+def _lesson_done_query():
+    """Whether an enrolment has completed a lesson, built once. Parameters: ``enrolment_id``,
+    ``lesson_id``."""
+    return db.select(LessonProgress.lesson_id).where(
+        LessonProgress.enrolment_id == db.bindparam("enrolment_id"),
+        LessonProgress.lesson_id == db.bindparam("lesson_id"))
+
+
 @bp.get("/learn/lessons/<int:lesson_id>")
 @signed_in
 def lesson(lesson_id: int):
     """A lesson: its text, its materials, previous and next lessons, and "mark as complete"."""
-    lesson = db.one_or_404(db.select(Lesson).where(Lesson.id == lesson_id)
-                           .options(joinedload(Lesson.module), selectinload(Lesson.materials)))
+    lesson = db.session.execute(_lesson_query(), {"lesson_id": lesson_id}).scalar_one_or_none()
+    require(lesson is not None, 404)
     reader = reader_of(lesson.module, current_user)
-    done = reader.enrolment is not None and db.session.get(
-        LessonProgress, (reader.enrolment.id, lesson.id)) is not None
+    done = reader.enrolment is not None and db.session.execute(
+        _lesson_done_query(), {"enrolment_id": reader.enrolment.id, "lesson_id": lesson.id}).first() is not None
     materials = [(material, _material_link(material)) for material in lesson.materials]
     return render_template("learning/lesson.html", lesson=lesson, module=lesson.module, reader=reader,
                            done=done, materials=materials, neighbours=_neighbours(lesson), form=ConfirmForm())

@@ -250,6 +250,8 @@ class Nomination(db.Model):
     #: When the nominee consented to the privacy notice, and which version of its text.
     consent_at: Mapped[datetime] = mapped_column(UTCDateTime())
     consent_version: Mapped[str] = mapped_column(sa.String(20))
+    #: When the nomination was submitted; the review queue lists the newest submissions first.
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     #: Time, author and reason of the last decision (accept, waitlist, decline).
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
@@ -286,3 +288,6 @@ class Nomination(db.Model):
 
 # The review queue filters by edition and status together.
 sa.Index("ix_nominations_edition_id_status", Nomination.edition_id, Nomination.status)
+# … and lists the newest submissions first: one page is read off these in order, never sorted.
+sa.Index("ix_nominations_edition_id_submitted_at", Nomination.edition_id, Nomination.submitted_at)
+sa.Index("ix_nominations_status_submitted_at", Nomination.status, Nomination.submitted_at)

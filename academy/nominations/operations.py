@@ -4,7 +4,8 @@ Seats change only through conditional UPDATEs whose row count is checked. Accept
 seat *first*: that UPDATE locks the edition's row on PostgreSQL and takes the write lock on
 SQLite, so the quota and parity counts that follow cannot be raced by another acceptance in the
 same edition; if they refuse, the seat is handed back in the same transaction before raising.
-Operations flush and audit; the caller commits (or rolls back on ``NominationRefused``).
+Operations flush, audit and queue e-mail (``notifications``); the caller commits (or rolls back
+on ``NominationRefused``). Acceptance also issues the nominee's single-use link to join.
 """
 from __future__ import annotations
 
@@ -14,11 +15,12 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from ..audit.operations import record
+from ..audit.operations import record, record_many
 from ..db_types import utcnow
 from ..extensions import db
 from ..organisations.models import Organisation
-from . import rules
+from . import notifications, rules
+from .invitation_links import issue_invitation, revoke_invitation
 from .models import (
     SEATED_STATUSES, Edition, Gender, Nomination, NominationStatus as S, ParityRule, edition_organisations,
     edition_regions,
@@ -46,6 +48,8 @@ NOT_ELIGIBLE = "not_eligible"
 WINDOW_CLOSED = "window_closed"
 ILLEGAL_TRANSITION = "illegal_transition"
 DUPLICATE_EMAIL = "duplicate_email"
+
+_PAIRS_MESSAGE = _l("This edition takes women and men in pairs: submit a woman and a man together.")
 
 
 class NominationRefused(Exception):
@@ -120,20 +124,70 @@ def submit_pair(first: Nomination, second: Nomination, *, actor, now: datetime |
         _transition(nomination, S.SUBMITTED, actor=actor, reason=None, now=now, paired=True)
 
 
+def submit_many(nominations: list[Nomination], *, actor, now: datetime | None = None) -> None:
+    """Submit many drafts at once (a CSV import) under the rules ``transition`` applies to one.
+
+    Everything is checked before anything changes, so a refusal leaves every draft as it was: the
+    window and the ``pairs`` rule once per edition (women and men of a ``pairs`` edition are
+    refused, as they are one by one), eligibility per nominee against allow-lists read once. Then
+    one conditional UPDATE, one audit event per nominee in one INSERT, and one batch of mail: each
+    nominee their own notice, each coordinator one summary.
+    """
+    now = now or utcnow()
+    nominations = list({nomination.id: nomination for nomination in nominations}.values())
+    if not nominations:
+        return
+    db.session.flush()
+    _check_many_submissions(nominations, now)
+    result = db.session.execute(
+        sa.update(Nomination)
+        .where(Nomination.id.in_([nomination.id for nomination in nominations]), Nomination.status == S.DRAFT)
+        .values(status=S.SUBMITTED, submitted_at=now, updated_at=now))
+    if result.rowcount != len(nominations):  # another request changed one since they were read
+        _refuse(ILLEGAL_TRANSITION, _l("Some of these nominations were changed meanwhile: nothing was submitted. "
+                                       "Please try again."))
+    record_many(f"nomination.{S.SUBMITTED.value}", actor=actor, targets=nominations, reason=None,
+                from_status=S.DRAFT.value)
+    notifications.notify_submitted_many(nominations)
+
+
+def _check_many_submissions(nominations: list[Nomination], now: datetime) -> None:
+    by_edition: dict[int, list[Nomination]] = defaultdict(list)
+    for nomination in nominations:
+        _check_allowed(nomination, S.SUBMITTED)
+        by_edition[nomination.edition_id].append(nomination)
+    organisations = {organisation.id: organisation for organisation in db.session.scalars(
+        sa.select(Organisation).where(Organisation.id.in_({nomination.organisation_id for nomination in nominations})))}
+    for edition_id, group in by_edition.items():
+        edition = db.session.get(Edition, edition_id)
+        _check_window(edition, now)
+        if edition.parity_rule is ParityRule.PAIRS and any(
+                nomination.gender in rules.PARITY_GENDERS for nomination in group):
+            _refuse(PARITY, _PAIRS_MESSAGE)
+        allowed_organisations, allowed_regions = _allow_lists(edition.id)
+        for nomination in group:
+            refusal = _eligibility_refusal(edition, nomination, organisations[nomination.organisation_id],
+                                           allowed_organisations, allowed_regions)
+            if refusal is not None:
+                raise refusal
+
+
 def _transition(nomination: Nomination, to_status: S, *, actor, reason, now: datetime, user=None,
-                paired: bool = False) -> Nomination | None:
+                paired: bool = False, promotion: bool = False) -> Nomination | None:
     from_status = nomination.status
     _check_allowed(nomination, to_status)
     reason_text = None if reason is None else str(reason)
     if reason_text is not None and len(reason_text) > REASON_MAX:
         raise ValueError(f"reason longer than {REASON_MAX} characters")
-    promoted = None
+    promoted = token = None
 
     if to_status is S.SUBMITTED:
         _check_submission(nomination, now, paired=paired)
+        nomination.submitted_at = now
     elif to_status is S.ACCEPTED:
         _take_seat_within_rules(nomination)
         _decide(nomination, actor, reason_text, now)
+        token = issue_invitation(nomination, now)
     elif to_status is S.WAITLISTED:
         _decide(nomination, actor, reason_text, now)
         nomination.waitlisted_at = now
@@ -145,11 +199,15 @@ def _transition(nomination: Nomination, to_status: S, *, actor, reason, now: dat
         nomination.user_id = user.id
     elif to_status is S.WITHDRAWN and from_status is S.ACCEPTED:
         _release_seat(nomination.edition_id)
+        revoke_invitation(nomination)
 
     nomination.status = to_status
     db.session.flush()
     record(f"nomination.{to_status.value}", actor=actor, target=nomination, reason=reason_text,
            from_status=from_status.value)
+    notifications.notify(nomination, notifications.PROMOTED if promotion else to_status.value,
+                         reason=None if promotion else reason_text, token=token,
+                         was_seated=from_status in SEATED_STATUSES)
     if to_status is S.WITHDRAWN and from_status is S.ACCEPTED:
         promoted = _promote_from_waitlist(nomination.edition_id, actor=actor, now=now)
     return promoted
@@ -186,11 +244,27 @@ def _check_submission(nomination: Nomination, now: datetime, *, paired: bool) ->
     if refusal is not None:
         raise refusal
     if edition.parity_rule is ParityRule.PAIRS and nomination.gender in rules.PARITY_GENDERS and not paired:
-        _refuse(PARITY, _l("This edition takes women and men in pairs: submit a woman and a man together."))
+        _refuse(PARITY, _PAIRS_MESSAGE)
 
 
 def eligibility_refusal(edition: Edition, nomination: Nomination) -> NominationRefused | None:
     """The reason ``nomination`` is not eligible for ``edition``, or None when it is."""
+    organisation = db.session.get(Organisation, nomination.organisation_id)
+    return _eligibility_refusal(edition, nomination, organisation, *_allow_lists(edition.id))
+
+
+def _allow_lists(edition_id: int) -> tuple[list[int], list[int]]:
+    """The organisations and the regions the edition is open to (both empty: everyone)."""
+    allowed_organisations = db.session.scalars(
+        sa.select(edition_organisations.c.organisation_id)
+        .where(edition_organisations.c.edition_id == edition_id)).all()
+    allowed_regions = db.session.scalars(
+        sa.select(edition_regions.c.region_id).where(edition_regions.c.edition_id == edition_id)).all()
+    return allowed_organisations, allowed_regions
+
+
+def _eligibility_refusal(edition: Edition, nomination: Nomination, organisation: Organisation,
+                         allowed_organisations, allowed_regions) -> NominationRefused | None:
     if not rules.age_allowed(nomination.date_of_birth, edition.starts_on, edition.min_age, edition.max_age):
         return NominationRefused(NOT_ELIGIBLE, _l(
             "Not eligible: nominees must be %(min)d to %(max)d years old on the first day of the edition.",
@@ -199,12 +273,6 @@ def eligibility_refusal(edition: Edition, nomination: Nomination) -> NominationR
         return NominationRefused(NOT_ELIGIBLE, _l(
             "Not eligible: nominees must speak the edition's required language (%(language)s).",
             language=edition.required_language))
-    organisation = db.session.get(Organisation, nomination.organisation_id)
-    allowed_regions = db.session.scalars(
-        sa.select(edition_regions.c.region_id).where(edition_regions.c.edition_id == edition.id)).all()
-    allowed_organisations = db.session.scalars(
-        sa.select(edition_organisations.c.organisation_id)
-        .where(edition_organisations.c.edition_id == edition.id)).all()
     if not organisation.is_active or not rules.organisation_allowed(
             organisation.id, organisation.region_id, allowed_organisations, allowed_regions):
         return NominationRefused(NOT_ELIGIBLE, _l(
@@ -291,7 +359,6 @@ def _promote_from_waitlist(edition_id: int, *, actor, now: datetime) -> Nominati
         if (rules.quota_allows(edition.quota_per_organisation, sum(seated.values()))
                 and rules.parity_allows(edition.parity_rule, seated[Gender.WOMAN], seated[Gender.MAN],
                                         candidate.gender)):
-            _transition(candidate, S.ACCEPTED, actor=actor, reason=PROMOTED_REASON, now=now)
-            # No e-mail yet: there is no nomination mail template; the views will tell the nominee.
+            _transition(candidate, S.ACCEPTED, actor=actor, reason=PROMOTED_REASON, now=now, promotion=True)
             return candidate
     return None

@@ -1,6 +1,297 @@
 """Admins review nominations: the queue, one nomination, decisions, reports and exports."""
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request,
+                   url_for)
+from flask_babel import format_date, get_timezone, gettext as _, ngettext
+from flask_login import current_user
+from flask_sqlalchemy.pagination import Pagination
+from markupsafe import Markup
+from sqlalchemy.orm import joinedload
+
+from ..access import require, roles_required
+from ..accounts.models import Role
+from ..audit.models import AuditEvent
+from ..audit.operations import record
+from ..core.forms import requested_page
+from ..extensions import db
+from ..i18n import current_language, text_direction
+from ..organisations.forms import parse_id
+from ..organisations.models import Organisation
+from . import reports, rules
+from .export import export_query, stream_csv
+from .models import Edition, Gender, Nomination, NominationStatus
+from .operations import NominationRefused, can_transition, eligibility_refusal, seated_counts, transition
+from .review_forms import DECISIONS, BulkDecisionForm, DecisionForm, QueueFilterForm
 
 bp = Blueprint("review", __name__, url_prefix="/admin/nominations")
+
+
+# --- The queue -------------------------------------------------------------------------------------
+
+class QueuePage(Pagination):
+    """A page of the queue: plain rows (no ORM objects) and a count that joins nothing."""
+
+    def _query_items(self) -> list:
+        rows = self._query_args["rows"].limit(self.per_page).offset(self._query_offset)
+        return db.session.execute(rows).all()
+
+    def _query_count(self) -> int:
+        return db.session.scalar(self._query_args["count_query"])
+
+
+def _queue_conditions(filters: dict) -> list:
+    status = filters["status"]
+    # "Not a draft" rather than "one of the reviewed statuses": with ``!=`` SQLite walks the
+    # submitted_at index newest first and stops after one page, instead of sorting every row.
+    conditions = [Nomination.status == status if status else Nomination.status != NominationStatus.DRAFT]
+    if filters["edition_id"] is not None:
+        conditions.append(Nomination.edition_id == filters["edition_id"])
+    if filters["organisation_id"] is not None:
+        conditions.append(Nomination.organisation_id == filters["organisation_id"])
+    if filters["region_id"] is not None:
+        conditions.append(Nomination.organisation_id.in_(
+            db.select(Organisation.id).where(Organisation.region_id == filters["region_id"])))
+    if filters["gender"] is not None:
+        conditions.append(Nomination.gender == filters["gender"])
+    return conditions
+
+
+def _queue_page(filters: dict) -> QueuePage:
+    """Newest submissions first; the waiting list in its own order (first come, first seated)."""
+    conditions = _queue_conditions(filters)
+    if filters["status"] is NominationStatus.WAITLISTED:
+        order = (Nomination.waitlisted_at, Nomination.id)
+    else:
+        order = (Nomination.submitted_at.desc(), Nomination.id.desc())
+    rows = (db.select(Nomination.id, Nomination.given_names, Nomination.family_name, Nomination.purged_at,
+                      Nomination.gender, Nomination.status, Nomination.submitted_at,
+                      Organisation.name.label("organisation"), Edition.name.label("edition"))
+            .join(Organisation, Organisation.id == Nomination.organisation_id)
+            .join(Edition, Edition.id == Nomination.edition_id)
+            .where(*conditions).order_by(*order))
+    return QueuePage(page=requested_page(request.args), per_page=current_app.config["PAGE_SIZE"],
+                     max_per_page=None, error_out=False, rows=rows, count_query=_queue_count(filters))
+
+
+def _queue_count(filters: dict):
+    """How many nominations match. Without a status filter: all of them minus the drafts, because
+    SQLite counts a whole table from its b-tree at once, and drafts by their index."""
+    if filters["status"] is not None:
+        return db.select(db.func.count()).select_from(Nomination).where(*_queue_conditions(filters))
+    others = _queue_conditions(filters)[1:]
+    everything = db.select(db.func.count()).select_from(Nomination).where(*others)
+    drafts = everything.where(Nomination.status == NominationStatus.DRAFT)
+    return db.select(everything.scalar_subquery() - drafts.scalar_subquery())
+
+
+@bp.get("/")
+@roles_required(Role.ADMIN)
+def queue():
+    """Nominations to review, filtered by edition, region, organisation, status and gender."""
+    form = QueueFilterForm(request.args)
+    valid = form.validate() if request.args else True
+    filters = form.filters()
+    page = _queue_page(filters)
+    return (render_template("nominations/review/queue.html", form=form, page=page, filters=filters,
+                           bulk_form=BulkDecisionForm(formdata=None), submitted_on=_day_formatter(),
+                           gender_labels={gender: str(gender.label) for gender in Gender},
+                           status_labels={status: str(status.label) for status in NominationStatus}),
+            200 if valid else 400)
+
+
+def _day_formatter():
+    """``submitted_on(moment)``: the day in the reader's time zone, each distinct day formatted once
+    (Babel's formatting is the costliest step of a queue row)."""
+    zone = get_timezone()
+    days: dict = {}
+
+    def submitted_on(moment) -> str:
+        day = moment.astimezone(zone).date()
+        if day not in days:
+            days[day] = format_date(day, "medium")
+        return days[day]
+    return submitted_on
+
+
+# --- One nomination ----------------------------------------------------------------------------
+
+def _load(nomination_id: int) -> Nomination:
+    return db.one_or_404(db.select(Nomination).where(Nomination.id == nomination_id).options(
+        joinedload(Nomination.edition), joinedload(Nomination.organisation).joinedload(Organisation.region),
+        joinedload(Nomination.nominated_by), joinedload(Nomination.decided_by)))
+
+
+def _history(nomination: Nomination) -> list[AuditEvent]:
+    return list(db.session.scalars(
+        db.select(AuditEvent).options(joinedload(AuditEvent.actor))
+        .where(AuditEvent.object_type == Nomination.__tablename__, AuditEvent.object_id == str(nomination.id))
+        .order_by(AuditEvent.occurred_at, AuditEvent.id)))
+
+
+def _standing(nomination: Nomination) -> dict:
+    """The organisation's quota use and parity in the edition, and what accepting would do."""
+    edition = nomination.edition
+    seated = seated_counts(edition.id, nomination.organisation_id)
+    total = sum(seated.values())
+    women, men = seated[Gender.WOMAN], seated[Gender.MAN]
+    return {
+        "seated": total, "women": women, "men": men, "quota": edition.quota_per_organisation,
+        "quota_allows": rules.quota_allows(edition.quota_per_organisation, total),
+        "parity_allows": rules.parity_allows(edition.parity_rule, women, men, nomination.gender),
+    }
+
+
+def _show(nomination: Nomination, form: DecisionForm | None = None, status: int = 200, refusal=None):
+    purged = nomination.purged_at is not None
+    refusal_on_file = None if purged else eligibility_refusal(nomination.edition, nomination)
+    age = None if purged else rules.age_on(nomination.date_of_birth, nomination.edition.starts_on)
+    decidable = any(can_transition(nomination.status, to_status) for to_status in DECISIONS.values())
+    return render_template(
+        "nominations/review/show.html", nomination=nomination, age=age, eligibility=refusal_on_file,
+        standing=_standing(nomination), history=_history(nomination), decidable=decidable,
+        form=form or DecisionForm(formdata=None), refusal=refusal), status
+
+
+@bp.get("/<int:nomination_id>")
+@roles_required(Role.ADMIN)
+def show_nomination(nomination_id: int):
+    """Everything about one nomination, its eligibility, its organisation's standing and history."""
+    return _show(_load(nomination_id))
+
+
+@bp.post("/<int:nomination_id>/decision")
+@roles_required(Role.ADMIN)
+def decide(nomination_id: int):
+    """Accept, waitlist or decline; a rule's refusal answers 409 and changes nothing."""
+    nomination = _load(nomination_id)
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        return _show(nomination, form, 400)
+    try:
+        transition(nomination, form.to_status, actor=current_user, reason=form.reason.data or None)
+        db.session.commit()
+    except NominationRefused as refusal:
+        db.session.rollback()
+        return _show(_load(nomination_id), form, 409, refusal=refusal.message)
+    flash(_("Decision saved: %(name)s is now “%(status)s”.", name=nomination.full_name,
+            status=nomination.status.label), "success")
+    return redirect(url_for(".show_nomination", nomination_id=nomination.id))
+
+
+def _bulk_order(nomination: Nomination) -> tuple:
+    """Waiting nominees first in waiting-list order, then the others in order of submission."""
+    waiting = nomination.status is NominationStatus.WAITLISTED
+    moment = nomination.waitlisted_at if waiting else nomination.submitted_at
+    return (not waiting, moment is None, moment or 0, nomination.id)
+
+
+@bp.post("/decisions")
+@roles_required(Role.ADMIN)
+def bulk_decide():
+    """The same decision for many nominations, each in its own savepoint.
+
+    Nominations are decided one by one (see ``_bulk_order``); one that a rule refuses (seats,
+    quota, parity, an impossible move) is rolled back alone and reported, the others stand.
+    Seats are never exceeded: each acceptance takes its seat by the same conditional UPDATE
+    as a single decision. Unknown ids refuse the whole request with 400.
+    """
+    form = BulkDecisionForm()
+    if not form.validate_on_submit():
+        return _bulk_invalid([str(error) for errors in form.errors.values() for error in errors])
+    nominations = list(db.session.scalars(db.select(Nomination).where(Nomination.id.in_(form.ids))))
+    if len(nominations) != len(form.ids):
+        return _bulk_invalid([_("Some of these nominations do not exist (any more).")])
+    # A write before the first savepoint, so that SQLite's transaction has begun and each
+    # RELEASE only ends its savepoint.
+    record("nomination.bulk_decision", actor=current_user, decision=form.decision.data, ids=form.ids)
+    db.session.flush()
+    decided, refused = [], []
+    for nomination in sorted(nominations, key=_bulk_order):
+        try:
+            with db.session.begin_nested():
+                transition(nomination, form.to_status, actor=current_user, reason=form.reason.data or None)
+        except NominationRefused as refusal:
+            refused.append((nomination.id, str(refusal.message)))
+        else:
+            decided.append(nomination.id)
+    db.session.commit()
+    return _bulk_report(decided, refused)
+
+
+def _bulk_invalid(messages: list[str]):
+    """Nothing was decided: say why, with 400."""
+    return render_template("nominations/review/bulk_result.html", decided=[], refused=[], names={},
+                           errors=messages), 400
+
+
+def _bulk_report(decided: list[int], refused: list[tuple[int, str]]):
+    names = dict(db.session.execute(
+        db.select(Nomination.id, Nomination.given_names + " " + Nomination.family_name)
+        .where(Nomination.id.in_(decided + [nomination_id for nomination_id, _message in refused]))).all())
+    if decided:
+        flash(ngettext("%(num)d nomination decided.", "%(num)d nominations decided.", len(decided)), "success")
+    if refused:
+        flash(ngettext("%(num)d nomination refused by the rules.", "%(num)d nominations refused by the rules.",
+                       len(refused)), "error")
+    return render_template("nominations/review/bulk_result.html", decided=decided, refused=refused,
+                           names=names, errors=[]), 200 if not refused or decided else 409
+
+
+# --- Reports -------------------------------------------------------------------------------------
+
+@bp.get("/report/<int:edition_id>")
+@roles_required(Role.ADMIN)
+def report(edition_id: int):
+    """Seats, nominations and decisions by region, organisation and gender, with a bar chart."""
+    edition = db.get_or_404(Edition, edition_id)
+    language = current_language()
+    numbers = reports.edition_report(edition, language)
+    chart = Markup(reports.chart_svg(numbers, text_direction(language), language))  # escaped when built
+    return render_template("nominations/review/report.html", report=numbers, edition=edition, chart=chart,
+                           statuses=reports.COUNTED_STATUSES, women=Gender.WOMAN, men=Gender.MAN)
+
+
+@bp.get("/report/<int:edition_id>/chart.svg")
+@roles_required(Role.ADMIN)
+def report_chart(edition_id: int):
+    """The report's bar chart as an SVG file."""
+    edition = db.get_or_404(Edition, edition_id)
+    language = current_language()
+    svg = reports.chart_svg(reports.edition_report(edition, language), text_direction(language), language)
+    response = Response('<?xml version="1.0" encoding="UTF-8"?>\n' + svg, mimetype="image/svg+xml")
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- Export --------------------------------------------------------------------------------------
+
+def _export_scope() -> tuple[int | None, int | None]:
+    """(edition id, organisation id) the current user's export is limited to."""
+    edition_text = request.args.get("edition")
+    edition_id = parse_id(edition_text) if edition_text else None
+    if edition_text and edition_id is None:
+        abort(400)
+    if edition_id is not None:
+        db.get_or_404(Edition, edition_id)
+    if current_user.is_admin:
+        return edition_id, None
+    require(current_user.organisation_id is not None, 403)
+    return edition_id, current_user.organisation_id
+
+
+@bp.get("/export.csv")
+@roles_required(Role.ADMIN, Role.COORDINATOR)
+def export():
+    """Nominations as CSV, streamed: admins get all (``?edition=`` to narrow), coordinators their own."""
+    edition_id, organisation_id = _export_scope()
+    record("nomination.export", actor=current_user, edition_id=edition_id, organisation_id=organisation_id)
+    db.session.commit()
+    rows = export_query(edition_id=edition_id, organisation_id=organisation_id)
+    response = Response(stream_csv(db.engine, rows), mimetype="text/csv; charset=utf-8")
+    name = f"nominations-edition-{edition_id}.csv" if edition_id else "nominations.csv"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -5,12 +5,14 @@ from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, URLField
+from flask_wtf.file import FileField
+from wtforms import BooleanField, SelectField, StringField, URLField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from ..countries import country_choices, is_country
 from ..extensions import db
 from ..i18n import current_language
+from .logos import LogoRefused, prepare_logo
 from .models import KIND_LABELS, Organisation, OrganisationKind, Region
 
 
@@ -102,10 +104,18 @@ class OrganisationForm(FlaskForm):
         Length(max=_max_length(Organisation.website), message=_l("Use at most %(max)d characters.")),
         validate_web_address,
     ])
+    logo = FileField(_l("Logo"), description=_l(
+        "Optional. A PNG or JPEG image of at most 2 MB, printed on the certificates of modules "
+        "this organisation runs as a partner foundation."))
+    remove_logo = BooleanField(_l("Remove the current logo"))
 
     def __init__(self, *args, existing: Organisation | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.existing = existing
+        if existing is None or existing.logo_sha256 is None:
+            del self.remove_logo  # nothing to remove
+        #: The new logo, cleaned (``(content, file type)``), once validated.
+        self.new_logo = None
         self.region = None
         language = current_language()
         self.country.choices = [("", _l("Choose a country"))] + country_choices(language)
@@ -136,6 +146,23 @@ class OrganisationForm(FlaskForm):
     def validate_kind(self, field) -> None:
         if field.data not in {kind.value for kind in OrganisationKind}:
             raise ValidationError(_l("Choose a kind from the list."))
+
+    def validate_logo(self, field) -> None:
+        if not field.data or not getattr(field.data, "filename", None):
+            return
+        try:
+            self.new_logo = prepare_logo(field.data.stream)
+        except LogoRefused as refused:
+            raise ValidationError(refused.message) from refused
+
+    def logo_change(self):
+        """What to do with the logo: ``(content, file type)`` to store, ``False`` to remove it,
+        ``None`` to leave it as it is."""
+        if self.new_logo is not None:
+            return self.new_logo
+        if "remove_logo" in self._fields and self.remove_logo.data:
+            return False
+        return None
 
     def values(self) -> dict:
         """The validated details, ready for ``operations.create_organisation``/``update_…``."""

@@ -1,6 +1,7 @@
 """Changes to regions and member organisations; each one flushes and is audited, none commits."""
 from __future__ import annotations
 
+from .. import media
 from ..audit.operations import record
 from ..extensions import db
 from .models import Organisation, OrganisationKind, Region
@@ -107,6 +108,28 @@ def update_organisation(organisation: Organisation, *, actor, **values) -> dict:
         db.session.flush()
         record("organisation.update", actor=actor, target=organisation, changes=changes)
     return changes
+
+
+def set_organisation_logo(organisation: Organisation, logo, *, actor) -> bool:
+    """Store a new logo (``(content, file type)``, already cleaned by ``logos.prepare_logo``) or
+    remove it (``None``); return whether anything changed. The file is stored by its hash: the
+    certificates issued before keep printing the logo they were issued with."""
+    if logo is None:
+        if organisation.logo_sha256 is None:
+            return False
+        old, organisation.logo_sha256, organisation.logo_media_type = organisation.logo_sha256, None, None
+        db.session.flush()
+        record("organisation.logo_remove", actor=actor, target=organisation, sha256=old)
+        return True
+    content, file_type = logo
+    stored = media.store(content, file_type.content_type)
+    if stored.sha256 == organisation.logo_sha256:
+        return False
+    organisation.logo_sha256, organisation.logo_media_type = stored.sha256, file_type.content_type
+    db.session.flush()
+    record("organisation.logo_set", actor=actor, target=organisation, sha256=stored.sha256,
+           media_type=file_type.content_type, size_bytes=stored.size_bytes)
+    return True
 
 
 def set_organisation_active(organisation: Organisation, active: bool, *, actor) -> bool:

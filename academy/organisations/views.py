@@ -59,6 +59,14 @@ def _save_failed(form) -> int:
     return 400
 
 
+def _apply_logo(form, organisation) -> bool:
+    """Store or remove the organisation's logo as the form asks; whether anything changed."""
+    change = form.logo_change()
+    if change is None:
+        return False
+    return operations.set_organisation_logo(organisation, change or None, actor=current_user)
+
+
 @bp.route("/organisations/new", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
 def new_organisation():
@@ -67,6 +75,7 @@ def new_organisation():
     if form.validate_on_submit():
         try:
             organisation = operations.create_organisation(actor=current_user, **form.values())
+            _apply_logo(form, organisation)
             db.session.commit()
         except IntegrityError:
             status = _save_failed(form)
@@ -87,6 +96,7 @@ def edit_organisation(organisation_id: int):
     if form.validate_on_submit():
         try:
             changes = operations.update_organisation(organisation, actor=current_user, **form.values())
+            changes = _apply_logo(form, organisation) or changes
             db.session.commit()
         except IntegrityError:
             status = _save_failed(form)

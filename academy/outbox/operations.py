@@ -3,10 +3,13 @@ from __future__ import annotations
 
 import smtplib
 import ssl
+from collections import defaultdict
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
+import sqlalchemy as sa
 from flask import current_app, g, has_request_context, render_template
 from flask_babel import force_locale
 
@@ -15,21 +18,51 @@ from ..extensions import db
 from .models import OutboxMessage
 
 
+@dataclass(frozen=True)
+class Mail:
+    """One message to queue with ``queue_mails``: the arguments ``queue_mail`` takes."""
+
+    recipient: str
+    language: str
+    #: A lazy string, translated into ``language`` when the message is rendered.
+    subject: object
+    template: str
+    context: dict = field(default_factory=dict)
+
+
 def queue_mail(recipient: str, language: str, subject, template: str, **context) -> OutboxMessage:
     """Render ``mail/<template>.txt`` in ``language`` and add it to the outbox (the caller commits).
 
     ``subject`` is a lazy string (``lazy_gettext``) so that it is translated into the recipient's
     language, not the sender's.
     """
-    with force_locale(language):
-        body = render_template(f"mail/{template}.txt", **context)
-        subject_text = str(subject)
-    message = OutboxMessage(recipient=recipient, subject=subject_text[:255], body_text=body, language=language)
-    db.session.add(message)
-    db.session.flush()
-    if has_request_context():
-        g.setdefault("outbox_pending", []).append(message.id)
+    [message] = queue_mails([Mail(recipient, language, subject, template, context)])
     return message
+
+
+def queue_mails(mails: list[Mail]) -> list[OutboxMessage]:
+    """Render and queue many messages at once: one switch of locale per language, one flush in all.
+
+    The messages keep the order of ``mails`` (the caller commits).
+    """
+    by_language: dict[str, list[int]] = defaultdict(list)
+    for index, mail in enumerate(mails):
+        by_language[mail.language].append(index)
+    rows: list[dict | None] = [None] * len(mails)
+    for language, indexes in by_language.items():
+        with force_locale(language):
+            for index in indexes:
+                mail = mails[index]
+                rows[index] = dict(recipient=mail.recipient, subject=str(mail.subject)[:255], language=language,
+                                   body_text=render_template(f"mail/{mail.template}.txt", **mail.context))
+    if not rows:
+        return []
+    # One multi-row INSERT (the ORM's bulk path) instead of one unit-of-work insert per message.
+    messages = list(db.session.scalars(
+        sa.insert(OutboxMessage).returning(OutboxMessage, sort_by_parameter_order=True), rows))
+    if has_request_context():
+        g.setdefault("outbox_pending", []).extend(message.id for message in messages)
+    return messages
 
 
 def _as_email(message: OutboxMessage) -> EmailMessage:

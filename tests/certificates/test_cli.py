@@ -60,7 +60,8 @@ def test_render_missing_restores_deleted_files_identically(app, make, db):
 def test_render_missing_records_a_rendering_that_came_out_different(app, make, db, monkeypatch):
     certificate = make.certificate()
     storage.pdf_path(certificate.pdf_sha256).unlink()
-    monkeypatch.setattr(storage, "render_certificate", lambda snapshot: b"%PDF-1.7 re-rendered by newer software")
+    monkeypatch.setattr(storage, "render_certificate",
+                        lambda snapshot, **options: b"%PDF-1.7 re-rendered by newer software")
 
     result = app.test_cli_runner().invoke(args=["certificates", "render-missing"])
 

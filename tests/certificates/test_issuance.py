@@ -140,6 +140,35 @@ def test_revoking_twice_is_refused_and_changes_nothing(db, make, fresh):
     assert again.status_changed_at == revoked_at
 
 
+def test_revoking_tells_the_holder_why_by_email_in_their_language(db, make, outbox, completed_enrolment):
+    holder = make.trainee(preferred_language="ar")
+    certificate = make.certificate(completed_enrolment(holder))
+    before = len(outbox(holder.email))
+
+    operations.revoke_certificate(certificate, actor=make.admin(), reason="Obtained by fraud")
+    db.session.commit()
+
+    [mail] = outbox(holder.email)[before:]
+    assert mail.language == "ar"
+    assert certificate.serial in mail.subject and certificate.serial in mail.body_text
+    assert "Obtained by fraud" in mail.body_text
+    assert certificate.snapshot["verification_url"] in mail.body_text
+
+
+def test_a_refused_revocation_sends_no_email(db, make, outbox):
+    certificate = make.certificate()
+    admin = make.admin()
+    operations.revoke_certificate(certificate, actor=admin, reason="First")
+    db.session.commit()
+    sent = len(outbox())
+
+    with pytest.raises(operations.CertificateError):
+        operations.revoke_certificate(certificate, actor=admin, reason="Second")
+    db.session.rollback()
+
+    assert len(outbox()) == sent
+
+
 def test_revoking_needs_a_reason(db, make, fresh):
     certificate = make.certificate()
     with pytest.raises(operations.CertificateError):

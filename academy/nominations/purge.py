@@ -1,0 +1,78 @@
+"""Removing the personal data of nominations that came to nothing, once it is no longer needed.
+
+A declined or withdrawn nomination keeps its personal data while its edition runs and for
+``NOMINATION_RETENTION_DAYS`` after the edition ends (questions, complaints, a late reversal),
+then ``purge_expired`` removes it: names, e-mail address, date of birth, languages, role,
+motivation, the decision's free-text reason and the invitation. What the reports count stays:
+edition, organisation, status, gender and country (the gender balance and the regional spread
+of the nominations are reported per edition), and the time and version of the consent given.
+
+Audit events are not touched (the trail is never rewritten); the nomination operations record
+ids, statuses and the decision reason there, no names or addresses.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+
+from ..audit.operations import record
+from ..extensions import db
+from .models import Edition, Nomination, NominationStatus
+
+#: Nominations that never led to a seat; the only ones purged.
+PURGEABLE_STATUSES = (NominationStatus.DECLINED, NominationStatus.WITHDRAWN)
+#: Nominations blanked per UPDATE, so that one statement never holds a huge IN list.
+BATCH_SIZE = 500
+
+#: What a purged nomination holds instead of its personal data.
+PURGED_VALUES = dict(
+    given_names="", family_name="", email=None, date_of_birth=None, languages=[], party_role="",
+    motivation="", decision_reason=None, invitation_token_hash=None, invitation_sent_at=None,
+    invitation_expires_at=None, invitation_used_at=None,
+)
+
+
+def _expired(now: datetime, retention_days: int):
+    """The condition selecting nominations due for purging at ``now``."""
+    if retention_days < 0:
+        raise ValueError("retention_days must be 0 or more")
+    try:
+        last_end = (now - timedelta(days=retention_days)).date()
+    except OverflowError:  # a retention longer than the calendar: nothing has expired
+        last_end = date.min
+    ended = sa.select(Edition.id).where(Edition.ends_on < last_end)
+    return sa.and_(Nomination.status.in_(PURGEABLE_STATUSES), Nomination.purged_at.is_(None),
+                   Nomination.edition_id.in_(ended))
+
+
+def count_expired(now: datetime, retention_days: int) -> int:
+    """How many nominations ``purge_expired`` would purge at ``now`` (writes nothing)."""
+    return db.session.scalar(sa.select(sa.func.count(Nomination.id)).where(_expired(now, retention_days)))
+
+
+def purge_expired(now: datetime, retention_days: int) -> int:
+    """Purge the personal data of declined and withdrawn nominations whose edition ended more
+    than ``retention_days`` days before ``now``; returns how many (flushes and audits, the caller
+    commits).
+
+    Idempotent: purged nominations are marked with ``purged_at`` and never selected again.
+    """
+    ids = db.session.scalars(sa.select(Nomination.id).where(_expired(now, retention_days))
+                             .order_by(Nomination.id)).all()
+    purged = 0
+    for start in range(0, len(ids), BATCH_SIZE):
+        batch = ids[start:start + BATCH_SIZE]
+        # ``purged_at IS NULL`` again: a purge running at the same moment is not counted twice.
+        result = db.session.execute(
+            sa.update(Nomination)
+            .where(Nomination.id.in_(batch), Nomination.purged_at.is_(None),
+                   Nomination.status.in_(PURGEABLE_STATUSES))
+            .values(purged_at=now, updated_at=now, **PURGED_VALUES)
+            .execution_options(synchronize_session=False))
+        purged += result.rowcount
+    if purged:
+        # Objects already in the session must not keep (or write back) the removed data.
+        db.session.expire_all()
+        record("nomination.purge", count=purged, retention_days=retention_days)
+    return purged

@@ -1,0 +1,296 @@
+"""Nominating from a CSV file: every row checked first, then all rows written or none."""
+import csv
+import io
+import time
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from academy.audit.models import AuditEvent
+from academy.nominations import csv_import
+from academy.nominations.csv_import import COLUMNS, ImportRefused, import_nominations, template_csv
+from academy.nominations.models import EditionStatus, Gender, Nomination, NominationStatus as S, ParityRule
+
+FUZZ = settings(max_examples=60, deadline=None,
+                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+
+
+def _row(number: int, edition, **overrides) -> dict:
+    values = dict(given_names=f"Nominee {number}", family_name="Ndiaye", email=f"nominee{number}@example.org",
+                  date_of_birth=date(edition.starts_on.year - 25, 1, 1).isoformat(),
+                  gender=("woman", "man", "other")[number % 3], country="sn", languages="fr, wo en",
+                  mail_language="fr", party_role="Youth secretary", motivation="Campaigns and trains.")
+    values.update(overrides)
+    return values
+
+
+def _csv(rows: list[dict], columns=COLUMNS, bom: bool = False) -> bytes:
+    buffer = io.StringIO(newline="")
+    writer = csv.DictWriter(buffer, fieldnames=list(columns), lineterminator="\r\n", extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(rows)
+    return (("\ufeff" if bom else "") + buffer.getvalue()).encode("utf-8")
+
+
+def _count(db) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Nomination))
+
+
+@pytest.fixture
+def setting(make):
+    organisation = make.organisation()
+    return make.edition(), organisation, make.coordinator(organisation)
+
+
+def _import(setting, content: bytes, **kwargs):
+    edition, organisation, coordinator = setting
+    return import_nominations(edition, organisation, content, actor=coordinator, consent_version="v1", **kwargs)
+
+
+def _errors(setting, content: bytes, db, **kwargs) -> list:
+    before = _count(db)
+    with pytest.raises(ImportRefused) as info:
+        _import(setting, content, **kwargs)
+    db.session.rollback()
+    assert _count(db) == before
+    return [(error.line, str(error.message)) for error in info.value.errors]
+
+
+# --- Happy paths ---------------------------------------------------------------------------------
+
+
+def test_the_template_is_utf8_with_header_and_an_ignored_example(setting, db):
+    content = template_csv()
+    assert content.startswith("\ufeff".encode())
+    lines = content.decode("utf-8-sig").splitlines()
+    assert lines[0] == ",".join(COLUMNS) and lines[1].startswith("# ")
+    with pytest.raises(ImportRefused) as info:  # the example alone imports nobody
+        _import(setting, content)
+    assert [error.line for error in info.value.errors] == [2]
+
+
+def test_rows_become_drafts_with_consent_and_audit(setting, db):
+    edition, organisation, coordinator = setting
+    content = _csv([_row(number, edition) for number in range(3)], bom=True)
+    ids = _import(setting, content)
+    db.session.commit()
+    assert _count(db) == 3
+    first = db.session.scalars(sa.select(Nomination).where(Nomination.email == "nominee0@example.org")).one()
+    assert first.status is S.DRAFT and first.country == "SN" and first.languages == ["fr", "wo", "en"]
+    assert first.gender is Gender.WOMAN and first.motivation == "Campaigns and trains."
+    assert first.consent_version == "v1" and first.organisation_id == organisation.id
+    assert first.nominated_by_id == coordinator.id and first.email == "nominee0@example.org"
+    event = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "nominations.imported")).one()
+    assert sorted(event.details["nomination_ids"]) == sorted(ids) and event.actor_id == coordinator.id
+
+
+def test_columns_may_come_in_any_order_and_comment_and_blank_lines_are_skipped(setting, db):
+    edition = setting[0]
+    columns = list(reversed(COLUMNS))
+    content = _csv([_row(1, edition), {name: "" for name in COLUMNS},
+                    _row(2, edition, motivation="# skipped: motivation is the first column")],
+                   columns=columns)
+    _import(setting, content)
+    assert _count(db) == 1
+
+
+def test_rows_can_be_submitted_at_once(setting, db):
+    ids = _import(setting, _csv([_row(number, setting[0]) for number in range(4)]), submit=True)
+    statuses = db.session.scalars(sa.select(Nomination.status).where(Nomination.id.in_(ids))).all()
+    assert statuses == [S.SUBMITTED] * 4
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)
+                             .where(AuditEvent.action == "nomination.submitted")) == 4
+
+
+# --- Refusals: every bad row reported, nothing written -----------------------------------------
+
+
+def test_every_bad_row_is_reported_with_its_line(setting, db):
+    edition = setting[0]
+    too_old = date(edition.starts_on.year - 50, 1, 1).isoformat()
+    rows = [_row(1, edition), _row(2, edition, email="broken"), _row(3, edition, date_of_birth=too_old),
+            _row(4, edition, email="nominee1@example.org"), _row(5, edition, given_names="=HYPERLINK(1)"),
+            _row(6, edition, languages="xx"), _row(7, edition, gender="robot"), _row(8, edition, country="EU"),
+            _row(9, edition, mail_language="de"), _row(10, edition, date_of_birth="20010517"),
+            _row(11, edition, motivation="@SUM(A1)"), _row(12, edition, party_role="\tcmd")]
+    errors = _errors(setting, _csv(rows), db)
+    assert [line for line, _message in errors] == list(range(3, 14))
+    messages = dict(errors)
+    assert "valid e-mail" in messages[3]
+    assert "Not eligible" in messages[4]
+    assert "line 2" in messages[5]
+    assert "formula" in messages[6] and "formula" in messages[12] and "formula" in messages[13]
+
+
+def test_line_numbers_count_physical_lines_of_multiline_cells(setting, db):
+    edition = setting[0]
+    rows = [_row(1, edition, motivation="one\ntwo\nthree"), _row(2, edition, email="broken")]
+    assert [line for line, _ in _errors(setting, _csv(rows), db)] == [5]
+
+
+def test_addresses_already_nominated_for_the_edition_are_refused(setting, db, make):
+    edition = setting[0]
+    make.nomination(edition, email="nominee1@example.org")  # by another organisation
+    errors = _errors(setting, _csv([_row(1, edition, email="Nominee1@Example.org"), _row(2, edition)]), db)
+    assert errors == [(2, "This person has already been nominated for this edition.")]
+
+
+def test_missing_unknown_and_repeated_columns_are_reported(setting, db):
+    columns = [name for name in COLUMNS if name != "email"] + ["phone", "gender"]
+    [(line, missing), (_, unknown), (_, repeated)] = _errors(setting, _csv([], columns=columns), db)
+    assert line == 1 and "email" in missing and "phone" in unknown and "gender" in repeated
+
+
+@pytest.mark.parametrize("content", [
+    "given_names,family_name\n".encode("utf-16"), "Zoë,Ndiaye\n".encode("latin-1"), b"\xff\xfe\x00\x00",
+])
+def test_other_encodings_are_refused(setting, db, content):
+    [(line, message)] = _errors(setting, content, db)
+    assert "Wrong encoding" in message and line >= 1
+
+
+def test_too_large_files_are_refused(setting, db):
+    content = b"x" * (csv_import.MAX_BYTES + 1)
+    assert "too large" in _errors(setting, content, db)[0][1]
+
+
+def test_a_row_with_the_wrong_number_of_cells_is_reported(setting, db):
+    content = _csv([_row(1, setting[0])]) + b"only,three,cells\r\n"
+    assert _errors(setting, content, db) == [(3, "Expected 10 cells, found 3.")]
+
+
+def test_closed_window_and_pairs_submission_are_refused_for_the_whole_file(setting, db, make):
+    edition, organisation, coordinator = setting
+    edition.status = EditionStatus.CLOSED
+    edition.parity_rule = ParityRule.PAIRS
+    db.session.commit()
+    errors = _errors(setting, _csv([_row(1, edition)]), db, submit=True)
+    assert [line for line, _ in errors] == [1, 1]
+    assert "not open" in errors[0][1] and "pairs" in errors[1][1]
+
+
+def test_empty_and_header_only_files_are_refused(setting, db):
+    assert _errors(setting, b"", db)[0][0] == 1
+    assert _errors(setting, _csv([]), db) == [(2, "The file lists no nominees.")]
+
+
+# --- Fuzzing: never raise, never write partially ---------------------------------------------
+
+
+def _outcome(setting, db, content: bytes) -> None:
+    """Import ``content``: either every data row is written, or nothing and every error has a line."""
+    try:
+        nominations = _import(setting, content)
+    except ImportRefused as refusal:
+        db.session.rollback()
+        assert refusal.errors and all(isinstance(error.line, int) and error.line >= 1 for error in refusal.errors)
+        assert all(str(error.message) for error in refusal.errors)
+        assert _count(db) == 0
+    else:
+        db.session.flush()
+        assert nominations and _count(db) == len(nominations)
+        db.session.rollback()
+
+
+@FUZZ
+@given(content=st.binary(max_size=400))
+def test_random_bytes_never_raise_or_write_partially(setting, db, content):
+    _outcome(setting, db, content)
+
+
+@FUZZ
+@given(content=st.binary(max_size=200))
+def test_random_bytes_after_a_valid_header_never_raise(setting, db, content):
+    _outcome(setting, db, _csv([]) + content)
+
+
+_cells = st.one_of(st.text(max_size=30), st.sampled_from(
+    ["", "=1+1", "+1", "-1", "@A1", "\tx", "\rx", "woman", "man", "SN", "fr", "en", "2001-05-17", "1800-01-01",
+     "a@example.org", "A@Example.org", "#", "\x00", "x" * 300]))
+
+
+@FUZZ
+@given(rows=st.lists(st.fixed_dictionaries({name: _cells for name in COLUMNS}), min_size=1, max_size=6),
+       order=st.permutations(COLUMNS), valid=st.lists(st.booleans(), min_size=6, max_size=6))
+def test_random_cells_and_column_orders_import_all_or_nothing(setting, db, rows, order, valid):
+    edition = setting[0]
+    rows = [_row(number, edition) if valid[number] else row for number, row in enumerate(rows)]
+    _outcome(setting, db, _csv(rows, columns=order))
+
+
+@FUZZ
+@given(order=st.permutations(COLUMNS), count=st.integers(min_value=1, max_value=8))
+def test_valid_rows_in_any_column_order_all_import(setting, db, order, count):
+    content = _csv([_row(number, setting[0]) for number in range(count)], columns=order)
+    nominations = _import(setting, content)
+    assert len(nominations) == count
+    db.session.rollback()
+
+
+# --- Through the page --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def signed_in(setting, login_as):
+    login_as(setting[2])
+    return setting
+
+
+def _upload(client, edition, content: bytes, **fields):
+    data = {"file": (io.BytesIO(content), "nominees.csv"), "consent": "y", **fields}
+    return client.post(f"/nominations/editions/{edition.id}/upload", data=data,
+                       content_type="multipart/form-data")
+
+
+def test_the_page_imports_a_good_file(client, db, signed_in):
+    edition = signed_in[0]
+    assert client.get(f"/nominations/editions/{edition.id}/upload").status_code == 200
+    response = _upload(client, edition, _csv([_row(number, edition) for number in range(3)]), submit_all="y")
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.scalars(sa.select(Nomination.status)).all() == [S.SUBMITTED] * 3
+
+
+def test_the_page_lists_every_bad_row_and_writes_nothing(client, db, signed_in):
+    edition = signed_in[0]
+    rows = [_row(1, edition), _row(2, edition, email="broken"), _row(3, edition, country="=1")]
+    response = _upload(client, edition, _csv(rows))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Nothing was imported: 2 problems to fix." in page
+    assert "<td>3</td>" in page and "<td>4</td>" in page
+    assert _count(db) == 0
+
+
+def test_the_page_requires_consent(client, db, signed_in):
+    edition = signed_in[0]
+    data = {"file": (io.BytesIO(_csv([_row(1, edition)])), "nominees.csv")}
+    response = client.post(f"/nominations/editions/{edition.id}/upload", data=data,
+                           content_type="multipart/form-data")
+    assert response.status_code == 400 and _count(db) == 0
+
+
+def test_the_template_downloads_as_an_attachment(client, signed_in):
+    response = client.get(f"/nominations/editions/{signed_in[0].id}/template.csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    assert response.data == template_csv()
+
+
+def test_five_thousand_rows_import_quickly(setting, db):
+    edition = setting[0]
+    content = _csv([_row(number, edition) for number in range(5000)])
+    started = time.perf_counter()
+    _import(setting, content)
+    db.session.commit()
+    assert _count(db) == 5000
+    assert time.perf_counter() - started < 5
+
+
+def test_the_benchmark_imports_its_generated_file(tmp_path):
+    from benchmarks.nominations_import import measure
+
+    line = measure(40, tmp_path)
+    assert line["benchmark"] == "nominations_import" and line["rows"] == 40 and line["met"] is True
