@@ -52,7 +52,7 @@ $(DEV_STAMP): requirements.txt requirements-dev.txt | $(PY)
 check-system: $(RUNTIME_STAMP)
 	@$(PY) -c "import weasyprint" >/dev/null 2>&1 || { \
 		echo "WeasyPrint cannot load the Pango library it needs for PDF certificates." >&2; \
-		echo "On Debian/Ubuntu install it with: sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0" >&2; \
+		echo "On Debian/Ubuntu install it with: sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0" >&2; \
 		exit 1; }
 
 # axe-core (accessibility checks in the browser tests), reinstalled when package-lock.json changes;
@@ -67,7 +67,7 @@ npm-deps:
 # --- translations ----------------------------------------------------------------------------
 
 translations: $(RUNTIME_STAMP)
-	$(PYBABEL) extract -F babel.cfg -k _l -k lazy_gettext -o $(TRANSLATIONS)/messages.pot .
+	$(PYBABEL) extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 -o $(TRANSLATIONS)/messages.pot .
 	@for language in $(LANGUAGES); do \
 		if [ -f $(TRANSLATIONS)/$$language/LC_MESSAGES/messages.po ]; then \
 			$(PYBABEL) update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) -l $$language --no-fuzzy-matching; \
@@ -104,6 +104,8 @@ test: $(DEV_STAMP) check-system compile-translations npm-deps
 bench: $(DEV_STAMP) check-system compile-translations
 	$(PY) -m benchmarks $(BENCH_ARGS)
 	$(PY) -m benchmarks.certificates
+	$(PY) -m benchmarks.nominations $(BENCH_ARGS)
+	$(PY) -m benchmarks.nominations_import
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache test-results bench-results

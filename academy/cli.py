@@ -26,19 +26,25 @@ def deliver_mail(limit: int) -> None:
 
 
 @academy_cli.command("purge-expired")
-@click.option("--dry-run", is_flag=True, help="Only count the nominations that would be purged.")
+@click.option("--dry-run", is_flag=True, help="Only count what would be purged.")
 def purge_expired_nominations(dry_run: bool) -> None:
-    """Remove the personal data of declined and withdrawn nominations past their retention."""
+    """Remove the personal data of declined and withdrawn nominations past their retention,
+    and e-mail sent longer ago than its retention."""
     from .db_types import utcnow
     from .nominations.purge import count_expired, purge_expired
+    from .outbox.retention import count_sent_expired, delete_sent_expired
 
-    days, now = current_app.config["NOMINATION_RETENTION_DAYS"], utcnow()
+    config, now = current_app.config, utcnow()
+    days, mail_days = config["NOMINATION_RETENTION_DAYS"], config["OUTBOX_RETENTION_DAYS"]
     if dry_run:
         click.echo(f"{count_expired(now, days)} nominations would be purged (dry run, nothing written)")
+        click.echo(f"{count_sent_expired(now, mail_days)} sent e-mails would be deleted (dry run, nothing written)")
         return
     purged = purge_expired(now, days)
+    deleted = delete_sent_expired(now, mail_days)
     db.session.commit()
     click.echo(f"{purged} nominations purged")
+    click.echo(f"{deleted} sent e-mails deleted")
 
 
 def _register_feature_commands() -> None:

@@ -96,6 +96,8 @@ def build_config(instance_path: Path) -> dict:
         # Declined and withdrawn nominations lose their personal data this long after their
         # edition ends (``academy purge-expired``).
         "NOMINATION_RETENTION_DAYS": _env_days("NOMINATION_RETENTION_DAYS", 180),
+        # Sent e-mail is kept this long (it holds names and addresses), then ``purge-expired`` deletes it.
+        "OUTBOX_RETENTION_DAYS": _env_days("OUTBOX_RETENTION_DAYS", 30),
         # Rate limits: memory by default, Redis (shared by every worker) when configured.
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": _env_bool("RATELIMIT_ENABLED", True),

@@ -1,4 +1,7 @@
-"""Locale selection: the user's preference, else the session's choice, else the browser's."""
+"""Locale selection: the user's preference, else the session's choice, else the browser's.
+
+Also Flask-Babel with the catalogue and language code remembered per request (``MemoBabel``):
+a page looks them up once per translated string otherwise."""
 from __future__ import annotations
 
 from functools import cached_property

@@ -6,9 +6,10 @@ fetched. WeasyPrint asks its URL fetcher for every stylesheet, image and font; o
 URLs below ``<base_url>static/``, reading them from the project's ``static/`` folder on disk, and
 refuses everything else without touching the file system or the network. It never follows
 redirects because it never makes a request. Small ``data:`` images are decoded in memory (QR
-codes on certificates use them). Certificates may also print uploaded logos: given a
-``logo_root`` (the content-addressed upload store), the fetcher answers ``<base_url>logos/<sha256>``
-with that stored file — only if it is a PNG or JPEG whose content still has that hash.
+codes on certificates use them). Certificates may also print uploaded images (partner logos,
+signatures): given a ``logo_root`` (the content-addressed upload store), the fetcher answers
+``<base_url>images/<sha256>`` with that stored file — only if it is a PNG or JPEG whose content
+still has that hash.
 
 The output is reproducible: no random identifier, and the dates come from the HTML's
 ``<meta name="dcterms.created">``/``dcterms.modified`` (set them from the content's own
@@ -42,14 +43,14 @@ DATA_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/svg+xml"}
 MAX_DATA_BYTES = 256 * 1024
 
 
-#: Uploaded logos served to the renderer: by content type, the bytes their files start with.
+#: Uploaded images (logos, signatures) served to the renderer: by content type, the bytes their files start with.
 LOGO_TYPES = {"image/png": b"\x89PNG\r\n\x1a\n", "image/jpeg": b"\xff\xd8\xff"}
 MAX_LOGO_BYTES = 1024 * 1024
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 def is_sha256(value) -> bool:
-    """Whether ``value`` is a SHA-256 hex digest (lower case): the only form a logo reference takes."""
+    """Whether ``value`` is a SHA-256 hex digest (lower case): the only form an image reference takes."""
     return isinstance(value, str) and _SHA256.fullmatch(value) is not None
 
 
@@ -86,8 +87,8 @@ class StaticFilesFetcher(URLFetcher):
             raise ResourceRefused(f"malformed URL refused: {url[:200]!r}") from error
         if (parts.scheme.lower(), parts.netloc.lower()) != self._origin or parts.query or parts.username:
             raise ResourceRefused(f"not a static file of this site: {url[:200]!r}")
-        if parts.path.startswith("/logos/") and self.logo_root is not None:
-            return self._logo(parts.path[len("/logos/"):], url)
+        if parts.path.startswith("/images/") and self.logo_root is not None:
+            return self._stored_image(parts.path[len("/images/"):], url)
         if not parts.path.startswith(self._static_prefix):
             raise ResourceRefused(f"not a static file of this site: {url[:200]!r}")
         relative = unquote(parts.path[len(self._static_prefix):])
@@ -101,8 +102,8 @@ class StaticFilesFetcher(URLFetcher):
         content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         return URLFetcherResponse(url, body=path.read_bytes(), headers={"Content-Type": content_type})
 
-    def _logo(self, sha256: str, url: str) -> URLFetcherResponse:
-        """A stored logo by its hash (the upload store's ``ab/cd/<sha256>`` layout)."""
+    def _stored_image(self, sha256: str, url: str) -> URLFetcherResponse:
+        """A stored image by its hash (the upload store's ``ab/cd/<sha256>`` layout)."""
         if not is_sha256(sha256):
             raise ResourceRefused(f"not a logo reference: {url[:200]!r}")
         try:

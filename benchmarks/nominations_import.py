@@ -73,7 +73,7 @@ def _setting():
 
 
 def measure(rows: int, directory: Path, *, submit: bool = False) -> dict:
-    """Import ``rows`` nominees (as drafts, or submitted) into a fresh database in ``directory``; the seconds it took."""
+    """Import ``rows`` nominees (drafts, or submitted) into a fresh database in ``directory``; the seconds it took."""
     from academy import create_app
     from academy.extensions import db
     from academy.nominations.csv_import import import_nominations

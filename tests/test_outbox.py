@@ -11,7 +11,8 @@ from flask import g
 
 from academy.extensions import db
 from academy.outbox.models import OutboxMessage
-from academy.outbox.operations import deliver, queue_mail
+from academy.outbox.operations import Mail, deliver, queue_mail, queue_mails
+from tests.querycount import count_queries
 
 
 def _eml_files(app) -> list[Path]:
@@ -85,3 +86,29 @@ def test_a_message_is_delivered_only_once_even_when_asked_twice(app):
         db.session.commit()
         assert deliver([message.id]) == (1, 0)
         assert deliver([message.id]) == (0, 0)
+
+
+def test_a_batch_is_rendered_per_language_written_at_once_and_delivered_after_the_request(app):
+    languages = ["fr", "en", "es", "fr", "ar"]
+    mails = [Mail(f"person{number}@example.org", language, "Subject", "account_password_changed",
+                  {"name": f"Person {number}"}) for number, language in enumerate(languages)]
+    with app.test_request_context("/"):
+        with count_queries() as queries:
+            messages = queue_mails(mails)
+        assert queries.count == 1  # one multi-row INSERT for the whole batch
+        assert sorted(g.outbox_pending) == sorted(message.id for message in messages)
+        db.session.commit()
+        assert deliver(g.outbox_pending) == (5, 0)
+    by_recipient = {message.recipient: message for message in db.session.scalars(db.select(OutboxMessage))}
+    single = queue_mail("single@example.org", "fr", "Subject", "account_password_changed", name="Person 0")
+    assert by_recipient["person0@example.org"].body_text == single.body_text  # as ``queue_mail`` renders it
+    for number, language in enumerate(languages):
+        message = by_recipient[f"person{number}@example.org"]
+        assert message.language == language and f"Person {number}" in message.body_text
+    assert by_recipient["person0@example.org"].body_text != by_recipient["person1@example.org"].body_text.replace(
+        "Person 1", "Person 0")  # French and English, not one language for all
+
+
+def test_an_empty_batch_writes_nothing(app):
+    assert queue_mails([]) == []
+    assert db.session.scalar(db.select(db.func.count()).select_from(OutboxMessage)) == 0

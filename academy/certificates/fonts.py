@@ -1,4 +1,4 @@
-"""The certificate's fonts: only the bundled ones, and each text given the ones its scripts need.
+"""The certificate's fonts: the bundled ones and nothing of the host.
 
 Fonts are the ones bundled in ``static/fonts/`` (their ``@font-face`` rules are in
 ``static/css/certificate.css``). ``BundledFontConfiguration`` starts from an empty fontconfig
@@ -12,63 +12,10 @@ from __future__ import annotations
 
 import re
 import threading
-from functools import lru_cache
 
 import weasyprint.pdf.fonts
-from fontTools.ttLib import TTFont
 from weasyprint.text.ffi import ffi, fontconfig, gobject, pangoft2
 from weasyprint.text.fonts import FontConfiguration
-
-from ..pdf import STATIC_ROOT
-
-#: The bundled fonts for text that may be in any script (names, titles, partners, signatories), in
-#: fallback order: one per script, CJK (Droid) before Korean (Nanum) so that Chinese and Japanese
-#: characters take Chinese/Japanese shapes and only Hangul falls to Nanum. Their ``@font-face``
-#: rules are in certificate.css.
-ANY_SCRIPT_FONTS = (
-    ("Certificate Sans", "NotoSans-Regular.ttf"),
-    ("Certificate Arabic", "NotoNaskhArabic-Regular.ttf"),
-    ("Certificate Hebrew", "NotoSansHebrew-Regular.ttf"),
-    ("Certificate Armenian", "NotoSansArmenian-Regular.ttf"),
-    ("Certificate Georgian", "NotoSansGeorgian-Regular.ttf"),
-    ("Certificate Devanagari", "NotoSansDevanagari-Regular.ttf"),
-    ("Certificate Bengali", "NotoSansBengali-Regular.ttf"),
-    ("Certificate Tamil", "NotoSansTamil-Regular.ttf"),
-    ("Certificate Thai", "NotoSansThai-Regular.ttf"),
-    ("Certificate Ethiopic", "NotoSansEthiopic-Regular.ttf"),
-    ("Certificate CJK", "DroidSansFallbackFull.ttf"),
-    ("Certificate Korean", "NanumSquareR.ttf"),
-)
-#: The fonts of the fixed texts, which are in the certificate's language (Latin or Arabic).
-BASE_FONTS = 2
-
-
-@lru_cache(maxsize=None)
-def font_coverage() -> tuple[frozenset[int], ...]:
-    """The code points each of ``ANY_SCRIPT_FONTS`` has a glyph for (read once per process)."""
-    return tuple(frozenset(TTFont(STATIC_ROOT / "fonts" / filename, lazy=True).getBestCmap())
-                 for _family, filename in ANY_SCRIPT_FONTS)
-
-
-def font_stack(text: str, language: str) -> str:
-    """The CSS ``font-family`` for ``text``: the base fonts, then only the bundled fonts it needs.
-
-    For each character Pango takes the first family of the list that has it, so a family that
-    is first for none of the text's characters is never drawn from — but every family listed
-    still costs font matching on each layout. Listing only the ones that are first for some
-    character draws the same glyphs from the same fonts, faster. Arabic certificates put
-    Naskh first, as their fixed texts do.
-    """
-    order = list(zip(ANY_SCRIPT_FONTS, font_coverage()))
-    if language == "ar":
-        order[0], order[1] = order[1], order[0]
-    needed = {family for (family, _file), _covered in order[:BASE_FONTS]}
-    for code in {ord(char) for char in text if not char.isspace()}:
-        for (family, _file), covered in order:
-            if code in covered:
-                needed.add(family)
-                break
-    return ", ".join(f'"{family}"' for (family, _file), _covered in order if family in needed)
 
 
 class BundledFontConfiguration(FontConfiguration):

@@ -4,12 +4,12 @@ Every function flushes, audits and queues e-mail but never commits: the caller (
 or the transaction that completed an enrolment) commits once. Status changes are conditional
 ``UPDATE … WHERE status = 'valid'`` statements whose row count is checked, so two admins
 revoking at once cannot both succeed, and the partial unique index on ``enrolment_id`` keeps one
-current certificate per enrolment whatever the race.
+current certificate per enrolment whatever the race (one on ``user_id, edition_id`` does the same
+for edition certificates).
 """
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -25,9 +25,10 @@ from ..db_types import utcnow
 from ..extensions import db
 from ..learning.completion import on_enrolment_completed
 from ..learning.models import Enrolment, EnrolmentStatus
-from ..nominations.models import Edition, edition_modules
+from ..nominations.models import Edition
 from ..outbox.operations import queue_mail
 from .codes import allocate_serial, new_code
+from .editions import current_edition_certificate, edition_progress
 from .models import NAME_MAX_LENGTH, REASON_MAX_LENGTH, Certificate, CertificateKind, CertificatePdf, CertificateStatus
 from .rendering import clean_text, render_certificate
 from .snapshots import build_snapshot, partner_values, public_base_url
@@ -149,40 +150,6 @@ def _issue_in_savepoint(issue, enrolment: Enrolment) -> Certificate | None:
 
 
 # --- edition certificates ----------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class EditionProgress:
-    """How far a person is through an edition's modules."""
-
-    modules: int
-    completed: int
-    last_completed_at: datetime | None
-
-    @property
-    def is_complete(self) -> bool:
-        return self.modules > 0 and self.completed == self.modules
-
-
-def edition_progress(user_id: int, edition_id: int) -> EditionProgress:
-    """The edition's module count and how many of them ``user_id`` completed (two queries).
-
-    A module completed outside the edition counts too: a person enrols in a module only once.
-    """
-    module_ids = sa.select(edition_modules.c.module_id).where(edition_modules.c.edition_id == edition_id)
-    modules = db.session.scalar(sa.select(sa.func.count()).select_from(module_ids.subquery()))
-    completed, last = db.session.execute(
-        sa.select(sa.func.count(Enrolment.id), sa.func.max(Enrolment.completed_at))
-        .where(Enrolment.user_id == user_id, Enrolment.module_id.in_(module_ids),
-               Enrolment.status == EnrolmentStatus.COMPLETED)).one()
-    return EditionProgress(modules, completed, last)
-
-
-def current_edition_certificate(user_id: int, edition_id: int) -> Certificate | None:
-    """The person's edition certificate for ``edition_id`` that has not been superseded, if any."""
-    return db.session.scalar(sa.select(Certificate).where(
-        Certificate.user_id == user_id, Certificate.edition_id == edition_id,
-        Certificate.kind == CertificateKind.EDITION, Certificate.status != CertificateStatus.SUPERSEDED))
-
 
 def issue_edition_certificate(trainee: User, edition: Edition, *, actor: User | None = None,
                               reason: str | None = None, language: str | None = None,

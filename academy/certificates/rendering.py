@@ -32,7 +32,7 @@ from weasyprint import CSS, HTML
 
 from ..pdf import DEFAULT_BASE_URL, STATIC_ROOT, StaticFilesFetcher, is_sha256
 from .codes import format_code
-from .fonts import ANY_SCRIPT_FONTS, BundledFontConfiguration, font_coverage, font_stack
+from .fonts import BundledFontConfiguration
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates" / "certificates" / "pdf"
 STYLESHEET = STATIC_ROOT / "css" / "certificate.css"
@@ -163,9 +163,10 @@ def qr_svg(url: str) -> Markup:
                                   lineclass=None))
 
 
-def _logo_url(sha256) -> str | None:
-    """The URL the sandboxed fetcher serves a stored logo under (relative to the site root)."""
-    return f"logos/{sha256}" if is_sha256(sha256) else None
+def _image_url(sha256) -> str | None:
+    """The URL the sandboxed fetcher serves a stored image (logo, signature) under, relative to
+    the site root; None for anything that is not an image's hash."""
+    return f"images/{sha256}" if is_sha256(sha256) else None
 
 
 @dataclass(frozen=True)
@@ -180,9 +181,10 @@ class TemplateValues:
         name = str(snapshot["holder_name"])
         title = str(snapshot["achievement_title"])
         language = str(snapshot["language"])
-        partners = [{"name": str(partner["name"]), "logo": _logo_url(partner.get("logo"))}
+        partners = [{"name": str(partner["name"]), "logo": _image_url(partner.get("logo"))}
                     for partner in snapshot.get("partners", [])]
-        signatories = [{"name": str(item.get("name", "")), "title": str(item.get("title", ""))}
+        signatories = [{"name": str(item.get("name", "")), "title": str(item.get("title", "")),
+                        "signature": _image_url(item.get("signature"))}
                        for item in snapshot.get("signatories", [])]
         return cls({
             "language": language,
@@ -194,14 +196,6 @@ class TemplateValues:
             "achievement_title": title,
             "partners": partners,
             "signatories": signatories,
-            "fonts": {
-                "name": font_stack(name, language),
-                "title": font_stack(title, language),
-                "partners": font_stack(texts["partners_intro"] + "".join(item["name"] for item in partners),
-                                       language),
-                "signatories": font_stack("".join(item["name"] + item["title"] for item in signatories),
-                                          language),
-            },
             "serial": str(snapshot["serial"]),
             "display_code": format_code(str(snapshot["code"])),
             "verification_url": str(snapshot["verification_url"]),
@@ -256,8 +250,7 @@ def _renderer() -> _Renderer:
 
 #: A line in every script the bundled fonts cover, regular and bold: rendering it once loads
 #: each font's glyph tables and fills WeasyPrint's and HarfBuzz's caches.
-WARM_UP_HTML = ('<p style=\'font-family: ' + ", ".join(f'"{family}"' for family, _file in ANY_SCRIPT_FONTS)
-                + '\'>Aé Ωλ Жж Աա ნი שרה عائشہ پژوهش प्रिया রবী தமி สม አበ 王小明 陳 さくら 김민준'
+WARM_UP_HTML = ('<p class="any-script">Aé Ωλ Жж Աա ნი שרה عائشہ پژوهش प्रिया রবী தமி สม አበ 王小明 陳 さくら 김민준'
                 '<strong> Aé Ωλ عربی</strong></p>')
 
 
@@ -267,7 +260,6 @@ def warm_up() -> None:
     The ZIP export's forkserver calls it (``pool_preload``) before forking its workers, which
     then start with fonts loaded instead of each paying for it on its first certificates.
     """
-    font_coverage()
     _renderer().render(WARM_UP_HTML).write_pdf()
 
 
@@ -276,8 +268,8 @@ def render_certificate(snapshot: dict, logo_root: Path | None = None) -> bytes:
 
     Names and titles shrink by length; should a layout still run onto a second page, it is
     rendered again smaller, and a certificate that cannot fit raises ``CertificateLayoutError``.
-    Partner logos are read from ``logo_root`` (the upload store) by their hash; without it they
-    are left out.
+    Partner logos and signatures are read from ``logo_root`` (the upload store) by their hash;
+    without it they are left out.
     """
     values = TemplateValues.from_snapshot(snapshot)
     template = _environment.get_template("certificate.html")

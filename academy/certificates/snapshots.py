@@ -10,11 +10,14 @@ from __future__ import annotations
 import json
 import logging
 from datetime import date, datetime
+from pathlib import Path
 
 from flask import current_app, has_request_context, request
 from flask_babel import force_locale, format_date, gettext as _, lazy_gettext as _l, ngettext
 
+from .. import media
 from ..db_types import utcnow
+from ..organisations.logos import LogoRefused, prepare_logo
 from ..pdf import is_sha256
 from .codes import format_code
 from .models import NAME_MAX_LENGTH, CertificateKind
@@ -57,7 +60,11 @@ def verification_url(base_url: str, code: str) -> str:
 # --- what is printed ---------------------------------------------------------------------------
 
 def signatories(language: str) -> list[dict]:
-    """The signatories printed, in ``language`` (from ``CERTIFICATE_SIGNATORIES`` or the defaults)."""
+    """The signatories printed, in ``language`` (from ``CERTIFICATE_SIGNATORIES`` or the defaults).
+
+    An entry may name a ``signature`` image (PNG or JPEG, a path under the instance folder); it
+    is cleaned, stored by hash in the upload store and referenced by that hash.
+    """
     configured = current_app.config.get("CERTIFICATE_SIGNATORIES") or ""
     if isinstance(configured, str) and configured.strip():
         try:
@@ -71,9 +78,29 @@ def signatories(language: str) -> list[dict]:
             title = entry.get("title", "")
             if isinstance(title, dict):
                 title = title.get(language) or title.get("en") or ""
-            result.append({"name": clean_text(str(entry.get("name", "")), 120),
-                           "title": clean_text(str(title), 160)})
+            signatory = {"name": clean_text(str(entry.get("name", "")), 120), "title": clean_text(str(title), 160)}
+            if entry.get("signature"):
+                signatory["signature"] = signature_image(str(entry["signature"]))
+            result.append(signatory)
     return result
+
+
+def signature_image(relative_path: str) -> str:
+    """Store a configured signature image (under the instance folder) and return its hash.
+
+    A path outside the instance folder, a missing file or anything but a PNG or JPEG is a
+    configuration error: it raises ``ValueError`` rather than print certificates unsigned.
+    """
+    instance = Path(current_app.instance_path).resolve()
+    path = (instance / relative_path).resolve()
+    if not path.is_relative_to(instance) or not path.is_file():
+        raise ValueError(f"CERTIFICATE_SIGNATORIES: signature {relative_path!r} is not a file in the instance folder")
+    with path.open("rb") as stream:
+        try:
+            content, file_type = prepare_logo(stream)
+        except LogoRefused as refused:
+            raise ValueError(f"CERTIFICATE_SIGNATORIES: signature {relative_path!r}: {refused.args[0]}") from refused
+    return media.store(content, file_type.content_type).sha256
 
 
 def certificate_texts(language: str, *, serial: str, hours: int, completed_on: date,

@@ -18,8 +18,7 @@ from .models import Edition, EditionStatus, NominationStatus
 
 bp = Blueprint("editions", __name__, url_prefix="/admin/editions")
 
-#: Pages of other areas about one edition: (endpoint, link text, URL arguments). Each link shows
-#: once its endpoint exists, so this page works before (and whether or not) those areas do.
+#: Pages of other areas about one edition: (endpoint, link text, URL arguments).
 RELATED_PAGES = (
     ("review.queue", _l("Nominations to review"), lambda edition: {"edition": edition.id}),
     ("review.report", _l("Nominations report"), lambda edition: {"edition_id": edition.id}),
@@ -50,7 +49,7 @@ def _edition_with_settings(edition_id: int) -> Edition:
 
 def _related_links(edition: Edition) -> list[tuple[str, str]]:
     return [(str(label), url_for(endpoint, **arguments(edition)))
-            for endpoint, label, arguments in RELATED_PAGES if endpoint in current_app.view_functions]
+            for endpoint, label, arguments in RELATED_PAGES]
 
 
 def _show(edition: Edition, *, refusal=None, status: int = 200):

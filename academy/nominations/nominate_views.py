@@ -336,7 +336,12 @@ def csv_upload(edition_id: int):
             return _refused(_("Someone nominated one of these people meanwhile; upload the file again to see who."),
                             edition)
         else:
-            flash(ngettext("%(num)d nominee added.", "%(num)d nominees added.", len(nominations)), "success")
+            if form.submit_all.data:
+                flash(ngettext("%(num)d nominee added and submitted.", "%(num)d nominees added and submitted.",
+                               len(nominations)), "success")
+            else:
+                flash(ngettext("%(num)d nominee added as a draft.", "%(num)d nominees added as drafts.",
+                               len(nominations)), "success")
             return redirect(url_for(".edition", edition_id=edition.id))
     elif form.is_submitted():
         status = 400

@@ -114,34 +114,41 @@ def notify_submitted_many(nominations: list[Nomination]) -> None:
     """
     nominations = [nomination for nomination in nominations if nomination.email is not None]
     languages = _nominee_languages(nominations)
-    mails = []
-    told: Counter = Counter()
     groups: dict[tuple[int, int, int | None], list[Nomination]] = defaultdict(list)
     for nomination in nominations:
         groups[nomination.edition_id, nomination.organisation_id, nomination.nominated_by_id].append(nomination)
+    mails: list[Mail] = []
+    counts: Counter = Counter()  # (coordinator, edition, organisation) -> nominees submitted
     for (edition_id, organisation_id, _nominator), group in groups.items():
         edition = db.session.get(Edition, edition_id)
         organisation = db.session.get(Organisation, organisation_id)
-        context = dict(event=SUBMITTED, organisation=organisation.name, edition=edition.name,
-                       starts_on=edition.starts_on, ends_on=edition.ends_on, format=edition.format.label,
-                       venue=edition.venue, reason=None, was_seated=False, for_nominee=True)
-        for nomination in group:
-            names = dict(edition=edition.name, nominee=nomination.full_name)
-            mails.append(Mail(nomination.email, languages[nomination.id], nominee_subject(SUBMITTED, **names),
-                              f"nomination_{SUBMITTED}",
-                              dict(context, nominee=nomination.full_name, name=nomination.full_name)))
+        mails.extend(_submitted_notices(group, edition, organisation, languages))
         for coordinator in coordinators_to_tell(group[0]):
-            told[coordinator, edition, organisation] += len(group)
-    for (coordinator, edition, organisation), count in told.items():
-        mails.append(Mail(
-            coordinator.email, coordinator.preferred_language,
-            lazy_ngettext("%(num)d nomination submitted: %(edition)s", "%(num)d nominations submitted: %(edition)s",
-                          count, edition=edition.name),
-            f"nomination_{SUBMITTED}_bulk",
-            dict(name=coordinator.display_name, count=count, organisation=organisation.name, edition=edition.name,
-                 starts_on=edition.starts_on, ends_on=edition.ends_on,
-                 link=link_for("nominate.edition", edition_id=edition.id))))
+            counts[coordinator, edition, organisation] += len(group)
+    mails.extend(_submitted_summary(coordinator, edition, organisation, count)
+                 for (coordinator, edition, organisation), count in counts.items())
     queue_mails(mails)
+
+
+def _submitted_notices(group: list[Nomination], edition: Edition, organisation: Organisation,
+                       languages: dict[int, str]) -> list[Mail]:
+    """The nominees' notices, the very messages ``notify`` writes to a nominee on submission."""
+    context = dict(event=SUBMITTED, organisation=organisation.name, edition=edition.name,
+                   starts_on=edition.starts_on, ends_on=edition.ends_on, format=edition.format.label,
+                   venue=edition.venue, reason=None, was_seated=False, for_nominee=True)
+    return [Mail(nomination.email, languages[nomination.id],
+                 nominee_subject(SUBMITTED, edition=edition.name, nominee=nomination.full_name),
+                 f"nomination_{SUBMITTED}", dict(context, nominee=nomination.full_name, name=nomination.full_name))
+            for nomination in group]
+
+
+def _submitted_summary(coordinator: User, edition: Edition, organisation: Organisation, count: int) -> Mail:
+    subject = lazy_ngettext("%(num)d nomination submitted: %(edition)s", "%(num)d nominations submitted: %(edition)s",
+                            count, edition=edition.name)
+    return Mail(coordinator.email, coordinator.preferred_language, subject, f"nomination_{SUBMITTED}_bulk",
+                dict(name=coordinator.display_name, count=count, organisation=organisation.name,
+                     edition=edition.name, starts_on=edition.starts_on, ends_on=edition.ends_on,
+                     link=link_for("nominate.edition", edition_id=edition.id)))
 
 
 def coordinators_to_tell(nomination: Nomination) -> list[User]:
@@ -171,7 +178,7 @@ def _nominee_languages(nominations: list[Nomination]) -> dict[int, str]:
     """``_nominee_language`` for many nominations, with one query for those who have an account."""
     account_ids = {nomination.user_id for nomination in nominations if nomination.user_id is not None}
     accounts = dict(db.session.execute(
-        sa.select(User.id, User.preferred_language).where(User.id.in_(account_ids)))) if account_ids else {}
+        sa.select(User.id, User.preferred_language).where(User.id.in_(account_ids))).all()) if account_ids else {}
     return {nomination.id: accounts.get(nomination.user_id, nomination.language) for nomination in nominations}
 
 

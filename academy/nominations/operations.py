@@ -134,18 +134,25 @@ def submit_many(nominations: list[Nomination], *, actor, now: datetime | None = 
     nominee their own notice, each coordinator one summary.
     """
     now = now or utcnow()
+    db.session.flush()  # new nominations get their ids
     nominations = list({nomination.id: nomination for nomination in nominations}.values())
     if not nominations:
         return
-    db.session.flush()
     _check_many_submissions(nominations, now)
+    # Conditional on every row still being a draft: another request may have changed one since
+    # they were read. The savepoint undoes a partial UPDATE, so the refusal writes nothing.
+    savepoint = db.session.begin_nested()
     result = db.session.execute(
         sa.update(Nomination)
         .where(Nomination.id.in_([nomination.id for nomination in nominations]), Nomination.status == S.DRAFT)
         .values(status=S.SUBMITTED, submitted_at=now, updated_at=now))
-    if result.rowcount != len(nominations):  # another request changed one since they were read
+    if result.rowcount != len(nominations):
+        savepoint.rollback()
+        for nomination in nominations:
+            db.session.expire(nomination, ["status", "submitted_at", "updated_at"])
         _refuse(ILLEGAL_TRANSITION, _l("Some of these nominations were changed meanwhile: nothing was submitted. "
                                        "Please try again."))
+    savepoint.commit()
     record_many(f"nomination.{S.SUBMITTED.value}", actor=actor, targets=nominations, reason=None,
                 from_status=S.DRAFT.value)
     notifications.notify_submitted_many(nominations)
@@ -156,8 +163,9 @@ def _check_many_submissions(nominations: list[Nomination], now: datetime) -> Non
     for nomination in nominations:
         _check_allowed(nomination, S.SUBMITTED)
         by_edition[nomination.edition_id].append(nomination)
+    organisation_ids = {nomination.organisation_id for nomination in nominations}
     organisations = {organisation.id: organisation for organisation in db.session.scalars(
-        sa.select(Organisation).where(Organisation.id.in_({nomination.organisation_id for nomination in nominations})))}
+        sa.select(Organisation).where(Organisation.id.in_(organisation_ids)))}
     for edition_id, group in by_edition.items():
         edition = db.session.get(Edition, edition_id)
         _check_window(edition, now)

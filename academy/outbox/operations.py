@@ -41,25 +41,23 @@ def queue_mail(recipient: str, language: str, subject, template: str, **context)
 
 
 def queue_mails(mails: list[Mail]) -> list[OutboxMessage]:
-    """Render and queue many messages at once: one switch of locale per language, one flush in all.
+    """Render and queue many messages at once: one switch of locale per language, one bulk INSERT.
 
-    The messages keep the order of ``mails`` (the caller commits).
+    Returns the messages in no particular order (the caller commits).
     """
-    by_language: dict[str, list[int]] = defaultdict(list)
-    for index, mail in enumerate(mails):
-        by_language[mail.language].append(index)
-    rows: list[dict | None] = [None] * len(mails)
-    for language, indexes in by_language.items():
+    by_language: dict[str, list[Mail]] = defaultdict(list)
+    for mail in mails:
+        by_language[mail.language].append(mail)
+    rows = []
+    for language, group in by_language.items():
         with force_locale(language):
-            for index in indexes:
-                mail = mails[index]
-                rows[index] = dict(recipient=mail.recipient, subject=str(mail.subject)[:255], language=language,
-                                   body_text=render_template(f"mail/{mail.template}.txt", **mail.context))
+            rows.extend(dict(recipient=mail.recipient, subject=str(mail.subject)[:255], language=language,
+                             body_text=render_template(f"mail/{mail.template}.txt", **mail.context))
+                        for mail in group)
     if not rows:
         return []
-    # One multi-row INSERT (the ORM's bulk path) instead of one unit-of-work insert per message.
-    messages = list(db.session.scalars(
-        sa.insert(OutboxMessage).returning(OutboxMessage, sort_by_parameter_order=True), rows))
+    # The ORM's bulk INSERT sends multi-row statements (in batches the driver allows), not one per message.
+    messages = list(db.session.scalars(sa.insert(OutboxMessage).returning(OutboxMessage), rows))
     if has_request_context():
         g.setdefault("outbox_pending", []).extend(message.id for message in messages)
     return messages

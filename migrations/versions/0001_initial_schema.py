@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 17:37:07.765025
+Create Date: 2026-11-28 18:24:23.093819
 
 """
 from alembic import op
@@ -254,6 +254,7 @@ def upgrade():
     sa.Column('motivation', sa.String(length=4000), nullable=False),
     sa.Column('consent_at', academy.db_types.UTCDateTime(), nullable=False),
     sa.Column('consent_version', sa.String(length=20), nullable=False),
+    sa.Column('submitted_at', academy.db_types.UTCDateTime(), nullable=True),
     sa.Column('decided_at', academy.db_types.UTCDateTime(), nullable=True),
     sa.Column('decided_by_id', sa.Integer(), nullable=True),
     sa.Column('decision_reason', sa.String(length=1000), nullable=True),
@@ -288,11 +289,14 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_nominations_decided_by_id'), ['decided_by_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_nominations_edition_id'), ['edition_id'], unique=False)
         batch_op.create_index('ix_nominations_edition_id_status', ['edition_id', 'status'], unique=False)
+        batch_op.create_index('ix_nominations_edition_id_submitted_at', ['edition_id', 'submitted_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_nominations_gender'), ['gender'], unique=False)
         batch_op.create_index(batch_op.f('ix_nominations_nominated_by_id'), ['nominated_by_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_nominations_organisation_id'), ['organisation_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_nominations_purged_at'), ['purged_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_nominations_status'), ['status'], unique=False)
+        batch_op.create_index('ix_nominations_status_submitted_at', ['status', 'submitted_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_nominations_submitted_at'), ['submitted_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_nominations_user_id'), ['user_id'], unique=False)
 
     op.create_table('user_roles',
@@ -690,11 +694,14 @@ def downgrade():
     op.drop_table('user_roles')
     with op.batch_alter_table('nominations', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_nominations_user_id'))
+        batch_op.drop_index(batch_op.f('ix_nominations_submitted_at'))
+        batch_op.drop_index('ix_nominations_status_submitted_at')
         batch_op.drop_index(batch_op.f('ix_nominations_status'))
         batch_op.drop_index(batch_op.f('ix_nominations_purged_at'))
         batch_op.drop_index(batch_op.f('ix_nominations_organisation_id'))
         batch_op.drop_index(batch_op.f('ix_nominations_nominated_by_id'))
         batch_op.drop_index(batch_op.f('ix_nominations_gender'))
+        batch_op.drop_index('ix_nominations_edition_id_submitted_at')
         batch_op.drop_index('ix_nominations_edition_id_status')
         batch_op.drop_index(batch_op.f('ix_nominations_edition_id'))
         batch_op.drop_index(batch_op.f('ix_nominations_decided_by_id'))

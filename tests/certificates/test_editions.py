@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from academy.certificates import operations, storage
+from academy.certificates import editions, operations, storage
 from academy.certificates.credentials import build_credential
 from academy.certificates.models import Certificate, CertificateKind, CertificateStatus
 from academy.curriculum.models import Lesson
@@ -100,7 +100,7 @@ def test_no_edition_certificate_while_a_module_of_the_edition_is_unfinished(db, 
     db.session.commit()
 
     assert _edition_certificates(db) == []
-    assert operations.edition_progress(trainee.id, programme["edition"].id).completed == 1
+    assert editions.edition_progress(trainee.id, programme["edition"].id).completed == 1
 
 
 def test_an_enrolment_outside_any_edition_issues_no_edition_certificate(db, make, programme):

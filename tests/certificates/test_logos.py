@@ -3,6 +3,7 @@ printed on certificates through the sandboxed fetcher — which serves stored lo
 from __future__ import annotations
 
 import hashlib
+import json
 import io
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from academy.certificates import operations, storage
 from academy.certificates.rendering import certificate_html, render_certificate
 from academy.certificates.snapshots import preview_snapshot
 from academy.organisations.models import Organisation, OrganisationKind
-from academy.pdf import ResourceRefused, StaticFilesFetcher
+from academy.pdf import ResourceRefused, StaticFilesFetcher, is_sha256
 
 from .conftest import require_tool, run_tool
 
@@ -158,7 +159,7 @@ def test_the_certificate_prints_the_partner_logos_and_the_snapshot_holds_only_th
     assert certificate.snapshot["partners"] == [
         {"name": "Fundación Pablo Iglesias", "short_name": "FPI", "logo": sha256},
         {"name": "Olof Palme International Center", "short_name": "OPC", "logo": None}]
-    assert f'src="logos/{sha256}"' in certificate_html(certificate.snapshot)
+    assert f'src="images/{sha256}"' in certificate_html(certificate.snapshot)
     pdf = storage.certificate_pdf(certificate)
     assert _pdf_image_count(pdf, tmp_path) >= 1
     # Without the logo store the same certificate has no image: the logo is what was drawn.
@@ -174,7 +175,7 @@ def test_a_logo_reference_that_is_not_a_hash_never_reaches_the_template(app):
             {"name": "X", "short_name": "X", "logo": "../../../etc/passwd"},
             {"name": "Y", "short_name": "Y", "logo": "http://evil.example/logo.png"}])
     assert [partner["logo"] for partner in snapshot["partners"]] == [None, None]
-    assert "logos/" not in certificate_html(snapshot)
+    assert "images/" not in certificate_html(snapshot)
 
 
 def test_the_fetcher_serves_stored_logos_by_hash_and_nothing_else_of_the_store(tmp_path):
@@ -190,23 +191,61 @@ def test_the_fetcher_serves_stored_logos_by_hash_and_nothing_else_of_the_store(t
     base = "https://academy.invalid/"
     fetcher = StaticFilesFetcher(base, logo_root=tmp_path)
 
-    response = fetcher.fetch(f"{base}logos/{sha256}")
+    response = fetcher.fetch(f"{base}images/{sha256}")
     assert response.read() == png and response.headers.get_content_type() == "image/png"
 
-    refused = [f"{base}logos/{pdf_sha}",  # stored, but not an image
-               f"{base}logos/{'0' * 64}",  # not stored
-               f"{base}logos/../{sha256[:2]}/{sha256[2:4]}/{sha256}",
-               f"{base}logos/{sha256.upper()}",
-               f"{base}logos/{sha256}?x=1",
+    refused = [f"{base}images/{pdf_sha}",  # stored, but not an image
+               f"{base}images/{'0' * 64}",  # not stored
+               f"{base}images/../{sha256[:2]}/{sha256[2:4]}/{sha256}",
+               f"{base}images/{sha256.upper()}",
+               f"{base}images/{sha256}?x=1",
                f"file://{folder / sha256}",
-               f"http://academy.invalid/logos/{sha256}"]
+               f"http://academy.invalid/images/{sha256}"]
     for url in refused:
         with pytest.raises(ResourceRefused):
             fetcher.fetch(url)
     # An altered file no longer matches its name: refused.
     (folder / sha256).write_bytes(png + b"tail")
     with pytest.raises(ResourceRefused):
-        fetcher.fetch(f"{base}logos/{sha256}")
+        fetcher.fetch(f"{base}images/{sha256}")
     # Without a logo store, logos are refused like any other URL.
     with pytest.raises(ResourceRefused):
-        StaticFilesFetcher(base).fetch(f"{base}logos/{sha256}")
+        StaticFilesFetcher(base).fetch(f"{base}images/{sha256}")
+
+
+# --- signatures --------------------------------------------------------------------------------
+
+def test_a_configured_signature_image_is_stored_by_hash_and_printed_above_its_line(
+        app, db, make, monkeypatch, completed_enrolment, tmp_path):
+    instance = Path(app.instance_path)
+    (instance / "signatures").mkdir(parents=True, exist_ok=True)
+    (instance / "signatures" / "director.png").write_bytes(_image("PNG", size=(300, 90)))
+    monkeypatch.setitem(app.config, "CERTIFICATE_SIGNATORIES", json.dumps([
+        {"name": "Ana Gomez", "title": "Director", "signature": "signatures/director.png"},
+        {"name": "Jon Li", "title": "Secretary General"}]))
+
+    certificate = operations.issue_certificate(completed_enrolment())
+    db.session.commit()
+
+    director, secretary = certificate.snapshot["signatories"]
+    assert is_sha256(director["signature"])
+    assert "signature" not in secretary
+    assert f'class="signature" src="images/{director["signature"]}"' in certificate_html(certificate.snapshot)
+    assert _pdf_image_count(storage.certificate_pdf(certificate), tmp_path) == 1
+
+
+@pytest.mark.parametrize("path, content", [("../outside.png", None), ("signatures/missing.png", None),
+                                           ("signatures/notes.png", b"not an image")])
+def test_a_signature_outside_the_instance_folder_or_not_an_image_is_a_configuration_error(
+        app, monkeypatch, path, content):
+    instance = Path(app.instance_path)
+    (instance / "signatures").mkdir(parents=True, exist_ok=True)
+    (instance.parent / "outside.png").write_bytes(_image("PNG"))
+    if content is not None:
+        (instance / path).write_bytes(content)
+    monkeypatch.setitem(app.config, "CERTIFICATE_SIGNATORIES",
+                        json.dumps([{"name": "A", "title": "B", "signature": path}]))
+    from academy.certificates.snapshots import signatories
+
+    with pytest.raises(ValueError):
+        signatories("en")
