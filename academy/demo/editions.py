@@ -13,6 +13,7 @@ from ..db_types import utcnow
 from ..extensions import db
 from ..nominations import operations
 from ..nominations.models import Edition, EditionFormat, EditionStatus, Gender, NominationStatus, ParityRule
+from ..nominations.nominate_forms import PRIVACY_NOTICE_VERSION
 
 SPRING = "Young Organisers Academy — spring intake"
 AUTUMN = "Campaign Leaders Academy — autumn intake"
@@ -84,7 +85,7 @@ def _seed_nominations(seed, edition: Edition, now) -> None:
             given_names=given, family_name=family, email=email, date_of_birth=date(born, 3, 14), gender=gender,
             country=country, languages=languages, language=language, party_role=role,
             motivation="Organises the youth wing's weekly canvassing and wants to train others to do it well.",
-            consent_at=now, consent_version="demo")
+            consent_at=now, consent_version=PRIVACY_NOTICE_VERSION)
         if wanted is not NominationStatus.DRAFT:
             operations.transition(nomination, NominationStatus.SUBMITTED, actor=coordinator, now=now)
         if wanted in (NominationStatus.ACCEPTED, NominationStatus.WAITLISTED):

@@ -20,10 +20,13 @@ from ..audit.operations import record
 from ..core.forms import requested_page
 from ..db_types import utcnow
 from ..extensions import db
+from ..i18n import current_language
 from ..organisations.forms import parse_id
 from ..organisations.models import Organisation
 from . import csv_import, nominate_queries, operations, rules
-from .models import Edition, EditionStatus, Gender, Nomination, NominationStatus as S, ParityRule
+from .edition_forms import language_name
+from .models import (SEATED_STATUSES, Edition, EditionStatus, Gender, Nomination, NominationStatus as S,
+                     ParityRule)
 from .nominate_forms import PRIVACY_NOTICE_VERSION, NominationForm, PairForm, UploadForm
 
 bp = Blueprint("nominate", __name__, url_prefix="/nominations")
@@ -150,7 +153,8 @@ def edition(edition_id: int):
         is_own=is_own, query=_link_args(organisation),
         pair_form=(_pair_form(nominate_queries.pair_drafts(edition, organisation.id))
                    if is_own and edition.parity_rule is ParityRule.PAIRS else None),
-        editable=EDITABLE, withdrawable=WITHDRAWABLE)
+        editable=EDITABLE, withdrawable=WITHDRAWABLE, followed=SEATED_STATUSES,
+        required_language=language_name(edition.required_language, current_language()))
 
 
 # --- One nomination ---------------------------------------------------------------------------
