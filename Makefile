@@ -87,6 +87,9 @@ compile-translations: $(RUNTIME_STAMP)
 
 # --- run -------------------------------------------------------------------------------------
 
+# Links in e-mail (invitations, resets) point at the address served, unless set otherwise.
+database run: export SERVER_BASE_URL ?= http://$(HOST):$(PORT)
+
 database: $(RUNTIME_STAMP)
 	$(FLASK) db upgrade
 	$(FLASK) academy seed-demo

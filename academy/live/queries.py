@@ -6,6 +6,7 @@ agree, and neither ever holds anything about other trainees.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, lazyload, load_only
@@ -25,31 +26,41 @@ def trainer_name():
 
 def _visible_to(user: User):
     """The condition on ``LiveSession`` that selects ``user``'s sessions (false when none)."""
+    return _visible_by_roles(user.id, trainee=user.has_role(Role.TRAINEE), trainer=user.has_role(Role.TRAINER))
+
+
+def _visible_by_roles(user_id, *, trainee: bool, trainer: bool):
+    """The sessions a person with ``user_id`` (a value or a bound parameter) and these roles sees."""
     clauses = []
-    if user.has_role(Role.TRAINEE):
+    if trainee:
         studied = (
             sa.select(Enrolment.module_id)
             .join(Module, Module.id == Enrolment.module_id)
-            .where(Enrolment.user_id == user.id, Enrolment.status != EnrolmentStatus.WITHDRAWN,
+            .where(Enrolment.user_id == user_id, Enrolment.status != EnrolmentStatus.WITHDRAWN,
                    Module.status == ModuleStatus.PUBLISHED)
         )
         clauses.append(LiveSession.module_id.in_(studied))
-    if user.has_role(Role.TRAINER):
-        taught = sa.select(module_trainers.c.module_id).where(module_trainers.c.user_id == user.id)
-        clauses += [LiveSession.module_id.in_(taught), LiveSession.trainer_id == user.id]
+    if trainer:
+        taught = sa.select(module_trainers.c.module_id).where(module_trainers.c.user_id == user_id)
+        clauses += [LiveSession.module_id.in_(taught), LiveSession.trainer_id == user_id]
     return sa.or_(*clauses) if clauses else sa.false()
 
 
 def sessions_of(user: User, *, upcoming: bool | None = None, now: datetime | None = None) -> sa.Select:
     """``user``'s sessions with module and trainer loaded: all, those not yet over
     (``upcoming=True``, soonest first) or those over (``upcoming=False``, latest first)."""
+    return _sessions(_visible_to(user), upcoming=upcoming, now=now or utcnow())
+
+
+def _sessions(visible, *, upcoming: bool | None, now) -> sa.Select:
+    """The sessions matching ``visible``, in the order ``sessions_of`` describes; ``now`` is a
+    value or a bound parameter."""
     query = (
         sa.select(LiveSession)
         .options(joinedload(LiveSession.module).load_only(Module.id, Module.title, Module.status),
                  trainer_name())
-        .where(_visible_to(user))
+        .where(visible)
     )
-    now = now or utcnow()
     if upcoming is True:
         return query.where(LiveSession.ends_at > now).order_by(LiveSession.starts_at, LiveSession.id)
     if upcoming is False:
@@ -58,9 +69,18 @@ def sessions_of(user: User, *, upcoming: bool | None = None, now: datetime | Non
     return query.order_by(LiveSession.starts_at, LiveSession.id)
 
 
+@cache
+def _upcoming_query(*, trainee: bool, trainer: bool, limit: int) -> sa.Select:
+    """The statement behind ``upcoming_sessions`` for one combination of roles, built once (on
+    the trainee's home, building it took longer than running it). Parameters: ``user_id``, ``now``."""
+    visible = _visible_by_roles(sa.bindparam("user_id"), trainee=trainee, trainer=trainer)
+    return _sessions(visible, upcoming=True, now=sa.bindparam("now")).limit(limit)
+
+
 def upcoming_sessions(user: User, *, now: datetime, limit: int = 10) -> list[LiveSession]:
     """The next ``limit`` sessions of ``user`` that are not over yet (for a home page)."""
-    return list(db.session.scalars(sessions_of(user, upcoming=True, now=now).limit(limit)))
+    query = _upcoming_query(trainee=user.has_role(Role.TRAINEE), trainer=user.has_role(Role.TRAINER), limit=limit)
+    return list(db.session.scalars(query, {"user_id": user.id, "now": now}))
 
 
 def taught_modules(user: User, *, limit: int = 50) -> list[Module]:

@@ -23,7 +23,7 @@ RELATED_PAGES = (
     ("review.queue", _l("Nominations to review"), lambda edition: {"edition": edition.id}),
     ("review.report", _l("Nominations report"), lambda edition: {"edition_id": edition.id}),
     ("review.export", _l("Export the nominations (CSV)"), lambda edition: {"edition": edition.id}),
-    ("followup.edition", _l("Trainees' progress"), lambda edition: {"edition_id": edition.id}),
+    ("followup.edition", _l("Nominees' progress"), lambda edition: {"edition_id": edition.id}),
 )
 
 

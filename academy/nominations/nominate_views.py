@@ -313,7 +313,7 @@ def csv_template(edition_id: int):
     """The CSV file to fill in: the header row and one example row (which the import skips)."""
     edition = _published_edition(edition_id)
     return Response(csv_import.template_csv(), mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="nominations-edition-{edition.id}.csv"'})
+        "Content-Disposition": f'attachment; filename="nominations-template-edition-{edition.id}.csv"'})
 
 
 @bp.route("/editions/<int:edition_id>/upload", methods=["GET", "POST"])

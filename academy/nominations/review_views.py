@@ -19,6 +19,7 @@ from ..i18n import current_language, text_direction
 from ..organisations.forms import parse_id
 from ..organisations.models import Organisation
 from . import reports, rules
+from .edition_forms import language_name
 from .export import export_query, stream_csv
 from .models import Edition, Gender, Nomination, NominationStatus
 from .operations import NominationRefused, can_transition, eligibility_refusal, seated_counts, transition
@@ -150,7 +151,8 @@ def _show(nomination: Nomination, form: DecisionForm | None = None, status: int 
     return render_template(
         "nominations/review/show.html", nomination=nomination, age=age, eligibility=refusal_on_file,
         standing=_standing(nomination), history=_history(nomination), decidable=decidable,
-        form=form or DecisionForm(formdata=None), refusal=refusal), status
+        form=form or DecisionForm(formdata=None), refusal=refusal,
+        spoken_languages=[language_name(code, current_language()) for code in nomination.languages or ()]), status
 
 
 @bp.get("/<int:nomination_id>")
