@@ -25,6 +25,9 @@ class LiveSession(db.Model):
         sa.CheckConstraint("online_url IS NULL OR online_url LIKE 'https://%'", name="online_url_https"),
         sa.CheckConstraint("sequence >= 0", name="sequence_not_negative"),
         sa.Index("ix_live_sessions_module_id_starts_at", "module_id", "starts_at"),
+        # "Not over yet" per module (the trainee's home, the upcoming sessions): reads only the
+        # sessions to come, however long the module's history of past sessions grows.
+        sa.Index("ix_live_sessions_module_id_ends_at", "module_id", "ends_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

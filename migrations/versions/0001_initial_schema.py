@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 18:24:23.093819
+Create Date: 2026-11-28 19:11:05.327385
 
 """
 from alembic import op
@@ -402,6 +402,7 @@ def upgrade():
     with op.batch_alter_table('live_sessions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_live_sessions_ends_at'), ['ends_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_live_sessions_module_id'), ['module_id'], unique=False)
+        batch_op.create_index('ix_live_sessions_module_id_ends_at', ['module_id', 'ends_at'], unique=False)
         batch_op.create_index('ix_live_sessions_module_id_starts_at', ['module_id', 'starts_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_live_sessions_starts_at'), ['starts_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_live_sessions_trainer_id'), ['trainer_id'], unique=False)
@@ -663,6 +664,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_live_sessions_trainer_id'))
         batch_op.drop_index(batch_op.f('ix_live_sessions_starts_at'))
         batch_op.drop_index('ix_live_sessions_module_id_starts_at')
+        batch_op.drop_index('ix_live_sessions_module_id_ends_at')
         batch_op.drop_index(batch_op.f('ix_live_sessions_module_id'))
         batch_op.drop_index(batch_op.f('ix_live_sessions_ends_at'))
 
