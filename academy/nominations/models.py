@@ -108,6 +108,18 @@ _NOMINATION_STATUS_LABELS = {
     NominationStatus.WITHDRAWN: _l("Withdrawn"),
     NominationStatus.ENROLLED: _l("Enrolled"),
 }
+#: How a nomination's audit entries read in its history (other actions show their code).
+HISTORY_LABELS = {
+    "nomination.created": _l("Nominated (draft)"),
+    "nomination.updated": _l("Details changed"),
+    "nomination.submitted": _l("Submitted to the academy"),
+    "nomination.accepted": _l("Accepted"),
+    "nomination.waitlisted": _l("Put on the waiting list"),
+    "nomination.declined": _l("Declined"),
+    "nomination.withdrawn": _l("Withdrawn"),
+    "nomination.enrolled": _l("Took the invitation and joined"),
+    "nomination.invitation_resent": _l("A new invitation link was sent"),
+}
 _GENDER_LABELS = {
     Gender.WOMAN: _l("Woman"),
     Gender.MAN: _l("Man"),

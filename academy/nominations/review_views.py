@@ -21,7 +21,7 @@ from ..organisations.models import Organisation
 from . import reports, rules
 from .edition_forms import language_name
 from .export import export_query, stream_csv
-from .models import Edition, Gender, Nomination, NominationStatus
+from .models import HISTORY_LABELS, Edition, Gender, Nomination, NominationStatus
 from .operations import NominationRefused, can_transition, eligibility_refusal, seated_counts, transition
 from .review_forms import DECISIONS, BulkDecisionForm, DecisionForm, QueueFilterForm
 
@@ -150,7 +150,8 @@ def _show(nomination: Nomination, form: DecisionForm | None = None, status: int 
     decidable = any(can_transition(nomination.status, to_status) for to_status in DECISIONS.values())
     return render_template(
         "nominations/review/show.html", nomination=nomination, age=age, eligibility=refusal_on_file,
-        standing=_standing(nomination), history=_history(nomination), decidable=decidable,
+        standing=_standing(nomination), history=_history(nomination), history_labels=HISTORY_LABELS,
+        decidable=decidable,
         form=form or DecisionForm(formdata=None), refusal=refusal,
         spoken_languages=[language_name(code, current_language()) for code in nomination.languages or ()]), status
 

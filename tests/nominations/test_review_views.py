@@ -155,8 +155,18 @@ def test_show_nomination_has_personal_data_eligibility_standing_and_history(admi
     assert "Eligible" in page
     assert "1 of 2 accepted" in page
     assert "0 women, 1 men accepted" in page
-    assert "nomination.submitted" in page
+    assert "Submitted to the academy" in page and "nomination.submitted" not in page
     assert 'name="decision"' in page
+
+
+def test_history_shows_an_action_without_a_label_by_its_code(admin_client, make, db):
+    from academy.audit.operations import record
+
+    nomination = make.nomination(status="submitted")
+    record("nomination.something_new", target=nomination)
+    db.session.commit()
+    page = admin_client.get(f"/admin/nominations/{nomination.id}").get_data(as_text=True)
+    assert "<code>nomination.something_new</code>" in page
 
 
 def test_show_nomination_reports_ineligibility(admin_client, make):
