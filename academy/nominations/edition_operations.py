@@ -14,6 +14,7 @@ from ..audit.operations import record
 from ..db_types import utcnow
 from ..extensions import db
 from .models import Edition, EditionStatus, Nomination, NominationStatus
+from .operations import fill_seats_from_waitlist
 
 #: Columns an administrator edits on the edition form (seats apart: see ``_set_seats``).
 EDITION_FIELDS = ("name", "description", "language", "format", "venue", "starts_on", "ends_on",
@@ -129,6 +130,9 @@ def update_edition(edition: Edition, *, actor, seats: int, **values) -> dict:
         edition.updated_at = utcnow()
         db.session.flush()
         record("edition.updated", actor=actor, target=edition, changes=changes)
+        if {"seats", "quota_per_organisation", "parity_rule"} & changes.keys():
+            # More seats, a larger quota or a looser parity rule may let waitlisted nominees in.
+            fill_seats_from_waitlist(edition.id, actor=actor)
     return changes
 
 

@@ -350,6 +350,16 @@ def seated_counts(edition_id: int, organisation_id: int) -> dict[Gender, int]:
     return counts
 
 
+def fill_seats_from_waitlist(edition_id: int, *, actor, now: datetime | None = None) -> list[Nomination]:
+    """Give free seats to waitlisted nominees, in waiting-list order, as quota and parity allow
+    (after an edition gains seats or loosens its rules); each is told as on any promotion."""
+    now = now or utcnow()
+    promoted = []
+    while (candidate := _promote_from_waitlist(edition_id, actor=actor, now=now)) is not None:
+        promoted.append(candidate)
+    return promoted
+
+
 def _promote_from_waitlist(edition_id: int, *, actor, now: datetime) -> Nomination | None:
     """Give a freed seat to the first waitlisted nominee that quota and parity allow."""
     edition = db.session.get(Edition, edition_id)

@@ -278,6 +278,37 @@ def test_the_seat_update_itself_refuses_fewer_seats_than_taken(app, make, module
     assert _fresh(edition).seats == 10
 
 
+def test_more_seats_or_a_larger_quota_let_waitlisted_nominees_in(app, make, module, outbox):
+    """The waiting list moves by itself: in its order, as far as seats, quota and parity allow."""
+    from datetime import timedelta
+
+    from academy.db_types import utcnow
+    from academy.nominations.models import NominationStatus
+
+    edition = make.edition(modules=[module], seats=1, quota_per_organisation=1)
+    first_org, second_org = make.organisation(), make.organisation()
+    make.nomination(edition, first_org, status="accepted")
+    start = utcnow() - timedelta(days=3)
+    blocked = make.nomination(edition, first_org, status="waitlisted", waitlisted_at=start)
+    waiting = make.nomination(edition, second_org, status="waitlisted", waitlisted_at=start + timedelta(hours=1))
+    last = make.nomination(edition, second_org, status="waitlisted", waitlisted_at=start + timedelta(hours=2))
+
+    edition_operations.update_edition(edition, actor=None, seats=4)
+    db.session.commit()
+    # The first organisation is at its quota: its nominee waits; the next in line takes a seat, and
+    # the one after is held back by the quota of one as well.
+    assert [db.session.get(type(item), item.id).status for item in (blocked, waiting, last)] == [
+        NominationStatus.WAITLISTED, NominationStatus.ACCEPTED, NominationStatus.WAITLISTED]
+    assert db.session.get(type(waiting), waiting.id).invitation_token_hash is not None
+    assert any(message.recipient == waiting.email for message in outbox())
+
+    edition_operations.update_edition(_fresh(edition), actor=None, seats=4, quota_per_organisation=2)
+    db.session.commit()
+    assert [db.session.get(type(item), item.id).status for item in (blocked, waiting, last)] == [
+        NominationStatus.ACCEPTED, NominationStatus.ACCEPTED, NominationStatus.ACCEPTED]
+    assert _fresh(edition).seats_taken == 4
+
+
 def test_an_archived_edition_cannot_be_edited(client_for, admin, module, make):
     edition = make.edition(modules=[module], status=EditionStatus.ARCHIVED)
     client = client_for(admin)
