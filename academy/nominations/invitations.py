@@ -114,4 +114,16 @@ def enrol_in_edition(user: User, edition_id: int, *, actor: User) -> list[Enrolm
     for enrolment in created:
         record("enrolment.create", actor=actor, target=enrolment, module_id=enrolment.module_id,
                user_id=user.id, edition_id=edition_id)
+    _certify_if_already_complete(edition_id, [existing[module_id] for module_id in module_ids])
     return [existing[module_id] for module_id in module_ids]
+
+
+def _certify_if_already_complete(edition_id: int, enrolments: list[Enrolment]) -> None:
+    """Someone who had completed the edition's modules before joining gets its certificate now:
+    no completion will come later to trigger it (the completion hook decides, as always)."""
+    linked_and_done = [enrolment for enrolment in enrolments
+                       if enrolment.edition_id == edition_id and enrolment.completed_at is not None]
+    if linked_and_done:
+        from ..certificates.operations import issue_edition_on_completion
+
+        issue_edition_on_completion(linked_and_done[0])

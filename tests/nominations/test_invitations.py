@@ -140,6 +140,31 @@ def test_an_enrolment_already_in_another_edition_is_kept_as_it_is(make, db, acce
     assert {e.edition_id for e in edition_enrolments(db, person.id)} == {other.id, accepted["edition"].id}
 
 
+def test_someone_who_had_completed_every_module_gets_the_edition_certificate_on_joining(make, db, accepted):
+    from academy.certificates.models import Certificate, CertificateKind
+    from academy.learning.models import EnrolmentStatus
+
+    person = make.trainee(email=accepted["nomination"].email)
+    for module in accepted["modules"]:
+        make.enrolment(person, module, status=EnrolmentStatus.COMPLETED, completed_at=utcnow())
+    assert take_invitation(accepted["nomination"], person) is not None
+    db.session.commit()
+    certificates = db.session.scalars(sa.select(Certificate).where(Certificate.user_id == person.id)).all()
+    assert [(item.kind, item.edition_id) for item in certificates] == [
+        (CertificateKind.EDITION, accepted["edition"].id)]
+
+
+def test_someone_who_had_completed_only_some_modules_gets_no_edition_certificate_yet(make, db, accepted):
+    from academy.certificates.models import Certificate
+    from academy.learning.models import EnrolmentStatus
+
+    person = make.trainee(email=accepted["nomination"].email)
+    make.enrolment(person, accepted["modules"][0], status=EnrolmentStatus.COMPLETED, completed_at=utcnow())
+    assert take_invitation(accepted["nomination"], person) is not None
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count(Certificate.id)).where(Certificate.user_id == person.id)) == 0
+
+
 def test_someone_signed_in_with_another_account_is_refused(client, make, db, login_as, accepted):
     make.trainee(email=accepted["nomination"].email)
     login_as(make.trainee())
