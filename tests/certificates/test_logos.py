@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import io
-from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -217,7 +216,8 @@ def test_the_fetcher_serves_stored_logos_by_hash_and_nothing_else_of_the_store(t
 
 def test_a_configured_signature_image_is_stored_by_hash_and_printed_above_its_line(
         app, db, make, monkeypatch, completed_enrolment, tmp_path):
-    instance = Path(app.instance_path)
+    instance = tmp_path / "instance"
+    monkeypatch.setattr(app, "instance_path", str(instance))
     (instance / "signatures").mkdir(parents=True, exist_ok=True)
     (instance / "signatures" / "director.png").write_bytes(_image("PNG", size=(300, 90)))
     monkeypatch.setitem(app.config, "CERTIFICATE_SIGNATORIES", json.dumps([
@@ -237,8 +237,9 @@ def test_a_configured_signature_image_is_stored_by_hash_and_printed_above_its_li
 @pytest.mark.parametrize("path, content", [("../outside.png", None), ("signatures/missing.png", None),
                                            ("signatures/notes.png", b"not an image")])
 def test_a_signature_outside_the_instance_folder_or_not_an_image_is_a_configuration_error(
-        app, monkeypatch, path, content):
-    instance = Path(app.instance_path)
+        app, monkeypatch, tmp_path, path, content):
+    instance = tmp_path / "instance"
+    monkeypatch.setattr(app, "instance_path", str(instance))
     (instance / "signatures").mkdir(parents=True, exist_ok=True)
     (instance.parent / "outside.png").write_bytes(_image("PNG"))
     if content is not None:
