@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import io
+from pathlib import Path
 
 import pytest
 from PIL import Image
