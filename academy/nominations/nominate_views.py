@@ -258,13 +258,7 @@ def edit_nomination(nomination_id: int):
 def submit_nomination(nomination_id: int):
     """Submit a draft to the academy (refused under ``pairs`` for a woman or a man alone)."""
     nomination = _own_nomination(nomination_id)
-    try:
-        operations.transition(nomination, S.SUBMITTED, actor=current_user)
-        db.session.commit()
-    except operations.NominationRefused as refusal:
-        return _refused(refusal.message, nomination.edition)
-    flash(_("%(name)s is submitted.", name=nomination.full_name), "success")
-    return redirect(url_for(".edition", edition_id=nomination.edition_id))
+    return _move(nomination, S.SUBMITTED, _("%(name)s is submitted.", name=nomination.full_name))
 
 
 @bp.post("/editions/<int:edition_id>/submit-pair")
@@ -295,12 +289,18 @@ def withdraw_nomination(nomination_id: int):
     if nomination.status not in WITHDRAWABLE or not _window_open(nomination.edition):
         return _refused(_("This nomination cannot be withdrawn here: only submitted, waitlisted and accepted "
                           "nominations can, until nominations close."), nomination.edition)
+    return _move(nomination, S.WITHDRAWN, _("%(name)s is withdrawn.", name=nomination.full_name))
+
+
+def _move(nomination, to_status, success_message: str):
+    """Move one of the organisation's nominations through the status machine and commit, or
+    show why the machine refused (nothing changed)."""
     try:
-        operations.transition(nomination, S.WITHDRAWN, actor=current_user)
+        operations.transition(nomination, to_status, actor=current_user)
         db.session.commit()
     except operations.NominationRefused as refusal:
         return _refused(refusal.message, nomination.edition)
-    flash(_("%(name)s is withdrawn.", name=nomination.full_name), "success")
+    flash(success_message, "success")
     return redirect(url_for(".edition", edition_id=nomination.edition_id))
 
 
