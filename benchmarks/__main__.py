@@ -8,7 +8,6 @@ itself could not run.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import tempfile
@@ -18,6 +17,8 @@ from pathlib import Path
 from .dataset import LEARNING, Sizes, build_dataset
 from .load import Measurement, choose_tool, run_load
 from .querycounts import compare as compare_query_counts
+from .report import Report
+from .report import log as _log
 from .scenarios import ACADEMY, BASELINE, HELLO, SCENARIOS, Scenario
 from .servers import PROJECT_ROOT, Gunicorn, get
 from .signin import cookie_header, sign_in
@@ -56,16 +57,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.quick:
         args.duration, args.warmup = 2, 1
     return args
-
-
-def _emit(line: dict, output: list[str]) -> None:
-    text = json.dumps(line, ensure_ascii=False)
-    output.append(text)
-    print(text, flush=True)
-
-
-def _log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 def _measure(scenario: Scenario, port: int, path: str, headers: dict, args, tool: str) -> Measurement:
@@ -175,12 +166,12 @@ def main(argv: list[str] | None = None) -> int:
             _log(f"baseline hello world (again): {baseline_runs[1].requests_per_s:.0f} req/s")
 
     baseline = sum(run.requests_per_s for run in baseline_runs) / len(baseline_runs)
-    lines: list[str] = []
+    report = Report()
     common = {"tool": tool, "concurrency": args.concurrency, "duration_s": args.duration}
-    _emit({"benchmark": BASELINE.name, "page": BASELINE.url_path({}), "requests_per_s": round(baseline, 1),
+    report.emit({"benchmark": BASELINE.name, "page": BASELINE.url_path({}), "requests_per_s": round(baseline, 1),
            "baseline_requests_per_s": round(baseline, 1), "ratio": 1.0, "target": None, "met": None,
            **common, "runs_requests_per_s": [run.requests_per_s for run in baseline_runs],
-           "latency_ms": baseline_runs[0].latency_ms}, lines)
+           "latency_ms": baseline_runs[0].latency_ms})
     missed, failed = [], []
     for scenario, path, measurement, error, local_baseline in results:
         line = {"benchmark": scenario.name, "page": path, "signed_in": scenario.signed_in}
@@ -202,33 +193,28 @@ def main(argv: list[str] | None = None) -> int:
                         baseline_measured="around this page" if local_baseline else "start and end of run",
                         requests=measurement.requests, errors=measurement.errors,
                         non_2xx_3xx=measurement.non_2xx_3xx, latency_ms=measurement.latency_ms)
-        _emit(line, lines)
+        report.emit(line)
 
     if query_counts:
-        _emit(query_counts, lines)
+        report.emit(query_counts)
     targets = [s for s, *_rest in results if s.target is not None]
-    _emit({"benchmark": "summary", "pages": len(results), "targets": len(targets),
+    report.emit({"benchmark": "summary", "pages": len(results), "targets": len(targets),
            "targets_met": len(targets) - len([s for s in targets if s.name in missed + failed]),
            "missed": missed, "failed": failed, "tool": tool,
            "baseline_requests_per_s": round(baseline, 1), "workers": args.workers,
            "concurrency": args.concurrency, "duration_s": args.duration, "dataset": dataset.counts,
            "query_counts_constant": query_counts["met"] if query_counts else None,
-           "elapsed_s": round(time.perf_counter() - started, 1)}, lines)
-    _report(lines, missed, failed)
-    if args.output:
-        output = Path(args.output)
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text("\n".join(lines) + "\n")
-        _log(f"written to {output}")
+           "elapsed_s": round(time.perf_counter() - started, 1)})
+    _print_table(report.lines, missed, failed)
+    report.write(args.output)
     return 0
 
 
-def _report(lines: list[str], missed: list[str], failed: list[str]) -> None:
+def _print_table(lines: list[dict], missed: list[str], failed: list[str]) -> None:
     """A readable table on stderr, with missed targets spelled out."""
     _log("")
     _log(f"{'benchmark':30} {'page':40} {'req/s':>9} {'ratio':>7}  target")
-    for text in lines[:-1]:
-        line = json.loads(text)
+    for line in lines[:-1]:
         if "requests_per_s" not in line:  # not a page (the query counts)
             continue
         rate = "-" if line["requests_per_s"] is None else f"{line['requests_per_s']:.0f}"
@@ -236,8 +222,7 @@ def _report(lines: list[str], missed: list[str], failed: list[str]) -> None:
         verdict = "" if line["target"] is None else (
             f"{line['target']} {'met' if line['met'] else 'MISSED'}")
         _log(f"{line['benchmark']:30} {line['page'][:40]:40} {rate:>9} {ratio:>7}  {verdict}")
-    for text in lines:
-        line = json.loads(text)
+    for line in lines:
         if line["benchmark"] == "learning_query_counts":
             _log(f"query counts small vs large: {line['pages']} constant={line['met']}")
     for name in missed:

@@ -19,7 +19,6 @@ A missed target is reported, not an error (exit status 0), like ``python -m benc
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import sys
@@ -28,6 +27,9 @@ import time
 import zipfile
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+
+from .report import Report
+from .report import log as _log
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,16 +43,6 @@ NAMES = (
 )
 TITLES = ("Campaign Planning: From Strategy to Volunteers", "Door-to-Door Canvassing",
           "Communication politique : se faire entendre", "Campañas en línea y comunicación digital")
-
-
-def _log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-def _emit(line: dict, lines: list[str]) -> None:
-    text = json.dumps(line, ensure_ascii=False)
-    lines.append(text)
-    print(text, flush=True)
 
 
 def snapshots(count: int) -> list[dict]:
@@ -171,27 +163,20 @@ def main(argv: list[str] | None = None) -> int:
     from academy import create_app
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SERVER_BASE_URL": "https://academy.example.org"})
-    lines: list[str] = []
+    report = Report()
     with app.app_context():
         samples = snapshots(args.count)
     _log(f"rendering: warm certificate vs minimal document ({args.seconds:g} s)")
-    _emit(measure_render(samples[: len(NAMES)], args.seconds), lines)
+    report.emit(measure_render(samples[: len(NAMES)], args.seconds))
     _log(f"ZIP of {args.count} certificates on {args.workers} processes, all rendered")
-    _emit(measure_zip(samples, args.workers), lines)
+    report.emit(measure_zip(samples, args.workers))
     _log(f"ZIP of {args.count} certificates whose PDFs are stored (the usual case)")
     with tempfile.TemporaryDirectory(prefix="academy-bench-certificates-") as stored:
-        _emit(measure_zip(samples, args.workers, Path(stored)), lines)
+        report.emit(measure_zip(samples, args.workers, Path(stored)))
     _log("PDF sizes")
-    _emit(measure_size(samples[: max(len(NAMES), 44)]), lines)
-    results = [json.loads(line) for line in lines if json.loads(line)["target"]]
-    _emit({"benchmark": "certificates_summary", "targets": len(results),
-           "targets_met": sum(1 for line in results if line["met"]),
-           "missed": [line["benchmark"] for line in results if not line["met"]]}, lines)
-    if args.output:
-        output = Path(args.output)
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text("\n".join(lines) + "\n")
-        _log(f"written to {output}")
+    report.emit(measure_size(samples[: max(len(NAMES), 44)]))
+    report.emit_summary("certificates_summary")
+    report.write(args.output)
     return 0
 
 

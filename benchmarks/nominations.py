@@ -19,7 +19,6 @@ inserted in bulk here. A missed target is reported, not an error (exit status 0)
 from __future__ import annotations
 
 import argparse
-import json
 import multiprocessing
 import os
 import secrets
@@ -33,6 +32,8 @@ from pathlib import Path
 
 from .dataset import Sizes, build_dataset
 from .load import choose_tool, run_load
+from .report import Report
+from .report import log as _log
 from .servers import PROJECT_ROOT, Gunicorn, get
 from .signin import cookie_header, sign_in
 
@@ -46,16 +47,6 @@ SMALL_NOMINATIONS = 30
 EDITIONS = 8
 MEMORY_LIMIT_MB = 50
 BENCH_SECRET_KEY = "benchmark-secret-key-not-for-production"
-
-
-def _log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-def _emit(line: dict, lines: list[str]) -> None:
-    text = json.dumps(line, ensure_ascii=False)
-    lines.append(text)
-    print(text, flush=True)
 
 
 def _app(url: str):
@@ -257,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
         args.duration, args.warmup = 2, 1
     os.environ.setdefault("SECRET_KEY", BENCH_SECRET_KEY)
     tool = choose_tool(args.tool)
-    lines: list[str] = []
+    report = Report()
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="academy-bench-nominations-") as temp:
         temp_dir = Path(temp)
@@ -273,25 +264,17 @@ def main(argv: list[str] | None = None) -> int:
         pages = {name: {"small": small_counts[name], "large": large_counts[name]} for name in small_counts}
         _log(f"queue queries, small vs large: {pages}")
         _log(f"review queue vs hello world: {tool}, {args.concurrency} connections, {args.duration:g} s each")
-        _emit(measure_queue(dataset.url, temp_dir, dataset.facts, args, tool), lines)
-        _emit({"benchmark": "review_queue_query_counts", "pages": pages,
+        report.emit(measure_queue(dataset.url, temp_dir, dataset.facts, args, tool))
+        report.emit({"benchmark": "review_queue_query_counts", "pages": pages,
                "nominations": {"small": SMALL_NOMINATIONS, "large": QUEUE_NOMINATIONS},
-               "target": "same count on both", "met": small_counts == large_counts}, lines)
+               "target": "same count on both", "met": small_counts == large_counts})
         _log(f"growing to {EXPORT_NOMINATIONS} nominations for the export")
         add_nominations(dataset.url, EXPORT_NOMINATIONS)
         # In a fresh process: this one grew its heap building 100,000 rows, which would hide growth.
         with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
-            _emit(pool.submit(measure_export, dataset.url, email).result(), lines)
-    results = [json.loads(line) for line in lines]
-    _emit({"benchmark": "nominations_summary", "targets": len(results),
-           "targets_met": sum(1 for line in results if line["met"]),
-           "missed": [line["benchmark"] for line in results if not line["met"]],
-           "elapsed_s": round(time.perf_counter() - started, 1)}, lines)
-    if args.output:
-        output = Path(args.output)
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text("\n".join(lines) + "\n")
-        _log(f"written to {output}")
+            report.emit(pool.submit(measure_export, dataset.url, email).result())
+    report.emit_summary("nominations_summary", elapsed_s=round(time.perf_counter() - started, 1))
+    report.write(args.output)
     return 0
 
 

@@ -14,19 +14,18 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import json
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from .report import Report
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 TARGET_SECONDS = 5.0
 ROWS = 5000
 
 
-def _log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 def nominees_csv(rows: int, starts_year: int) -> bytes:
@@ -113,16 +112,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", default=str(PROJECT_ROOT / "bench-results" / "nominations_import.jsonl"),
                         help="also write the JSON line here ('' for none)")
     args = parser.parse_args(argv)
+    report = Report()
     with tempfile.TemporaryDirectory(prefix="academy-import-") as directory:
-        lines = [json.dumps(measure(args.rows, Path(directory), submit=submit), ensure_ascii=False)
-                 for submit in (False, True)]
-    for line in lines:
-        print(line, flush=True)
-    if args.output:
-        output = Path(args.output)
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text("".join(line + "\n" for line in lines))
-        _log(f"written to {output}")
+        for submit in (False, True):
+            report.emit(measure(args.rows, Path(directory), submit=submit))
+    report.write(args.output)
     return 0
 
 

@@ -50,6 +50,8 @@ def register(scenario: Scenario) -> Scenario:
 BASELINE = Scenario("hello_world", "/", server=HELLO, expect="Hello, world!")
 
 register(Scenario("healthz", "/healthz", expect='"ok"'))
+# The floor of every signed-in page: the same probe, but with a session to load and check (no target).
+register(Scenario("healthz_signed_in", "/healthz", signed_in=True, expect='"ok"'))
 register(Scenario("home_anonymous", "/", expect="Activist Academy"))
 register(Scenario("sign_in_form", "/sign-in", expect="csrf_token"))
 # The lists are measured full (the dataset fills their first page): "<table" proves rows rendered.

@@ -1,6 +1,8 @@
 """The benchmark harness keeps working as the models change (``make bench`` is run rarely)."""
 from __future__ import annotations
 
+import json
+
 import sqlalchemy as sa
 
 from benchmarks.dataset import Sizes, build_dataset
@@ -122,3 +124,20 @@ def test_learning_pages_query_counts_are_compared_on_small_and_larger_data(tmp_p
     assert all(page["small"] > 0 for page in line["pages"].values())
     assert line["large_dataset"]["lesson_progress"] == 400
     assert line["met"] is True, line
+
+
+def test_benchmark_report_prints_json_lines_and_summarises_missed_targets(tmp_path, capsys):
+    from benchmarks.report import Report
+
+    report = Report()
+    report.emit({"benchmark": "fast", "target": "ratio >= 0.5", "met": True})
+    report.emit({"benchmark": "slow", "target": "ratio >= 0.5", "met": False})
+    report.emit({"benchmark": "reference", "target": None, "met": None})
+    report.emit_summary("summary", elapsed_s=1.5)
+    report.write(str(tmp_path / "out" / "results.jsonl"))
+
+    printed = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    written = [json.loads(line) for line in (tmp_path / "out" / "results.jsonl").read_text().splitlines()]
+    assert printed == written
+    assert written[-1] == {"benchmark": "summary", "targets": 2, "targets_met": 1, "missed": ["slow"],
+                           "elapsed_s": 1.5}
