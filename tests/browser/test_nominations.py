@@ -188,6 +188,15 @@ def _nomination_form_with_errors(page, make, db, as_user):
     expect(page.locator("[aria-invalid=true]").first).to_be_visible()
 
 
+def _withdraw_confirmation(page, make, db, as_user):
+    edition, _modules = _edition(make)
+    organisation = make.organisation()
+    seated = make.nomination(edition, organisation, status="accepted", gender="man", given_names="Karim")
+    as_user(make.coordinator(organisation))
+    page.goto(f"/nominations/{seated.id}/withdraw")
+    expect(page.locator("main form button[type=submit]")).to_be_visible()
+
+
 def _review_queue(page, make, db, as_user):
     _coordinator_with_nominations(make, lambda user: None)
     as_user(make.admin())
@@ -218,6 +227,7 @@ PAGES = {
     "coordinator-edition": _coordinator_edition,
     "nomination-form": _nomination_form,
     "nomination-form-errors": _nomination_form_with_errors,
+    "withdraw-confirmation": _withdraw_confirmation,
     "review-queue": _review_queue,
     "review-nomination": _review_nomination,
     "invitation": _invitation,
