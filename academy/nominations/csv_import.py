@@ -2,8 +2,9 @@
 
 Every row is checked first, with the rules of the nomination form (``nominate_forms.clean_*``),
 for duplicate addresses (within the file and against the edition's nominations), eligibility and
-spreadsheet formulas; every bad row is reported with its line number. Only a file without a single
-bad row is written, in the caller's one transaction. The checks read the database a fixed number
+spreadsheet formulas; every problem of every row is reported with its line number and column, so
+that one upload shows all there is to fix. Only a file without a single problem is written, in
+the caller's one transaction. The checks read the database a fixed number
 of times whatever the file's length, so thousands of rows import in about a second.
 """
 from __future__ import annotations
@@ -49,18 +50,24 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
 @dataclass(frozen=True)
 class RowError:
-    """What is wrong with one line of the file (line 1 is the header)."""
+    """What is wrong with one line of the file (line 1 is the header), in ``column`` when one cell is at fault."""
 
     line: int
     message: object
+    column: str | None = None
+
+
+def _position(error: RowError) -> tuple[int, int]:
+    """Line by line; within a line, problems of the whole line first, then the cells in template order."""
+    return error.line, COLUMNS.index(error.column) + 1 if error.column in COLUMNS else 0
 
 
 class ImportRefused(Exception):
-    """The file was not imported; ``errors`` lists every reason, by line."""
+    """The file was not imported; ``errors`` lists every reason, by line and column."""
 
     def __init__(self, errors: list[RowError]):
         super().__init__(f"{len(errors)} errors")
-        self.errors = sorted(errors, key=lambda error: error.line)
+        self.errors = sorted(errors, key=_position)
 
 
 @dataclass
@@ -108,8 +115,9 @@ def _check_header(header: list[str]) -> list[RowError]:
     return errors
 
 
-def read_rows(content: bytes) -> list[_Row]:
-    """The file's data rows keyed by column name, or ``ImportRefused`` when it cannot be read."""
+def read_rows(content: bytes) -> tuple[list[_Row], list[RowError]]:
+    """The file's data rows keyed by column name, and the problems of the lines that could not be
+    read as rows; ``ImportRefused`` when the file as a whole cannot be read."""
     if len(content) > MAX_BYTES:
         raise ImportRefused([RowError(1, _l("The file is too large: at most %(size)d MB.",
                                             size=MAX_BYTES // (1024 * 1024)))])
@@ -142,56 +150,79 @@ def read_rows(content: bytes) -> list[_Row]:
     except csv.Error:
         errors.append(RowError(line, _l("This line is not valid CSV (check the quotation marks).")))
     if header is None:
-        errors.append(RowError(1, _l("The file is empty: it needs the template's header row.")))
-    elif not rows and not errors:
-        errors.append(RowError(2, _l("The file lists no nominees.")))
-    if errors:
-        raise ImportRefused(errors)
-    return rows
+        raise ImportRefused([*errors, RowError(1, _l("The file is empty: it needs the template's header row."))])
+    if not rows and not errors:
+        raise ImportRefused([RowError(2, _l("The file lists no nominees."))])
+    return rows, errors
 
 
 # --- Checking ---------------------------------------------------------------------------------
 
 
-def _clean_cells(row: _Row, today: date) -> dict:
-    """The row's values, as the form would clean them; raises ``ValidationError`` on the first fault."""
-    cells = row.cells
-    for name in COLUMNS:
-        cell = cells[name]
-        if cell.startswith(FORMULA_PREFIXES):
-            raise ValidationError(_l("Column %(column)s starts with “%(character)s”, which spreadsheets run as a "
-                                     "formula; remove that character.", column=name,
-                                     character=repr(cell[0])[1:-1]))
-        if any(ord(char) < 32 and char not in "\n\r" for char in cell) or "\x7f" in cell:
-            raise ValidationError(_l("Column %(column)s contains control characters.", column=name))
-    birth_text = cells["date_of_birth"].strip()
+def _birth_date(text: str, today: date) -> date:
+    text = text.strip()
     try:
-        birth = date.fromisoformat(birth_text) if _ISO_DATE.fullmatch(birth_text) else None
+        day = date.fromisoformat(text) if _ISO_DATE.fullmatch(text) else None
     except ValueError:  # 2001-02-30
-        birth = None
-    return dict(
-        given_names=clean_name(cells["given_names"], "given_names"),
-        family_name=clean_name(cells["family_name"], "family_name"),
-        email=clean_email(cells["email"]),
-        date_of_birth=clean_date_of_birth(birth, today),
-        gender=clean_gender(cells["gender"]),
-        country=clean_country(cells["country"]),
-        languages=clean_languages(split_languages(cells["languages"])),
-        language=clean_mail_language(cells["mail_language"]),
-        party_role=clean_free_text(cells["party_role"], "party_role"),
-        motivation=clean_free_text(cells["motivation"], "motivation"),
-    )
+        day = None
+    return clean_date_of_birth(day, today)
 
 
-def _eligibility_error(edition: Edition, values: dict):
-    """The row's age and language eligibility (the organisation is checked once for the file)."""
-    if not rules.age_allowed(values["date_of_birth"], edition.starts_on, edition.min_age, edition.max_age):
-        return _l("Not eligible: nominees must be %(min)d to %(max)d years old on the first day of the edition.",
-                  min=edition.min_age, max=edition.max_age)
-    if not rules.language_allowed(edition.required_language, values["languages"]):
-        return _l("Not eligible: nominees must speak the edition's required language (%(language)s).",
-                  language=edition.required_language)
+#: Column → (the nomination's attribute, the nomination form's rule for it), in template order.
+_CLEANERS = {
+    "given_names": ("given_names", lambda cell, today: clean_name(cell, "given_names")),
+    "family_name": ("family_name", lambda cell, today: clean_name(cell, "family_name")),
+    "email": ("email", lambda cell, today: clean_email(cell)),
+    "date_of_birth": ("date_of_birth", _birth_date),
+    "gender": ("gender", lambda cell, today: clean_gender(cell)),
+    "country": ("country", lambda cell, today: clean_country(cell)),
+    "languages": ("languages", lambda cell, today: clean_languages(split_languages(cell))),
+    "mail_language": ("language", lambda cell, today: clean_mail_language(cell)),
+    "party_role": ("party_role", lambda cell, today: clean_free_text(cell, "party_role")),
+    "motivation": ("motivation", lambda cell, today: clean_free_text(cell, "motivation")),
+}
+
+
+def _unsafe_cell(cell: str):
+    """Why a raw cell is refused before any rule reads it (a formula or control characters), or None."""
+    if cell.startswith(FORMULA_PREFIXES):
+        return _l("This cell starts with “%(character)s”, which spreadsheets run as a formula; remove that "
+                  "character.", character=repr(cell[0])[1:-1])
+    if any(ord(char) < 32 and char not in "\n\r" for char in cell) or "\x7f" in cell:
+        return _l("Remove the control characters from this text.")
     return None
+
+
+def _clean_cells(row: _Row, today: date) -> list[RowError]:
+    """Fill ``row.values`` with each good cell, cleaned as the form would; return every bad cell's problem."""
+    errors = []
+    for column, (attribute, clean) in _CLEANERS.items():
+        cell = row.cells[column]
+        message = _unsafe_cell(cell)
+        if message is None:
+            try:
+                row.values[attribute] = clean(cell, today)
+                continue
+            except ValidationError as error:
+                message = error.args[0]
+        errors.append(RowError(row.line, message, column))
+    return errors
+
+
+def _eligibility_errors(edition: Edition, row: _Row) -> list[RowError]:
+    """The row's age and language eligibility, each judged when its cell is good (the organisation
+    is checked once for the file)."""
+    values, errors = row.values, []
+    if "date_of_birth" in values and not rules.age_allowed(values["date_of_birth"], edition.starts_on,
+                                                           edition.min_age, edition.max_age):
+        errors.append(RowError(row.line, _l(
+            "Not eligible: nominees must be %(min)d to %(max)d years old on the first day of the edition.",
+            min=edition.min_age, max=edition.max_age), "date_of_birth"))
+    if "languages" in values and not rules.language_allowed(edition.required_language, values["languages"]):
+        errors.append(RowError(row.line, _l(
+            "Not eligible: nominees must speak the edition's required language (%(language)s).",
+            language=edition.required_language), "languages"))
+    return errors
 
 
 def _organisation_error(edition: Edition, organisation: Organisation):
@@ -221,32 +252,26 @@ def _file_errors(edition: Edition, organisation: Organisation, now: datetime, su
 
 
 def check_rows(edition: Edition, organisation: Organisation, rows: list[_Row], *, now: datetime,
-               submit: bool = False) -> None:
-    """Fill each row's ``values``, or raise ``ImportRefused`` listing every bad row."""
+               submit: bool = False) -> list[RowError]:
+    """Fill each row's ``values``; return every problem of the file and of every row."""
     errors = _file_errors(edition, organisation, now, submit)
     taken = set(db.session.scalars(sa.select(Nomination.email).where(
         Nomination.edition_id == edition.id, Nomination.email.is_not(None))))
     first_line: dict[str, int] = {}
     today = now.date()
     for row in rows:
-        try:
-            row.values = _clean_cells(row, today)
-        except ValidationError as error:
-            errors.append(RowError(row.line, error.args[0]))
-            continue
-        email = row.values["email"]
+        errors.extend(_clean_cells(row, today))
+        email = row.values.get("email")
         if email in taken:
-            errors.append(RowError(row.line, _l("This person has already been nominated for this edition.")))
+            errors.append(RowError(row.line, _l("This person has already been nominated for this edition."),
+                                   "email"))
         elif email in first_line:
             errors.append(RowError(row.line, _l("The same e-mail address is on line %(line)d.",
-                                                line=first_line[email])))
-        else:
+                                                line=first_line[email]), "email"))
+        elif email is not None:
             first_line[email] = row.line
-            refusal = _eligibility_error(edition, row.values)
-            if refusal is not None:
-                errors.append(RowError(row.line, refusal))
-    if errors:
-        raise ImportRefused(errors)
+        errors.extend(_eligibility_errors(edition, row))
+    return errors
 
 
 # --- Writing ----------------------------------------------------------------------------------
@@ -263,8 +288,10 @@ def import_nominations(edition: Edition, organisation: Organisation, content: by
     commits, or rolls back on any exception.
     """
     now = now or utcnow()
-    rows = read_rows(content)
-    check_rows(edition, organisation, rows, now=now, submit=submit)
+    rows, errors = read_rows(content)
+    errors += check_rows(edition, organisation, rows, now=now, submit=submit)
+    if errors:
+        raise ImportRefused(errors)
     common = dict(edition_id=edition.id, organisation_id=organisation.id, nominated_by_id=getattr(actor, "id", None),
                   status=NominationStatus.DRAFT, consent_at=now, consent_version=consent_version,
                   created_at=now, updated_at=now)

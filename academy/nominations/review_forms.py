@@ -139,10 +139,24 @@ class DecisionForm(FlaskForm):
         return DECISIONS[self.decision.data]
 
 
+#: Where the error summary of a bulk decision leads for each field (ids in the queue's template).
+BULK_ANCHORS = {"decision": "decision-accept", "reason": "reason", "nomination_ids": "bulk-nominations"}
+
+
 class BulkDecisionForm(DecisionForm):
     """The same decision for the nominations ticked in the queue."""
 
     nomination_ids = SelectMultipleField(_l("Nominations"), validate_choice=False, coerce=_text)
+
+    def ticked(self) -> frozenset[int]:
+        """The ids that were ticked, to tick them again when the queue is shown anew (the queue
+        shows only its own rows, so an id it does not list is never ticked)."""
+        return frozenset(filter(None, (parse_id(text) for text in self.nomination_ids.data or ())))
+
+    def error_summary(self) -> list[tuple[str | None, str]]:
+        """``(id of the field in the page, message)`` for every error, in the order of the fields."""
+        return [(BULK_ANCHORS.get(name), str(message)) for name, messages in self.errors.items()
+                for message in messages]
 
     def validate_nomination_ids(self, field) -> None:
         ids = [parse_id(text) for text in field.data or ()]

@@ -19,11 +19,12 @@ from ..i18n import current_language, text_direction
 from ..organisations.forms import parse_id
 from ..organisations.models import Organisation
 from . import reports, rules
+from .bulk_decisions import BulkOutcome, decide_many, visible_nominations
 from .edition_forms import language_name
 from .export import export_query, stream_csv
 from .models import HISTORY_LABELS, Edition, Gender, Nomination, NominationStatus
 from .operations import NominationRefused, can_transition, eligibility_refusal, seated_counts, transition
-from .review_forms import DECISIONS, BulkDecisionForm, DecisionForm, QueueFilterForm
+from .review_forms import BULK_ANCHORS, DECISIONS, BulkDecisionForm, DecisionForm, QueueFilterForm
 
 bp = Blueprint("review", __name__, url_prefix="/admin/nominations")
 
@@ -86,19 +87,35 @@ def _queue_count(filters: dict):
     return db.select(everything.scalar_subquery() - drafts.scalar_subquery())
 
 
+#: The query string of the queue (filters and page), kept when a bulk decision shows the queue again.
+QUEUE_ARGS = ("edition", "region", "organisation", "status", "gender", "page")
+
+
+def _queue_filters() -> tuple[QueueFilterForm, bool]:
+    """The queue's filter form read from the query string, and whether its values are valid."""
+    form = QueueFilterForm(request.args)
+    return form, form.validate() if request.args else True
+
+
+def _render_queue(filter_form: QueueFilterForm, bulk_form: BulkDecisionForm, status: int = 200, *,
+                  ticked: frozenset[int] = frozenset(), errors=(), outcome: BulkOutcome | None = None):
+    """The queue page; after a bulk decision, with its ticks, decision, errors or outcome kept."""
+    filters = filter_form.filters()
+    return (render_template(
+        "nominations/review/queue.html", form=filter_form, page=_queue_page(filters), filters=filters,
+        queue_args={name: request.args[name] for name in QUEUE_ARGS if request.args.get(name)},
+        bulk_form=bulk_form, ticked=ticked, errors=errors, outcome=outcome or BulkOutcome(),
+        refusals={line.nomination_id: line.message for line in (outcome.refused if outcome else ())},
+        submitted_on=_day_formatter(), gender_labels={gender: str(gender.label) for gender in Gender},
+        status_labels={status: str(status.label) for status in NominationStatus}), status)
+
+
 @bp.get("/")
 @roles_required(Role.ADMIN)
 def queue():
     """Nominations to review, filtered by edition, region, organisation, status and gender."""
-    form = QueueFilterForm(request.args)
-    valid = form.validate() if request.args else True
-    filters = form.filters()
-    page = _queue_page(filters)
-    return (render_template("nominations/review/queue.html", form=form, page=page, filters=filters,
-                           bulk_form=BulkDecisionForm(formdata=None), submitted_on=_day_formatter(),
-                           gender_labels={gender: str(gender.label) for gender in Gender},
-                           status_labels={status: str(status.label) for status in NominationStatus}),
-            200 if valid else 400)
+    form, valid = _queue_filters()
+    return _render_queue(form, BulkDecisionForm(formdata=None), 200 if valid else 400)
 
 
 def _day_formatter():
@@ -182,63 +199,41 @@ def decide(nomination_id: int):
     return redirect(url_for(".show_nomination", nomination_id=nomination.id))
 
 
-def _bulk_order(nomination: Nomination) -> tuple:
-    """Waiting nominees first in waiting-list order, then the others in order of submission."""
-    waiting = nomination.status is NominationStatus.WAITLISTED
-    moment = nomination.waitlisted_at if waiting else nomination.submitted_at
-    return (not waiting, moment is None, moment or 0, nomination.id)
-
-
 @bp.post("/decisions")
 @roles_required(Role.ADMIN)
 def bulk_decide():
-    """The same decision for many nominations, each in its own savepoint.
+    """The same decision for many nominations (see ``bulk_decisions.decide_many``), then the queue again.
 
-    Nominations are decided one by one (see ``_bulk_order``); one that a rule refuses (seats,
-    quota, parity, an impossible move) is rolled back alone and reported, the others stand.
-    Seats are never exceeded: each acceptance takes its seat by the same conditional UPDATE
-    as a single decision. Unknown ids refuse the whole request with 400.
+    The queue comes back with the filters of the page the form was on. Invalid input (no tick, no
+    reason to decline, an id the queue does not show) changes nothing and answers 400 with the same
+    ticks, decision and reason; nominations that a rule refused stay ticked, with their reasons,
+    and the answer is 409 when every one was refused.
     """
+    filter_form, _valid = _queue_filters()
     form = BulkDecisionForm()
     if not form.validate_on_submit():
-        return _bulk_invalid([str(error) for errors in form.errors.values() for error in errors])
-    nominations = list(db.session.scalars(db.select(Nomination).where(Nomination.id.in_(form.ids))))
+        return _render_queue(filter_form, form, 400, ticked=form.ticked(), errors=form.error_summary())
+    nominations = visible_nominations(form.ids)
     if len(nominations) != len(form.ids):
-        return _bulk_invalid([_("Some of these nominations do not exist (any more).")])
-    # A write before the first savepoint, so that SQLite's transaction has begun and each
-    # RELEASE only ends its savepoint.
-    record("nomination.bulk_decision", actor=current_user, decision=form.decision.data, ids=form.ids)
-    db.session.flush()
-    decided, refused = [], []
-    for nomination in sorted(nominations, key=_bulk_order):
-        try:
-            with db.session.begin_nested():
-                transition(nomination, form.to_status, actor=current_user, reason=form.reason.data or None)
-        except NominationRefused as refusal:
-            refused.append((nomination.id, str(refusal.message)))
-        else:
-            decided.append(nomination.id)
+        return _render_queue(filter_form, form, 400, ticked=form.ticked(), errors=[
+            (BULK_ANCHORS["nomination_ids"], _("Some of these nominations do not exist (any more)."))])
+    outcome = decide_many(nominations, form.to_status, actor=current_user, decision=form.decision.data,
+                          reason=form.reason.data or None)
     db.session.commit()
-    return _bulk_report(decided, refused)
+    _flash_outcome(outcome)
+    if not outcome.refused:
+        return _render_queue(filter_form, BulkDecisionForm(formdata=None), outcome=outcome)
+    return _render_queue(filter_form, form, 200 if outcome.decided else 409, outcome=outcome,
+                         ticked=frozenset(line.nomination_id for line in outcome.refused))
 
 
-def _bulk_invalid(messages: list[str]):
-    """Nothing was decided: say why, with 400."""
-    return render_template("nominations/review/bulk_result.html", decided=[], refused=[], names={},
-                           errors=messages), 400
-
-
-def _bulk_report(decided: list[int], refused: list[tuple[int, str]]):
-    names = dict(db.session.execute(
-        db.select(Nomination.id, Nomination.given_names + " " + Nomination.family_name)
-        .where(Nomination.id.in_(decided + [nomination_id for nomination_id, _message in refused]))).all())
-    if decided:
-        flash(ngettext("%(num)d nomination decided.", "%(num)d nominations decided.", len(decided)), "success")
-    if refused:
+def _flash_outcome(outcome: BulkOutcome) -> None:
+    if outcome.decided:
+        flash(ngettext("%(num)d nomination decided.", "%(num)d nominations decided.", len(outcome.decided)),
+              "success")
+    if outcome.refused:
         flash(ngettext("%(num)d nomination refused by the rules.", "%(num)d nominations refused by the rules.",
-                       len(refused)), "error")
-    return render_template("nominations/review/bulk_result.html", decided=decided, refused=refused,
-                           names=names, errors=[]), 200 if not refused or decided else 409
+                       len(outcome.refused)), "error")
 
 
 # --- Reports -------------------------------------------------------------------------------------

@@ -60,6 +60,16 @@ def _errors(setting, content: bytes, db, **kwargs) -> list:
     return [(error.line, str(error.message)) for error in info.value.errors]
 
 
+def _problems(setting, content: bytes, db, **kwargs) -> list:
+    """(line, column, message) of every problem; ``_errors`` checks that nothing was written."""
+    before = _count(db)
+    with pytest.raises(ImportRefused) as info:
+        _import(setting, content, **kwargs)
+    db.session.rollback()
+    assert _count(db) == before
+    return [(error.line, error.column, str(error.message)) for error in info.value.errors]
+
+
 # --- Happy paths ---------------------------------------------------------------------------------
 
 
@@ -145,6 +155,47 @@ def test_every_bad_row_is_reported_with_its_line(setting, db):
     assert "Not eligible" in messages[4]
     assert "line 2" in messages[5]
     assert "formula" in messages[6] and "formula" in messages[12] and "formula" in messages[13]
+
+
+def test_a_line_with_two_bad_columns_reports_both(setting, db):
+    edition = setting[0]
+    rows = [_row(1, edition, email="broken", country="EU")]
+    problems = _problems(setting, _csv(rows), db)
+    assert [(line, column) for line, column, _message in problems] == [(2, "email"), (2, "country")]
+    assert "valid e-mail" in problems[0][2] and "country" in problems[1][2]
+
+
+def test_every_problem_of_several_lines_is_reported_and_nothing_written(setting, db):
+    edition = setting[0]
+    too_old = date(edition.starts_on.year - 50, 1, 1).isoformat()
+    rows = [_row(1, edition, given_names="=CMD()", gender="robot", date_of_birth=too_old),
+            _row(2, edition),
+            _row(3, edition, email="nominee1@example.org", languages="xx", mail_language="de", motivation="@A1"),
+            _row(4, edition, family_name="", languages="en")]
+    edition.required_language = "fr"
+    problems = _problems(setting, _csv(rows), db)
+    assert [(line, column) for line, column, _message in problems] == [
+        (2, "given_names"), (2, "date_of_birth"), (2, "gender"),
+        (4, "email"), (4, "languages"), (4, "mail_language"), (4, "motivation"),
+        (5, "family_name"), (5, "languages")]
+    messages = {(line, column): message for line, column, message in problems}
+    assert "formula" in messages[2, "given_names"] and "Not eligible" in messages[2, "date_of_birth"]
+    assert "line 2" in messages[4, "email"] and "formula" in messages[4, "motivation"]
+    assert "required language" in messages[5, "languages"]
+
+
+def test_an_address_already_nominated_does_not_hide_the_lines_other_problems(setting, db, make):
+    edition = setting[0]
+    make.nomination(edition, email="nominee1@example.org")
+    problems = _problems(setting, _csv([_row(1, edition, country="EU")]), db)
+    assert [(line, column) for line, column, _message in problems] == [(2, "email"), (2, "country")]
+    assert "already been nominated" in problems[0][2]
+
+
+def test_problems_of_the_whole_line_name_no_column(setting, db):
+    content = _csv([_row(1, setting[0], email="broken")]) + b"only,three,cells\r\n"
+    assert [(line, column) for line, column, _message in _problems(setting, content, db)] == [(2, "email"),
+                                                                                             (3, None)]
 
 
 def test_line_numbers_count_physical_lines_of_multiline_cells(setting, db):
@@ -287,7 +338,19 @@ def test_the_page_lists_every_bad_row_and_writes_nothing(client, db, signed_in):
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "Nothing was imported: 2 problems to fix." in page
-    assert "<td>3</td>" in page and "<td>4</td>" in page
+    assert '<th scope="row">3</th>' in page and '<th scope="row">4</th>' in page
+    assert _count(db) == 0
+
+
+def test_the_page_groups_the_problems_of_a_line_under_its_number(client, db, signed_in):
+    edition = signed_in[0]
+    response = _upload(client, edition, _csv([_row(1, edition, email="broken", gender="robot")]))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Nothing was imported: 2 problems to fix." in page
+    assert page.count('<th scope="row">2</th>') == 1
+    line = page[page.index('<th scope="row">2</th>'):page.index("</tr>", page.index('<th scope="row">2</th>'))]
+    assert '<code dir="ltr">email</code>' in line and '<code dir="ltr">gender</code>' in line
     assert _count(db) == 0
 
 

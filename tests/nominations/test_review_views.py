@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import xml.etree.ElementTree as ET
 from datetime import timedelta
 
@@ -38,6 +39,12 @@ def fresh(db, model, object_id):
 
 def ago(minutes: int):
     return utcnow() - timedelta(minutes=minutes)
+
+
+def ticked(page: str) -> set[int]:
+    """The ids of the queue's checkboxes that the page shows ticked."""
+    return {int(match[1]) for match in re.finditer(r'<input type="checkbox" name="nomination_ids" value="(\d+)"[^>]*>',
+                                                   page) if " checked" in match[0]}
 
 
 # --- The queue -------------------------------------------------------------------------------
@@ -326,6 +333,122 @@ def test_bulk_where_every_one_is_refused_answers_409(admin_client, make, db):
 
     assert response.status_code == 409
     assert fresh(db, Nomination, nomination.id).status is S.DECLINED
+
+
+def test_a_refused_bulk_decline_shows_the_same_queue_with_ticks_decision_and_reason_kept(admin_client, make, db):
+    edition, other = make.edition(), make.edition()
+    picked = [make.nomination(edition, status="submitted") for _ in range(2)]
+    left = make.nomination(edition, status="submitted")
+    elsewhere = make.nomination(other, status="submitted", given_names="Elsewhere")
+
+    response = admin_client.post(BULK, query_string={"edition": edition.id, "status": "submitted"},
+                                 data={"decision": "decline", "reason": "  ",
+                                       "nomination_ids": [str(n.id) for n in picked]})
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert ticked(page) == {n.id for n in picked} and f'value="{left.id}"' in page
+    assert "Elsewhere" not in page  # the same filters as the page the form came from
+    assert f'<option value="{edition.id}" selected>' in page
+    assert f'action="/admin/nominations/decisions?edition={edition.id}&amp;status=submitted"' in page
+    assert 'value="decline" required checked' in page
+    summary = page[page.index('id="bulk-errors-heading"'):page.index('<form method="get"')]
+    assert '<a href="#reason">Say why the nomination is declined.</a>' in summary
+    assert 'id="reason-error"' in page and 'aria-describedby="reason-hint reason-error"' in page
+    assert {fresh(db, Nomination, n.id).status for n in (*picked, elsewhere)} == {S.SUBMITTED}
+
+
+def test_a_bulk_decision_with_no_tick_names_the_problem_at_the_top(admin_client, make):
+    make.nomination(status="submitted")
+
+    response = admin_client.post(BULK, data={"decision": "waitlist", "reason": "Kept text"})
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert '<a href="#bulk-nominations">Tick at least one nomination.</a>' in page
+    assert ticked(page) == set() and ">Kept text</textarea>" in page and 'value="waitlist" required checked' in page
+
+
+def test_an_unknown_bulk_decision_keeps_the_ticks_and_reason(admin_client, make, db):
+    nomination = make.nomination(status="submitted")
+
+    response = admin_client.post(BULK, data={"decision": "promote", "reason": "Because",
+                                             "nomination_ids": [str(nomination.id)]})
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert ticked(page) == {nomination.id} and ">Because</textarea>" in page
+    assert 'href="#decision-accept"' in page and 'id="decision-error"' in page
+    assert " checked" not in page[page.index('<fieldset class="bulk-decision">'):]  # no decision guessed
+    assert fresh(db, Nomination, nomination.id).status is S.SUBMITTED
+
+
+def test_a_bulk_decision_naming_a_draft_changes_nothing_and_keeps_the_visible_ticks(admin_client, make, db):
+    edition = make.edition()
+    visible = make.nomination(edition, status="submitted")
+    draft = make.nomination(edition, status="draft", given_names="Drafty")
+
+    response = admin_client.post(BULK, data={"decision": "waitlist",
+                                             "nomination_ids": [str(visible.id), str(draft.id)]})
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "do not exist" in page and ticked(page) == {visible.id} and "Drafty" not in page
+    assert fresh(db, Nomination, visible.id).status is S.SUBMITTED
+    assert fresh(db, Nomination, draft.id).status is S.DRAFT
+
+
+def test_after_a_partly_refused_bulk_decision_only_the_refused_stay_ticked(admin_client, make, db):
+    edition = make.edition(seats=1)
+    first = make.nomination(edition, status="submitted", given_names="Seated", submitted_at=ago(50))
+    second = make.nomination(edition, status="submitted", given_names="Unseated", submitted_at=ago(10))
+
+    response = admin_client.post(BULK, data={"decision": "accept", "nomination_ids": [str(first.id), str(second.id)]})
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert fresh(db, Nomination, first.id).status is S.ACCEPTED
+    assert ticked(page) == {second.id}
+    assert f'aria-describedby="refusal-{second.id}"' in page
+    assert f'<p class="error-message" id="refusal-{second.id}">All seats of this edition are taken.</p>' in page
+    decided = page[page.index('class="bulk-decided"'):page.index("</ul>", page.index('class="bulk-decided"'))]
+    refused = page[page.index('class="bulk-refused"'):page.index("</ul>", page.index('class="bulk-refused"'))]
+    assert "Seated" in decided and "Unseated" not in decided
+    assert "Unseated" in refused and "All seats of this edition are taken." in refused
+    assert "1 nomination decided." in page and "1 nomination refused by the rules." in page
+
+
+def test_after_a_fully_decided_bulk_decision_nothing_stays_ticked(admin_client, make, db):
+    nominations = [make.nomination(status="submitted") for _ in range(2)]
+
+    response = admin_client.post(BULK, data={"decision": "waitlist", "reason": "Later",
+                                             "nomination_ids": [str(n.id) for n in nominations]})
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert ticked(page) == set() and "2 nominations decided." in page and 'class="bulk-decided"' in page
+    assert ">Later</textarea>" not in page
+    assert {fresh(db, Nomination, n.id).status for n in nominations} == {S.WAITLISTED}
+
+
+def test_a_failed_bulk_decision_shows_the_queue_with_a_constant_number_of_queries(make_app, make, login_as, db):
+    web = make_app()
+    client = login_as(make.admin(), on_client=web.test_client())
+    edition = make.edition(seats=500)
+
+    def count_for(ids: list[int]) -> int:
+        data = {"decision": "decline", "nomination_ids": [str(number) for number in ids]}
+        client.post(BULK, data=data)  # warm-up
+        with count_queries(db.engine) as queries:
+            response = client.post(BULK, data=data)
+        assert response.status_code == 400 and ticked(response.get_data(as_text=True)) == set(ids)
+        return queries.count
+
+    few = [make.nomination(edition, status="submitted").id for _ in range(2)]
+    small = count_for(few)
+    many = few + [make.nomination(edition, status="submitted").id for _ in range(20)]
+
+    assert count_for(many) == small
 
 
 # --- Report ----------------------------------------------------------------------------------------
