@@ -67,7 +67,10 @@ npm-deps:
 # --- translations ----------------------------------------------------------------------------
 
 translations: $(RUNTIME_STAMP)
-	$(PYBABEL) extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 -o $(TRANSLATIONS)/messages.pot .
+	# --ignore-dirs replaces Babel's default, which also skips every folder whose name starts with
+	# an underscore (templates/_macros).
+	$(PYBABEL) extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 \
+		--ignore-dirs '.* __pycache__ node_modules instance' -o $(TRANSLATIONS)/messages.pot .
 	@for language in $(LANGUAGES); do \
 		if [ -f $(TRANSLATIONS)/$$language/LC_MESSAGES/messages.po ]; then \
 			$(PYBABEL) update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) -l $$language --no-fuzzy-matching; \

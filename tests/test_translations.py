@@ -1,6 +1,7 @@
 """Every string of the interface exists, translated, in French, Spanish and Arabic."""
 from __future__ import annotations
 
+from fnmatch import fnmatch
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,13 @@ TRANSLATIONS = ROOT / "academy" / "translations"
 LANGUAGES = ("fr", "es", "ar")
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None,
             "lazy_ngettext": (1, 2), "_n": (1, 2)}
+#: The folders ``make translations`` skips (its ``--ignore-dirs``): Babel's own default would also
+#: skip every folder whose name starts with an underscore, such as templates/_macros.
+IGNORED_DIRS = (".*", "__pycache__", "node_modules", "instance")
+
+
+def _scanned(directory: str) -> bool:
+    return not any(fnmatch(Path(directory).name, pattern) for pattern in IGNORED_DIRS)
 
 
 def _source_messages() -> set[str]:
@@ -20,10 +28,15 @@ def _source_messages() -> set[str]:
         method_map, options_map = parse_mapping_cfg(handle)
     found = set()
     for _filename, _lineno, message, _comments, _context in extract_from_dir(
-        str(ROOT), method_map, options_map, keywords=KEYWORDS
+        str(ROOT), method_map, options_map, keywords=KEYWORDS, directory_filter=_scanned
     ):
         found.add(message[0] if isinstance(message, tuple) else message)
     return found
+
+
+def test_strings_of_the_shared_macros_are_extracted(source_messages):
+    # templates/_macros holds the pagination's label and the error summary's heading.
+    assert {"Pages", "Nothing was saved: %(num)d problem to fix."} <= source_messages
 
 
 def _catalogue(language: str):

@@ -1,6 +1,8 @@
 """Forms shared by every page."""
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField
 from wtforms.validators import DataRequired, Length
@@ -25,3 +27,33 @@ def requested_page(args) -> int:
     """The ``page`` query-string parameter as a number from 1 to ``MAX_PAGE`` (1 when malformed)."""
     page = args.get("page", 1, type=int)
     return min(max(page, 1), MAX_PAGE) if isinstance(page, int) else 1
+
+
+#: Fields the page does not show: their errors are listed in the summary without a link.
+_UNSHOWN_FIELDS = ("CSRFTokenField", "HiddenField")
+#: Fields shown as a fieldset of choices, which has no id of its own (see the ``field`` macro).
+_CHOICE_LISTS = ("RadioField", "MultiCheckboxField")
+
+
+def error_summary(form, anchors: Mapping[str, str] | None = None) -> list[tuple[str | None, str]]:
+    """``(id to link to, message)`` for every error of ``form``, in the order of its fields.
+
+    A field links to its own id and a list of choices to its first choice, unless ``anchors``
+    names another id (for fields a template renders by hand); errors of hidden fields and of the
+    whole form link nowhere. The ``error_summary`` macro of ``_macros/forms.html`` shows the list.
+    """
+    anchors = anchors or {}
+    summary = []
+    for field in form:
+        if not field.errors:
+            continue
+        if field.name in anchors:
+            anchor = anchors[field.name]
+        elif field.type in _UNSHOWN_FIELDS:
+            anchor = None
+        elif field.type in _CHOICE_LISTS:
+            anchor = next(iter(field), field).id
+        else:
+            anchor = field.id
+        summary += [(anchor, str(message)) for message in field.errors]
+    return summary + [(None, str(message)) for message in form.form_errors]

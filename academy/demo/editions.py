@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from ..curriculum.models import Module
 from ..db_types import utcnow
 from ..extensions import db
-from ..nominations import operations
+from ..nominations import operations, submission
 from ..nominations.models import Edition, EditionFormat, EditionStatus, Gender, NominationStatus, ParityRule
 from ..nominations.nominate_forms import PRIVACY_NOTICE_VERSION
 
@@ -80,7 +80,7 @@ def _seed_nominations(seed, edition: Edition, now) -> None:
     for (coordinator_email, short_name, given, family, email, gender, born, country, languages, language,
          role, wanted) in NOMINATIONS:
         coordinator = seed.users[coordinator_email]
-        nomination = operations.nominate(
+        nomination = submission.nominate(
             edition, seed.organisations[short_name], nominated_by=coordinator, now=now,
             given_names=given, family_name=family, email=email, date_of_birth=date(born, 3, 14), gender=gender,
             country=country, languages=languages, language=language, party_role=role,

@@ -23,8 +23,8 @@ from ..audit.operations import record
 from ..db_types import utcnow
 from ..extensions import db
 from ..organisations.models import Organisation
-from . import operations, rules
-from .models import Edition, Nomination, NominationStatus, ParityRule, edition_organisations, edition_regions
+from . import operations, rules, submission
+from .models import Edition, Nomination, NominationStatus, ParityRule
 from .nominate_forms import (
     clean_country, clean_date_of_birth, clean_email, clean_free_text, clean_gender, clean_languages,
     clean_mail_language, clean_name, split_languages,
@@ -225,26 +225,14 @@ def _eligibility_errors(edition: Edition, row: _Row) -> list[RowError]:
     return errors
 
 
-def _organisation_error(edition: Edition, organisation: Organisation):
-    """Whether the edition admits the organisation at all (one query per allow-list)."""
-    allowed_regions = db.session.scalars(
-        sa.select(edition_regions.c.region_id).where(edition_regions.c.edition_id == edition.id)).all()
-    allowed_organisations = db.session.scalars(
-        sa.select(edition_organisations.c.organisation_id)
-        .where(edition_organisations.c.edition_id == edition.id)).all()
-    if not organisation.is_active or not rules.organisation_allowed(
-            organisation.id, organisation.region_id, allowed_organisations, allowed_regions):
-        return _l("Not eligible: this edition is not open to nominees of this organisation.")
-    return None
-
-
 def _file_errors(edition: Edition, organisation: Organisation, now: datetime, submit: bool) -> list[RowError]:
+    """The problems of the whole file: the window, the organisation's eligibility, the ``pairs`` rule."""
     errors = []
     if not rules.window_is_open(edition.status, edition.nominations_open_at, edition.nominations_close_at, now):
         errors.append(RowError(1, _l("Nominations for this edition are not open.")))
-    refusal = _organisation_error(edition, organisation)
-    if refusal is not None:
-        errors.append(RowError(1, refusal))
+    if not organisation.is_active or not rules.organisation_allowed(
+            organisation.id, organisation.region_id, *operations.allow_lists(edition.id)):
+        errors.append(RowError(1, _l("Not eligible: this edition is not open to nominees of this organisation.")))
     if submit and edition.parity_rule is ParityRule.PAIRS:
         errors.append(RowError(1, _l("This edition takes women and men in pairs: import them as drafts, then "
                                      "submit each woman and man together from the edition's page.")))
@@ -283,7 +271,7 @@ def import_nominations(edition: Edition, organisation: Organisation, content: by
 
     Returns the new nominations' ids. The rows go in as one multi-row INSERT and the import is
     audited as one event naming them (thousands of single inserts would take seconds); submission
-    goes through the status machine's bulk path (``operations.submit_many``: the same rules, one
+    goes through the status machine's bulk path (``submission.submit_many``: the same rules, one
     audit event and one notice per nominee, one summary for the coordinator). Flushes; the caller
     commits, or rolls back on any exception.
     """
@@ -301,7 +289,7 @@ def import_nominations(edition: Edition, organisation: Organisation, content: by
     record("nominations.imported", actor=actor, object_type="editions", object_id=edition.id,
            organisation_id=organisation.id, count=len(ids), nomination_ids=ids, submitted=submit)
     if submit:
-        operations.submit_many(db.session.scalars(sa.select(Nomination).where(Nomination.id.in_(ids))
+        submission.submit_many(db.session.scalars(sa.select(Nomination).where(Nomination.id.in_(ids))
                                                   .order_by(Nomination.id)).all(), actor=actor, now=now)
     db.session.flush()
     return ids

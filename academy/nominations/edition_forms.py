@@ -1,13 +1,12 @@
-"""Forms of the edition screens: an edition's settings, the list's status filter, the status buttons."""
+"""The form of an edition's settings, to create an edition or change it."""
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from babel import Locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (DateField, DateTimeLocalField, HiddenField, IntegerField, RadioField, SelectChoice,
-                     SelectField, SelectMultipleField, StringField, TextAreaField, ValidationError)
+from wtforms import (DateField, DateTimeLocalField, IntegerField, RadioField, SelectChoice, SelectField,
+                     SelectMultipleField, StringField, TextAreaField, ValidationError)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..config import LANGUAGES
@@ -18,8 +17,8 @@ from ..live.forms import FIRST_YEAR, LAST_YEAR
 from ..live.times import NonexistentLocalTime, to_local, to_utc
 from ..organisations.forms import parse_id
 from ..organisations.models import Organisation, Region
-from .edition_operations import EditionAction
-from .models import Edition, EditionFormat, EditionStatus, ParityRule
+from .languages import is_language_code
+from .models import Edition, EditionFormat, ParityRule
 
 #: More seats (or a larger quota) than this is a typing mistake, not an intake.
 MAX_SEATS = 10_000
@@ -43,19 +42,6 @@ def _max(column) -> int:
     return column.type.length
 
 
-def is_language_code(code: str | None) -> bool:
-    """Whether ``code`` is a two-letter ISO 639-1 language code in lower case (``sw``, ``ar``)."""
-    return (isinstance(code, str) and len(code) == 2 and code.isascii() and code.isalpha()
-            and code.islower() and code in Locale("en").languages)
-
-
-def language_name(code: str | None, language: str) -> str:
-    """The language called ``code``, named in ``language`` (the code itself when unknown)."""
-    if not code:
-        return ""
-    return Locale.parse(language).languages.get(code, code)
-
-
 def _text(field) -> list[str]:
     return [str(value) for value in field.data or []]
 
@@ -67,6 +53,7 @@ class EditionForm(FlaskForm):
     is the time zone the window's date-times are read in.
     """
 
+    # In the order of the page, which is the order of the error summary above it.
     name = StringField(_l("Name"), filters=[_strip], validators=[
         DataRequired(_l("Give the edition a name.")),
         Length(max=_max(Edition.name), message=_l("Use at most %(max)d characters."))],
@@ -85,6 +72,8 @@ class EditionForm(FlaskForm):
                           validators=[InputRequired(_l("Enter the first day."))])
     ends_on = DateField(_l("Last day"), invalid_value_message=_l("Enter a valid date."),
                         validators=[InputRequired(_l("Enter the last day."))])
+    modules = SelectMultipleField(_l("Modules"), validate_choice=False, description=SEVERAL_HINT,
+                                  render_kw={"size": 8})
     nominations_open_at = DateTimeLocalField(
         _l("Nominations open"), format=LOCAL_DATETIME_FORMATS,
         invalid_value_message=_l("Enter a valid date and time."),
@@ -101,6 +90,8 @@ class EditionForm(FlaskForm):
         Optional(), NumberRange(min=1, max=MAX_SEATS, message=_l("Between %(min)d and %(max)d."))],
         description=_l("Optional. How many nominees of one organisation may be accepted."),
         render_kw={"min": 1, "max": MAX_SEATS})
+    parity_rule = RadioField(_l("Parity rule"), validate_choice=False, default=ParityRule.NONE.value,
+                             choices=[SelectChoice(rule.value, rule.label) for rule in ParityRule])
     min_age = IntegerField(_l("Minimum age"), default=18, validators=[
         InputRequired(_l("Enter the minimum age.")),
         NumberRange(min=0, max=MAX_AGE, message=_l("Between %(min)d and %(max)d."))],
@@ -113,10 +104,6 @@ class EditionForm(FlaskForm):
                                     description=_l("Optional. A language every nominee must speak, as its "
                                                    "two-letter ISO 639-1 code, e.g. sw for Swahili."),
                                     render_kw={"maxlength": 2, "autocomplete": "off"})
-    parity_rule = RadioField(_l("Parity rule"), validate_choice=False, default=ParityRule.NONE.value,
-                             choices=[SelectChoice(rule.value, rule.label) for rule in ParityRule])
-    modules = SelectMultipleField(_l("Modules"), validate_choice=False, description=SEVERAL_HINT,
-                                  render_kw={"size": 8})
     allowed_regions = SelectMultipleField(
         _l("Open to these regions"), validate_choice=False, render_kw={"size": 6},
         description=_l("Leave both lists empty to let every organisation nominate. Organisations of a "
@@ -283,44 +270,3 @@ def _check_options(field, options: dict, message) -> None:
     """Every chosen value is one of the offered ids (a forged or stale id is refused, not ignored)."""
     if any(parse_id(value) is None or value not in options for value in _text(field)):
         raise ValidationError(message)
-
-
-#: The status filter above the list: current editions (not archived) unless asked otherwise.
-STATUS_FILTERS = ([SelectChoice("", _l("Current (not archived)"))]
-                  + [SelectChoice(status.value, status.label) for status in EditionStatus]
-                  + [SelectChoice("all", _l("All"))])
-
-
-class EditionFilterForm(FlaskForm):
-    """The status filter of the editions list, read from the query string."""
-
-    class Meta:
-        csrf = False
-
-    status = SelectField(_l("Status"), validate_choice=False, choices=STATUS_FILTERS)
-
-    def validate_status(self, field) -> None:
-        if field.data and field.data not in {choice.value for choice in STATUS_FILTERS}:
-            raise ValidationError(_l("Choose a status from the list."))
-
-    def statuses(self) -> list[EditionStatus]:
-        """The statuses to list (a status that did not validate falls back to the current ones)."""
-        value = self.status.data if not self.status.errors else ""
-        if value == "all":
-            return list(EditionStatus)
-        if value:
-            return [EditionStatus(value)]
-        return [status for status in EditionStatus if status is not EditionStatus.ARCHIVED]
-
-
-class StatusChangeForm(FlaskForm):
-    """One status button of an edition (the form carries the CSRF token and the action)."""
-
-    action = HiddenField(validators=[DataRequired()])
-
-    def validate_action(self, field) -> None:
-        if field.data not in {action.value for action in EditionAction}:
-            raise ValidationError(_l("This is not an action an edition can take."))
-
-    def chosen(self) -> EditionAction:
-        return EditionAction(self.action.data)

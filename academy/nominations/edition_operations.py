@@ -14,7 +14,7 @@ from ..audit.operations import record
 from ..db_types import utcnow
 from ..extensions import db
 from .models import Edition, EditionStatus, Nomination, NominationStatus
-from .operations import fill_seats_from_waitlist
+from .waitlist import fill_seats_from_waitlist
 
 #: Columns an administrator edits on the edition form (seats apart: see ``_set_seats``).
 EDITION_FIELDS = ("name", "description", "language", "format", "venue", "starts_on", "ends_on",

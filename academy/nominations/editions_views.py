@@ -8,12 +8,14 @@ from sqlalchemy.orm import selectinload
 
 from ..access import roles_required
 from ..accounts.models import Role
-from ..core.forms import requested_page
+from ..core.forms import error_summary, requested_page
 from ..extensions import db
 from ..i18n import current_language
 from . import edition_operations as operations
-from .edition_forms import EditionFilterForm, EditionForm, StatusChangeForm, language_name
+from .edition_forms import EditionForm
 from .edition_operations import EditionAction, EditionRefused
+from .edition_status_forms import EditionFilterForm, StatusChangeForm
+from .languages import language_name
 from .models import Edition, EditionStatus, NominationStatus
 
 bp = Blueprint("editions", __name__, url_prefix="/admin/editions")
@@ -79,6 +81,12 @@ def list_editions():
         nomination_statuses=list(NominationStatus)), 200 if valid else 400
 
 
+def _form_page(form: EditionForm, edition: Edition | None, status: int):
+    """The settings form of ``edition`` (a new one when None), its problems summed up above it."""
+    return render_template("nominations/editions/form.html", form=form, edition=edition,
+                           errors=error_summary(form)), status
+
+
 def _saved(form: EditionForm, message: str, edition_id: int):
     db.session.commit()
     flash(message, "success")
@@ -97,8 +105,7 @@ def new_edition():
         edition = operations.create_edition(actor=current_user, **form.values())
         return _saved(form, _("Edition “%(name)s” created as a draft. Open it when nominations may start.",
                               name=edition.name), edition.id)
-    return render_template("nominations/editions/form.html", form=form, edition=None), \
-        400 if form.is_submitted() else 200
+    return _form_page(form, None, 400 if form.is_submitted() else 200)
 
 
 @bp.route("/<int:edition_id>/edit", methods=["GET", "POST"])
@@ -123,7 +130,7 @@ def edit_edition(edition_id: int):
         else:
             return _saved(form, _("Changes saved.") if changes else _("Nothing to change."), edition_id)
         edition = db.session.get(Edition, edition_id)
-    return render_template("nominations/editions/form.html", form=form, edition=edition), status
+    return _form_page(form, edition, status)
 
 
 @bp.get("/<int:edition_id>")

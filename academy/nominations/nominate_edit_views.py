@@ -14,7 +14,7 @@ from ..accounts.models import Role
 from ..audit.operations import record
 from ..db_types import utcnow
 from ..extensions import db
-from . import csv_import, operations
+from . import csv_import, operations, submission
 from .models import Edition, Nomination, NominationStatus as S
 from .nominate_forms import PRIVACY_NOTICE_VERSION, NominationForm, UploadForm
 from .nominate_views import (EDITABLE, REFUSED, bp, own_nomination, own_organisation, published_edition, refused,
@@ -48,7 +48,7 @@ def new_nomination(edition_id: int):
         status = 400 if form.is_submitted() else 200
         return render_template("nominations/nominate/form.html", form=form, edition=edition, nomination=None), status
     try:
-        nomination = operations.nominate(edition, organisation, nominated_by=current_user,
+        nomination = submission.nominate(edition, organisation, nominated_by=current_user,
                                          **form.values(), **_consent())
         _check_eligible(edition, nomination)
         if form.save_and_submit.data:

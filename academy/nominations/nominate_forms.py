@@ -236,7 +236,7 @@ class NominationForm(FlaskForm):
         clean_free_text(field.data, "motivation")
 
     def values(self) -> dict:
-        """The nominee's details, ready for ``operations.nominate`` (consent is the caller's)."""
+        """The nominee's details, ready for ``submission.nominate`` (consent is the caller's)."""
         return dict(given_names=self.given_names.data, family_name=self.family_name.data,
                     email=self.email.data, date_of_birth=self.date_of_birth.data,
                     gender=Gender(self.gender.data), country=self.country.data,

@@ -13,7 +13,7 @@ from ..access import roles_required
 from ..accounts.models import Role
 from ..extensions import db
 from ..organisations.forms import parse_id
-from . import nominate_queries, operations
+from . import nominate_queries, operations, submission
 from .models import Nomination, NominationStatus as S
 from .nominate_views import (WITHDRAWABLE, bp, own_nomination, own_organisation, pair_form, published_edition,
                              refused, window_open)
@@ -39,7 +39,7 @@ def submit_pair(edition_id: int):
     if not form.validate() or woman is None or man is None:
         return refused(_("Choose a woman's and a man's draft nominations of your organisation."), edition, 400)
     try:
-        operations.submit_pair(woman, man, actor=current_user)
+        submission.submit_pair(woman, man, actor=current_user)
         db.session.commit()
     except operations.NominationRefused as refusal:
         return refused(refusal.message, edition)

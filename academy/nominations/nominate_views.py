@@ -3,8 +3,8 @@
 A coordinator only ever reaches their own organisation's nominations: any other id answers 404,
 exactly as a missing one, so nothing tells them another organisation's nominations exist. Admins
 may look at the overview pages for an organisation they choose; only coordinators change things.
-Every change goes through ``operations`` (and ``csv_import``) and is committed once; a refusal
-rolls everything back and is shown with its reason.
+Every change goes through ``operations``, ``submission`` or ``csv_import`` and is committed once;
+a refusal rolls everything back and is shown with its reason.
 
 The routes share the one ``nominate`` blueprint, in three modules: this one (loading, the checks
 every page makes, the overview pages), ``nominate_edit_views`` (entering and correcting nominees,
@@ -25,7 +25,7 @@ from ..i18n import current_language
 from ..organisations.forms import parse_id
 from ..organisations.models import Organisation
 from . import nominate_queries, rules
-from .edition_forms import language_name
+from .languages import language_name
 from .models import (SEATED_STATUSES, Edition, EditionStatus, Gender, Nomination, NominationStatus as S,
                      ParityRule)
 from .nominate_forms import PRIVACY_NOTICE_VERSION, PairForm

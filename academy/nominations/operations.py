@@ -1,5 +1,10 @@
 """The nomination status machine: the only code that changes a nomination's status or a seat count.
 
+It owns the rules every change obeys: the arrows between statuses, the nominations window and
+eligibility (checked at submission), seats, quota and parity (checked at acceptance). Creating and
+submitting nominations in pairs or in bulk is in ``submission``; moving waitlisted nominees up into
+free seats is in ``waitlist``. Both go through ``apply_transition`` here.
+
 Seats change only through conditional UPDATEs whose row count is checked. Acceptance takes the
 seat *first*: that UPDATE locks the edition's row on PostgreSQL and takes the write lock on
 SQLite, so the quota and parity counts that follow cannot be raced by another acceptance in the
@@ -15,7 +20,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from ..audit.operations import record, record_many
+from ..audit.operations import record
 from ..db_types import utcnow
 from ..extensions import db
 from ..organisations.models import Organisation
@@ -37,8 +42,6 @@ ALLOWED_TRANSITIONS: dict[S, frozenset[S]] = {
     S.ENROLLED: frozenset(),
 }
 
-#: Decision reason stored on a nominee moved up from the waiting list into a freed seat.
-PROMOTED_REASON = "promoted from the waiting list"
 REASON_MAX = 1000
 
 SEATS_FULL = "seats_full"
@@ -49,7 +52,8 @@ WINDOW_CLOSED = "window_closed"
 ILLEGAL_TRANSITION = "illegal_transition"
 DUPLICATE_EMAIL = "duplicate_email"
 
-_PAIRS_MESSAGE = _l("This edition takes women and men in pairs: submit a woman and a man together.")
+#: Why a woman or a man of a ``pairs`` edition is not submitted alone.
+PAIRS_MESSAGE = _l("This edition takes women and men in pairs: submit a woman and a man together.")
 
 
 class NominationRefused(Exception):
@@ -74,28 +78,6 @@ def can_transition(from_status: S, to_status: S) -> bool:
     return to_status in ALLOWED_TRANSITIONS[from_status]
 
 
-# --- Creating a nomination --------------------------------------------------------------------
-
-
-def nominate(edition: Edition, organisation: Organisation, *, nominated_by, now: datetime | None = None,
-             **fields) -> Nomination:
-    """Add a draft nomination for ``organisation`` while the window is open (flushes, audits)."""
-    now = now or utcnow()
-    _check_window(edition, now)
-    email = fields.pop("email").strip().lower()
-    exists = db.session.scalar(sa.select(sa.literal(True)).where(
-        Nomination.edition_id == edition.id, Nomination.email == email))
-    if exists:
-        _refuse(DUPLICATE_EMAIL, _l("This person has already been nominated for this edition."))
-    nomination = Nomination(edition_id=edition.id, organisation_id=organisation.id,
-                            nominated_by_id=getattr(nominated_by, "id", None), email=email,
-                            status=S.DRAFT, **fields)
-    db.session.add(nomination)
-    db.session.flush()
-    record("nomination.created", actor=nominated_by, target=nomination, edition_id=edition.id)
-    return nomination
-
-
 # --- The status machine -----------------------------------------------------------------------
 
 
@@ -107,90 +89,22 @@ def transition(nomination: Nomination, to_status: S, *, actor, reason=None, now:
     required for ``enrolled``. Returns the waitlisted nominee promoted into a seat this change
     freed, if any (the caller may tell them).
     """
-    return _transition(nomination, to_status, actor=actor, reason=reason, now=now or utcnow(), user=user)
+    return apply_transition(nomination, to_status, actor=actor, reason=reason, now=now or utcnow(), user=user)
 
 
-def submit_pair(first: Nomination, second: Nomination, *, actor, now: datetime | None = None) -> None:
-    """Submit a woman and a man of one organisation together (how the ``pairs`` rule nominates)."""
-    now = now or utcnow()
-    if (first.edition_id != second.edition_id or first.organisation_id != second.organisation_id
-            or not rules.is_pair(first.gender, second.gender)):
-        _refuse(PARITY, _l("A pair is one woman and one man of the same organisation for the same edition."))
-    # Check both before changing either, so that a refusal leaves nothing half submitted.
-    for nomination in (first, second):
-        _check_allowed(nomination, S.SUBMITTED)
-        _check_submission(nomination, now, paired=True)
-    for nomination in (first, second):
-        _transition(nomination, S.SUBMITTED, actor=actor, reason=None, now=now, paired=True)
-
-
-def submit_many(nominations: list[Nomination], *, actor, now: datetime | None = None) -> None:
-    """Submit many drafts at once (a CSV import) under the rules ``transition`` applies to one.
-
-    Everything is checked before anything changes, so a refusal leaves every draft as it was: the
-    window and the ``pairs`` rule once per edition (women and men of a ``pairs`` edition are
-    refused, as they are one by one), eligibility per nominee against allow-lists read once. Then
-    one conditional UPDATE, one audit event per nominee in one INSERT, and one batch of mail: each
-    nominee their own notice, each coordinator one summary.
-    """
-    now = now or utcnow()
-    db.session.flush()  # new nominations get their ids
-    nominations = list({nomination.id: nomination for nomination in nominations}.values())
-    if not nominations:
-        return
-    _check_many_submissions(nominations, now)
-    # Conditional on every row still being a draft: another request may have changed one since
-    # they were read. The savepoint undoes a partial UPDATE, so the refusal writes nothing.
-    savepoint = db.session.begin_nested()
-    result = db.session.execute(
-        sa.update(Nomination)
-        .where(Nomination.id.in_([nomination.id for nomination in nominations]), Nomination.status == S.DRAFT)
-        .values(status=S.SUBMITTED, submitted_at=now, updated_at=now))
-    if result.rowcount != len(nominations):
-        savepoint.rollback()
-        for nomination in nominations:
-            db.session.expire(nomination, ["status", "submitted_at", "updated_at"])
-        _refuse(ILLEGAL_TRANSITION, _l("Some of these nominations were changed meanwhile: nothing was submitted. "
-                                       "Please try again."))
-    savepoint.commit()
-    record_many(f"nomination.{S.SUBMITTED.value}", actor=actor, targets=nominations, reason=None,
-                from_status=S.DRAFT.value)
-    notifications.notify_submitted_many(nominations)
-
-
-def _check_many_submissions(nominations: list[Nomination], now: datetime) -> None:
-    by_edition: dict[int, list[Nomination]] = defaultdict(list)
-    for nomination in nominations:
-        _check_allowed(nomination, S.SUBMITTED)
-        by_edition[nomination.edition_id].append(nomination)
-    organisation_ids = {nomination.organisation_id for nomination in nominations}
-    organisations = {organisation.id: organisation for organisation in db.session.scalars(
-        sa.select(Organisation).where(Organisation.id.in_(organisation_ids)))}
-    for edition_id, group in by_edition.items():
-        edition = db.session.get(Edition, edition_id)
-        _check_window(edition, now)
-        if edition.parity_rule is ParityRule.PAIRS and any(
-                nomination.gender in rules.PARITY_GENDERS for nomination in group):
-            _refuse(PARITY, _PAIRS_MESSAGE)
-        allowed_organisations, allowed_regions = _allow_lists(edition.id)
-        for nomination in group:
-            refusal = _eligibility_refusal(edition, nomination, organisations[nomination.organisation_id],
-                                           allowed_organisations, allowed_regions)
-            if refusal is not None:
-                raise refusal
-
-
-def _transition(nomination: Nomination, to_status: S, *, actor, reason, now: datetime, user=None,
-                paired: bool = False, promotion: bool = False) -> Nomination | None:
+def apply_transition(nomination: Nomination, to_status: S, *, actor, reason, now: datetime, user=None,
+                     paired: bool = False, promotion: bool = False) -> Nomination | None:
+    """``transition`` for this package's own paths: ``paired`` when submitted with its pair
+    (``submission.submit_pair``), ``promotion`` when accepted from the waiting list (``waitlist``)."""
     from_status = nomination.status
-    _check_allowed(nomination, to_status)
+    check_allowed(nomination, to_status)
     reason_text = None if reason is None else str(reason)
     if reason_text is not None and len(reason_text) > REASON_MAX:
         raise ValueError(f"reason longer than {REASON_MAX} characters")
     promoted = token = None
 
     if to_status is S.SUBMITTED:
-        _check_submission(nomination, now, paired=paired)
+        check_submission(nomination, now, paired=paired)
         nomination.submitted_at = now
     elif to_status is S.ACCEPTED:
         _take_seat_within_rules(nomination)
@@ -217,11 +131,14 @@ def _transition(nomination: Nomination, to_status: S, *, actor, reason, now: dat
                          reason=None if promotion else reason_text, token=token,
                          was_seated=from_status in SEATED_STATUSES)
     if to_status is S.WITHDRAWN and from_status is S.ACCEPTED:
-        promoted = _promote_from_waitlist(nomination.edition_id, actor=actor, now=now)
+        # Imported here because the waiting list promotes through this function (it imports this module).
+        from .waitlist import promote_from_waitlist
+        promoted = promote_from_waitlist(nomination.edition_id, actor=actor, now=now)
     return promoted
 
 
-def _check_allowed(nomination: Nomination, to_status: S) -> None:
+def check_allowed(nomination: Nomination, to_status: S) -> None:
+    """Refuse unless the status machine has an arrow from the nomination's status to ``to_status``."""
     if not can_transition(nomination.status, to_status):
         _refuse(ILLEGAL_TRANSITION, _l("A nomination cannot go from “%(from)s” to “%(to)s”.",
                                        **{"from": nomination.status.label, "to": to_status.label}))
@@ -233,35 +150,37 @@ def _decide(nomination: Nomination, actor, reason: str | None, now: datetime) ->
     nomination.decision_reason = reason
 
 
-# --- Submission: window and eligibility ---------------------------------------------------------
+# --- Submission rules: window and eligibility ---------------------------------------------------
 
 
 def _edition_of(nomination: Nomination) -> Edition:
     return db.session.get(Edition, nomination.edition_id)
 
 
-def _check_window(edition: Edition, now: datetime) -> None:
+def check_window(edition: Edition, now: datetime) -> None:
+    """Refuse unless the edition takes nominations at ``now``."""
     if not rules.window_is_open(edition.status, edition.nominations_open_at, edition.nominations_close_at, now):
         _refuse(WINDOW_CLOSED, _l("Nominations for this edition are not open."))
 
 
-def _check_submission(nomination: Nomination, now: datetime, *, paired: bool) -> None:
+def check_submission(nomination: Nomination, now: datetime, *, paired: bool) -> None:
+    """Refuse the submission of one nominee outside the window, not eligible, or alone under ``pairs``."""
     edition = _edition_of(nomination)
-    _check_window(edition, now)
+    check_window(edition, now)
     refusal = eligibility_refusal(edition, nomination)
     if refusal is not None:
         raise refusal
     if edition.parity_rule is ParityRule.PAIRS and nomination.gender in rules.PARITY_GENDERS and not paired:
-        _refuse(PARITY, _PAIRS_MESSAGE)
+        _refuse(PARITY, PAIRS_MESSAGE)
 
 
 def eligibility_refusal(edition: Edition, nomination: Nomination) -> NominationRefused | None:
     """The reason ``nomination`` is not eligible for ``edition``, or None when it is."""
     organisation = db.session.get(Organisation, nomination.organisation_id)
-    return _eligibility_refusal(edition, nomination, organisation, *_allow_lists(edition.id))
+    return eligibility_refusal_from(edition, nomination, organisation, *allow_lists(edition.id))
 
 
-def _allow_lists(edition_id: int) -> tuple[list[int], list[int]]:
+def allow_lists(edition_id: int) -> tuple[list[int], list[int]]:
     """The organisations and the regions the edition is open to (both empty: everyone)."""
     allowed_organisations = db.session.scalars(
         sa.select(edition_organisations.c.organisation_id)
@@ -271,8 +190,9 @@ def _allow_lists(edition_id: int) -> tuple[list[int], list[int]]:
     return allowed_organisations, allowed_regions
 
 
-def _eligibility_refusal(edition: Edition, nomination: Nomination, organisation: Organisation,
-                         allowed_organisations, allowed_regions) -> NominationRefused | None:
+def eligibility_refusal_from(edition: Edition, nomination: Nomination, organisation: Organisation,
+                             allowed_organisations, allowed_regions) -> NominationRefused | None:
+    """``eligibility_refusal`` judged on values already read (a batch reads them once per edition)."""
     if not rules.age_allowed(nomination.date_of_birth, edition.starts_on, edition.min_age, edition.max_age):
         return NominationRefused(NOT_ELIGIBLE, _l(
             "Not eligible: nominees must be %(min)d to %(max)d years old on the first day of the edition.",
@@ -348,35 +268,3 @@ def seated_counts(edition_id: int, organisation_id: int) -> dict[Gender, int]:
     for gender, count in rows:
         counts[gender] = count
     return counts
-
-
-def fill_seats_from_waitlist(edition_id: int, *, actor, now: datetime | None = None) -> list[Nomination]:
-    """Give free seats to waitlisted nominees, in waiting-list order, as quota and parity allow
-    (after an edition gains seats or loosens its rules); each is told as on any promotion."""
-    now = now or utcnow()
-    promoted = []
-    while (candidate := _promote_from_waitlist(edition_id, actor=actor, now=now)) is not None:
-        promoted.append(candidate)
-    return promoted
-
-
-def _promote_from_waitlist(edition_id: int, *, actor, now: datetime) -> Nomination | None:
-    """Give a freed seat to the first waitlisted nominee that quota and parity allow."""
-    edition = db.session.get(Edition, edition_id)
-    if edition.seats_left <= 0:
-        return None
-    waiting = db.session.scalars(
-        sa.select(Nomination)
-        .where(Nomination.edition_id == edition_id, Nomination.status == S.WAITLISTED)
-        .order_by(Nomination.waitlisted_at, Nomination.id)).all()
-    counts: dict[int, dict[Gender, int]] = {}
-    for candidate in waiting:
-        if candidate.organisation_id not in counts:
-            counts[candidate.organisation_id] = seated_counts(edition_id, candidate.organisation_id)
-        seated = counts[candidate.organisation_id]
-        if (rules.quota_allows(edition.quota_per_organisation, sum(seated.values()))
-                and rules.parity_allows(edition.parity_rule, seated[Gender.WOMAN], seated[Gender.MAN],
-                                        candidate.gender)):
-            _transition(candidate, S.ACCEPTED, actor=actor, reason=PROMOTED_REASON, now=now, promotion=True)
-            return candidate
-    return None

@@ -153,11 +153,6 @@ class BulkDecisionForm(DecisionForm):
         shows only its own rows, so an id it does not list is never ticked)."""
         return frozenset(filter(None, (parse_id(text) for text in self.nomination_ids.data or ())))
 
-    def error_summary(self) -> list[tuple[str | None, str]]:
-        """``(id of the field in the page, message)`` for every error, in the order of the fields."""
-        return [(BULK_ANCHORS.get(name), str(message)) for name, messages in self.errors.items()
-                for message in messages]
-
     def validate_nomination_ids(self, field) -> None:
         ids = [parse_id(text) for text in field.data or ()]
         if not ids:

@@ -13,15 +13,15 @@ from ..access import require, roles_required
 from ..accounts.models import Role
 from ..audit.models import AuditEvent
 from ..audit.operations import record
-from ..core.forms import requested_page
+from ..core.forms import error_summary, requested_page
 from ..extensions import db
 from ..i18n import current_language, text_direction
 from ..organisations.forms import parse_id
 from ..organisations.models import Organisation
 from . import reports, rules
 from .bulk_decisions import BulkOutcome, decide_many, visible_nominations
-from .edition_forms import language_name
 from .export import export_query, stream_csv
+from .languages import language_name
 from .models import HISTORY_LABELS, Edition, Gender, Nomination, NominationStatus
 from .operations import NominationRefused, can_transition, eligibility_refusal, seated_counts, transition
 from .review_forms import BULK_ANCHORS, DECISIONS, BulkDecisionForm, DecisionForm, QueueFilterForm
@@ -212,7 +212,7 @@ def bulk_decide():
     filter_form, _valid = _queue_filters()
     form = BulkDecisionForm()
     if not form.validate_on_submit():
-        return _render_queue(filter_form, form, 400, ticked=form.ticked(), errors=form.error_summary())
+        return _render_queue(filter_form, form, 400, ticked=form.ticked(), errors=error_summary(form, BULK_ANCHORS))
     nominations = visible_nominations(form.ids)
     if len(nominations) != len(form.ids):
         return _render_queue(filter_form, form, 400, ticked=form.ticked(), errors=[

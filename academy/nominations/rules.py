@@ -18,7 +18,7 @@ Semantics (decided for issue 4):
   acceptance is allowed when afterwards the two numbers differ by at most one, or when it
   narrows the gap (a withdrawal may have widened it beyond one; that must not lock the
   organisation out). ``pairs`` applies the same check at acceptance and in addition requires
-  women and men to be submitted together, one woman and one man (``operations.submit_pair``).
+  women and men to be submitted together, one woman and one man (``submission.submit_pair``).
   Nominees of another or undisclosed gender are never counted for parity nor blocked by it.
 """
 from __future__ import annotations

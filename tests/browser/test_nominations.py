@@ -212,6 +212,16 @@ def _review_nomination(page, make, db, as_user):
     expect(page.locator("main form").first).to_be_visible()
 
 
+def _edition_form_with_errors(page, make, db, as_user):
+    make.module(title="Organising a local branch")
+    as_user(make.admin())
+    page.goto("/admin/editions/new")
+    page.locator("main form button[type=submit]").click()
+    # The summary takes the focus, so that it is read first and its links are next in the tab order.
+    expect(page.locator("#error-summary")).to_be_focused()
+    expect(page.locator("#error-summary a").first).to_be_visible()
+
+
 def _invitation(page, make, db, as_user):
     from academy.nominations.invitation_links import issue_invitation
 
@@ -230,6 +240,7 @@ PAGES = {
     "withdraw-confirmation": _withdraw_confirmation,
     "review-queue": _review_queue,
     "review-nomination": _review_nomination,
+    "edition-form-errors": _edition_form_with_errors,
     "invitation": _invitation,
 }
 

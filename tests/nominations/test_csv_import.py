@@ -354,6 +354,18 @@ def test_the_page_groups_the_problems_of_a_line_under_its_number(client, db, sig
     assert _count(db) == 0
 
 
+def test_the_page_lists_the_first_200_bad_lines_and_counts_the_rest(client, db, signed_in):
+    edition = signed_in[0]
+    rows = [_row(number, edition, email=f"broken{number}") for number in range(203)]
+    response = _upload(client, edition, _csv(rows))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Nothing was imported: 203 problems to fix." in page
+    assert '<th scope="row">201</th>' in page and '<th scope="row">202</th>' not in page
+    assert "The first 200 lines with problems are listed; 3 more lines have problems too." in page
+    assert _count(db) == 0
+
+
 def test_the_page_requires_consent(client, db, signed_in):
     edition = signed_in[0]
     data = {"file": (io.BytesIO(_csv([_row(1, edition)])), "nominees.csv")}

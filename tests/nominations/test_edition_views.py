@@ -180,6 +180,90 @@ def test_validation_messages_are_translated(client_for, make, module):
     assert _editions() == []
 
 
+def _error_summary(page: str) -> tuple[str, list[tuple[str, str]]]:
+    """The heading of the page's error summary and its ``(href, message)`` links."""
+    match = re.search(r'<section class="card card--error error-summary" id="error-summary" role="alert" '
+                      r'tabindex="-1" autofocus[^>]*>(.*?)</section>', page, re.S)
+    assert match, "no error summary on the page"
+    heading = re.search(r"<h2[^>]*>(.*?)</h2>", match[1], re.S)[1]
+    return heading, re.findall(r'<a href="([^"]*)">(.*?)</a>', match[1])
+
+
+def _has_control(page: str, control_id: str) -> bool:
+    return re.search(rf'<(input|select|textarea)\b[^>]*\bid="{re.escape(control_id)}"', page) is not None
+
+
+def test_an_invalid_edition_sums_up_its_problems_linked_to_their_fields(client_for, admin, module):
+    response = client_for(admin).post(NEW, data=_valid(
+        module, name="", starts_on="1 April", modules=[], seats="0", parity_rule="strict"))
+
+    assert response.status_code == 400
+    heading, links = _error_summary(response.text)
+    assert heading == "Nothing was saved: 5 problems to fix."
+    # In the order of the page; a list of radio buttons is reached through its first button.
+    assert links == [("#name", "Give the edition a name."), ("#starts_on", "Enter a valid date."),
+                     ("#modules", "Choose at least one module."), ("#seats", "Between 1 and 10000."),
+                     ("#parity_rule-0", "Choose a parity rule from the list.")]
+    assert all(_has_control(response.text, href[1:]) for href, _message in links)
+    assert _editions() == []
+
+
+def test_an_invalid_edition_keeps_what_was_typed(client_for, admin, module, make):
+    region = make.region()
+    response = client_for(admin).post(NEW, data=_valid(
+        module, name="Spring school 2027", starts_on="1 April", seats="0", max_age="200",
+        allowed_regions=[str(region.id)]))
+
+    page = response.text
+    assert response.status_code == 400
+    assert [href for href, _message in _error_summary(page)[1]] == ["#starts_on", "#seats", "#max_age"]
+    assert 'value="Spring school 2027"' in page and 'value="1 April"' in page and 'value="Dakar"' in page
+    assert re.search(r'<input[^>]*id="seats"[^>]*value="0"', page)
+    assert re.search(r'<input[^>]*id="max_age"[^>]*value="200"', page)
+    assert 'value="2027-03-01T09:00"' in page
+    assert re.search(r">\s*Organising for the local elections.</textarea>", page)
+    assert f'<option selected value="{module.id}">' in page and f'<option selected value="{region.id}">' in page
+    assert 'checked id="parity_rule-1" name="parity_rule" type="radio" value="balanced"' in page
+
+
+def test_an_invalid_change_to_an_edition_is_summed_up_and_changes_nothing(client_for, admin, module, make):
+    edition = make.edition(modules=[module], name="Before")
+    response = client_for(admin).post(f"/admin/editions/{edition.id}/edit", data=_valid(
+        module, name="After", min_age="30", max_age="25"))
+
+    assert response.status_code == 400
+    heading, links = _error_summary(response.text)
+    assert heading == "Nothing was saved: 1 problem to fix."
+    assert links == [("#max_age", "The maximum age cannot be below the minimum age.")]
+    assert 'value="After"' in response.text
+    assert _fresh(edition).name == "Before"
+
+
+def test_a_change_refused_after_validation_is_summed_up_without_a_link(client_for, admin, module, make,
+                                                                       monkeypatch):
+    edition = make.edition(modules=[module], seats=10)
+
+    def refuse(*args, **kwargs):
+        # As when nominees were accepted between the check of the form and the update.
+        raise edition_operations.EditionRefused("seats_below_taken", "Too late: these seats were taken.")
+
+    monkeypatch.setattr(edition_operations, "update_edition", refuse)
+    response = client_for(admin).post(f"/admin/editions/{edition.id}/edit", data=_valid(module, seats="5"))
+
+    assert response.status_code == 409
+    heading, links = _error_summary(response.text)
+    assert heading == "Nothing was saved: 1 problem to fix."
+    assert links == [] and "<li>Too late: these seats were taken.</li>" in response.text
+    assert _fresh(edition).seats == 10
+
+def test_a_valid_form_shows_no_error_summary(client_for, admin, module, make):
+    client = client_for(admin)
+    edition = make.edition(modules=[module])
+    for path in (NEW, f"/admin/editions/{edition.id}/edit"):
+        page = client.get(path).text
+        assert 'id="error-summary"' not in page and 'aria-invalid' not in page
+
+
 # --- time zones -------------------------------------------------------------------------------
 
 def test_the_window_is_typed_in_the_admins_time_zone_and_stored_in_utc(client_for, make, module):

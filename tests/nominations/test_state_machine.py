@@ -10,7 +10,7 @@ from hypothesis.stateful import (
 
 from academy.db_types import utcnow
 from academy.extensions import db
-from academy.nominations import operations, rules
+from academy.nominations import operations, rules, submission
 from academy.nominations.invitations import take_invitation
 from academy.nominations.models import (
     SEATED_STATUSES, Edition, Gender, Nomination, NominationStatus as S, ParityRule,
@@ -69,7 +69,7 @@ def test_random_nomination_histories_keep_every_invariant(app, make):
 
         def nominate(self, organisation, gender, age):
             starts_on = self.edition.starts_on
-            nomination = operations.nominate(
+            nomination = submission.nominate(
                 self.edition, self.organisations[organisation], nominated_by=None,
                 given_names="Random", family_name="Nominee", email=f"n{len(self.ids)}-e{self.edition_id}@example.org",
                 date_of_birth=date(starts_on.year - age, 1, 1), gender=gender, country="SE",
@@ -96,7 +96,7 @@ def test_random_nomination_histories_keep_every_invariant(app, make):
             b = a and self.pick(second, targeted=targeted, to_status=S.SUBMITTED, gender=Gender.MAN,
                                 organisation_id=a.organisation_id)
             if a is not None and b is not None and a.id != b.id:
-                self.attempt(lambda: operations.submit_pair(a, b, actor=self.admin))
+                self.attempt(lambda: submission.submit_pair(a, b, actor=self.admin))
 
         @precondition(lambda self: self.any_can_reach(S.ACCEPTED))
         @rule(index=st.integers(0, 1000), targeted=MOSTLY_TARGETED)

@@ -11,7 +11,8 @@ from academy.audit.models import AuditEvent
 from academy.db_types import utcnow
 from academy.nominations import notifications, operations
 from academy.nominations.models import EditionStatus, Nomination, NominationStatus as S, ParityRule
-from academy.nominations.operations import NominationRefused, submit_many, transition
+from academy.nominations.operations import NominationRefused, transition
+from academy.nominations.submission import submit_many
 from academy.outbox.models import OutboxMessage
 from tests.querycount import count_queries
 

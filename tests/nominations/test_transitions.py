@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from academy.audit.models import AuditEvent
 from academy.db_types import utcnow
-from academy.nominations import operations
+from academy.nominations import operations, submission, waitlist
 from academy.nominations.models import Edition, EditionStatus, Nomination, NominationStatus as S, ParityRule
 from academy.nominations.operations import NominationRefused, transition
 
@@ -89,7 +89,7 @@ def nominee_fields(**fields):
 def test_nominating_creates_an_audited_draft_with_a_lower_case_email(make, db):
     edition, organisation = make.edition(), make.organisation()
     coordinator = make.coordinator(organisation)
-    nomination = operations.nominate(edition, organisation, nominated_by=coordinator, **nominee_fields())
+    nomination = submission.nominate(edition, organisation, nominated_by=coordinator, **nominee_fields())
     db.session.commit()
     assert (nomination.status, nomination.email) == (S.DRAFT, "amina@example.org")
     assert db.session.scalar(sa.select(AuditEvent.action)) == "nomination.created"
@@ -98,13 +98,13 @@ def test_nominating_creates_an_audited_draft_with_a_lower_case_email(make, db):
 def test_the_same_email_twice_in_one_edition_is_refused(make, db):
     edition, organisation = make.edition(), make.organisation()
     coordinator = make.coordinator(organisation)
-    operations.nominate(edition, organisation, nominated_by=coordinator, **nominee_fields())
+    submission.nominate(edition, organisation, nominated_by=coordinator, **nominee_fields())
     with pytest.raises(NominationRefused) as info:
-        operations.nominate(edition, organisation, nominated_by=coordinator,
+        submission.nominate(edition, organisation, nominated_by=coordinator,
                             **nominee_fields(email="AMINA@example.org"))
     assert info.value.code == operations.DUPLICATE_EMAIL
     # The same person may be nominated for another edition.
-    operations.nominate(make.edition(), organisation, nominated_by=coordinator, **nominee_fields())
+    submission.nominate(make.edition(), organisation, nominated_by=coordinator, **nominee_fields())
 
 
 def test_the_database_rejects_duplicate_emails_too(make, db):
@@ -123,7 +123,7 @@ def test_submitting_outside_the_window_is_refused(make, db, window):
     nomination = make.nomination(make.edition(**window))
     refused(operations.WINDOW_CLOSED, nomination, S.SUBMITTED, actor=make.admin())
     with pytest.raises(NominationRefused) as info:
-        operations.nominate(db.session.get(Edition, nomination.edition_id), make.organisation(),
+        submission.nominate(db.session.get(Edition, nomination.edition_id), make.organisation(),
                             nominated_by=None, **nominee_fields())
     assert info.value.code == operations.WINDOW_CLOSED
 
@@ -250,7 +250,7 @@ def test_under_pairs_women_and_men_are_submitted_together(make, db):
     woman = make.nomination(edition, organisation, gender="woman")
     man = make.nomination(edition, organisation, gender="man")
     refused(operations.PARITY, woman, S.SUBMITTED, actor=None)
-    operations.submit_pair(woman, man, actor=None)
+    submission.submit_pair(woman, man, actor=None)
     assert (woman.status, man.status) == (S.SUBMITTED, S.SUBMITTED)
     other = make.nomination(edition, organisation, gender="other")
     transition(other, S.SUBMITTED, actor=None)
@@ -265,7 +265,7 @@ def test_a_pair_that_is_not_one_woman_and_one_man_of_one_organisation_is_refused
     first = make.nomination(edition, organisation, gender=genders[0])
     second = make.nomination(edition, organisation if same_organisation else make.organisation(), gender=genders[1])
     with pytest.raises(NominationRefused) as info:
-        operations.submit_pair(first, second, actor=None)
+        submission.submit_pair(first, second, actor=None)
     assert info.value.code == operations.PARITY
     assert (first.status, second.status) == (S.DRAFT, S.DRAFT)
 
@@ -275,7 +275,7 @@ def test_a_pair_with_one_ineligible_member_submits_neither(make, db):
     woman = make.nomination(edition, organisation, gender="woman")
     man = make.nomination(edition, organisation, gender="man", age=40)
     with pytest.raises(NominationRefused) as info:
-        operations.submit_pair(woman, man, actor=None)
+        submission.submit_pair(woman, man, actor=None)
     assert info.value.code == operations.NOT_ELIGIBLE
     assert (woman.status, man.status) == (S.DRAFT, S.DRAFT)
 
@@ -293,7 +293,7 @@ def test_withdrawing_an_accepted_nominee_frees_the_seat_for_the_first_waitlisted
     db.session.commit()
     assert promoted is not None and promoted.id == first.id
     assert db.session.get(Nomination, first.id).status is S.ACCEPTED
-    assert first.decision_reason == operations.PROMOTED_REASON
+    assert first.decision_reason == waitlist.PROMOTED_REASON
     assert db.session.get(Nomination, second.id).status is S.WAITLISTED
     assert db.session.get(Edition, edition.id).seats_taken == 1
     actions = db.session.scalars(sa.select(AuditEvent.action).order_by(AuditEvent.id)).all()

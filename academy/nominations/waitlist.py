@@ -1,0 +1,55 @@
+"""The waiting list: waitlisted nominees move up into free seats, in waiting-list order, as far as
+the edition's quota and parity rules allow.
+
+A seat frees when an accepted nominee withdraws (the status machine then promotes one nominee) or
+when an edition gains seats or loosens its rules (``edition_operations`` fills every free seat).
+Each promotion is an acceptance through ``operations.apply_transition``: the seat is taken under
+its lock, and the nominee is audited, told and sent their link to join.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from ..db_types import utcnow
+from ..extensions import db
+from . import rules
+from .models import Edition, Gender, Nomination, NominationStatus as S
+from .operations import apply_transition, seated_counts
+
+#: Decision reason stored on a nominee moved up from the waiting list into a freed seat.
+PROMOTED_REASON = "promoted from the waiting list"
+
+
+def fill_seats_from_waitlist(edition_id: int, *, actor, now: datetime | None = None) -> list[Nomination]:
+    """Give free seats to waitlisted nominees, in waiting-list order, as quota and parity allow
+    (after an edition gains seats or loosens its rules); each is told as on any promotion."""
+    now = now or utcnow()
+    promoted = []
+    while (candidate := promote_from_waitlist(edition_id, actor=actor, now=now)) is not None:
+        promoted.append(candidate)
+    return promoted
+
+
+def promote_from_waitlist(edition_id: int, *, actor, now: datetime) -> Nomination | None:
+    """Give a freed seat to the first waitlisted nominee that quota and parity allow."""
+    edition = db.session.get(Edition, edition_id)
+    if edition.seats_left <= 0:
+        return None
+    waiting = db.session.scalars(
+        sa.select(Nomination)
+        .where(Nomination.edition_id == edition_id, Nomination.status == S.WAITLISTED)
+        .order_by(Nomination.waitlisted_at, Nomination.id)).all()
+    counts: dict[int, dict[Gender, int]] = {}
+    for candidate in waiting:
+        if candidate.organisation_id not in counts:
+            counts[candidate.organisation_id] = seated_counts(edition_id, candidate.organisation_id)
+        seated = counts[candidate.organisation_id]
+        if (rules.quota_allows(edition.quota_per_organisation, sum(seated.values()))
+                and rules.parity_allows(edition.parity_rule, seated[Gender.WOMAN], seated[Gender.MAN],
+                                        candidate.gender)):
+            apply_transition(candidate, S.ACCEPTED, actor=actor, reason=PROMOTED_REASON, now=now,
+                             promotion=True)
+            return candidate
+    return None
