@@ -12,18 +12,6 @@ from academy.nominations.nominate_forms import LANGUAGE_CODES, PRIVACY_NOTICE_VE
 from ..querycount import count_queries
 
 
-@pytest.fixture
-def organisation(make):
-    return make.organisation()
-
-
-@pytest.fixture
-def coordinator(make, login_as, organisation):
-    user = make.coordinator(organisation)
-    login_as(user)
-    return user
-
-
 def _form(edition, **overrides):
     """A valid nominee for ``edition`` (25 years old on its first day)."""
     values = dict(given_names="Amina", family_name="Diallo", email="Amina.Diallo@Example.org",

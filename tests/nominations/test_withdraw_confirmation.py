@@ -11,18 +11,6 @@ SEAT_GOES = "the seat goes to the next person on the waiting list"
 CANNOT_BE_UNDONE = "This cannot be undone"
 
 
-@pytest.fixture
-def organisation(make):
-    return make.organisation()
-
-
-@pytest.fixture
-def coordinator(make, login_as, organisation):
-    user = make.coordinator(organisation)
-    login_as(user)
-    return user
-
-
 def _status(db, nomination) -> S:
     db.session.expire_all()
     return db.session.get(Nomination, nomination.id).status
