@@ -5,7 +5,6 @@ answers 404, as if it did not exist. The pages show progress, never quiz answers
 """
 from __future__ import annotations
 
-from babel import Locale
 from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user
 
@@ -16,6 +15,7 @@ from ..extensions import db
 from ..i18n import current_language
 from . import followup
 from .followup_forms import EditionFilterForm, OrganisationFilterForm
+from .languages import language_name
 from .models import Edition, Nomination
 
 bp = Blueprint("followup", __name__, url_prefix="/follow-up")
@@ -60,9 +60,9 @@ def nominee(nomination_id: int):
     nomination = db.one_or_404(followup.followed_nominations().where(Nomination.id == nomination_id))
     require(may_follow(current_user, nomination), 404)
     [followed] = followup.follow_up([nomination])
-    names = Locale.parse(current_language()).languages
+    language = current_language()
     return render_template("nominations/followup/nominee.html", nomination=nomination, followed=followed,
-                           spoken_languages=[names.get(code, code) for code in nomination.languages])
+                           spoken_languages=[language_name(code, language) for code in nomination.languages])
 
 
 @bp.get("/editions/<int:edition_id>")

@@ -10,7 +10,6 @@ import re
 from datetime import date
 from functools import lru_cache
 
-from babel import Locale
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -23,16 +22,12 @@ from wtforms.validators import DataRequired, InputRequired, ValidationError
 from ..config import LANGUAGES
 from ..countries import country_choices, is_country
 from ..i18n import LANGUAGE_NAMES, current_language
+from .languages import is_language_code, language_choices
 from .models import Gender, Nomination
 
 #: The version of the privacy notice nominees consent to; change it whenever the text changes,
 #: so that every stored consent says which text the person accepted.
 PRIVACY_NOTICE_VERSION = "2026-11"
-
-#: The ISO 639-1 codes Babel names: the 183 assigned codes, less ``sh`` (withdrawn Serbo-Croatian).
-LANGUAGE_CODES: frozenset[str] = frozenset(
-    code for code in Locale("en").languages
-    if len(code) == 2 and code.isalpha() and code.islower() and code != "sh")
 
 #: The oldest birth year taken seriously; anything earlier is a typing mistake.
 EARLIEST_BIRTH_YEAR = 1900
@@ -48,21 +43,6 @@ def max_length(column_name: str) -> int:
 
 def _strip(value):
     return value.strip() if isinstance(value, str) else value
-
-
-@lru_cache(maxsize=8)
-def _language_choices(language: str) -> tuple[tuple[str, str], ...]:
-    try:
-        names = Locale.parse(language).languages
-    except (ValueError, TypeError):
-        names = Locale("en").languages
-    pairs = ((code, f"{names.get(code, code)} ({code})") for code in LANGUAGE_CODES)
-    return tuple(sorted(pairs, key=lambda pair: pair[1].casefold()))
-
-
-def language_choices(language: str) -> list[tuple[str, str]]:
-    """``(code, "name (code)")`` for every ISO 639-1 language, named and sorted in ``language``."""
-    return list(_language_choices(language))
 
 
 def mail_language_choices() -> list[tuple[str, str]]:
@@ -141,7 +121,7 @@ def clean_languages(codes) -> list[str]:
             cleaned.append(code)
     if not cleaned:
         raise ValidationError(_l("Choose at least one language the nominee works in."))
-    unknown = [code for code in cleaned if code not in LANGUAGE_CODES]
+    unknown = [code for code in cleaned if not is_language_code(code)]
     if unknown:
         raise ValidationError(_l("Unknown language codes: %(codes)s. Use ISO 639-1 codes such as en, fr, ar.",
                                  codes=", ".join(unknown)))

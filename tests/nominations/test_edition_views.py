@@ -144,6 +144,8 @@ INVALID = {
     "ages reversed": ({"min_age": "30", "max_age": "25"}, "The maximum age cannot be below the minimum age."),
     "required language not ISO 639-1": ({"required_language": "english"}, "two-letter ISO 639-1"),
     "required language unknown": ({"required_language": "qq"}, "two-letter ISO 639-1"),
+    # No nominee can declare withdrawn Serbo-Croatian, so no edition may require it either.
+    "required language withdrawn": ({"required_language": "sh"}, "two-letter ISO 639-1"),
     "unknown parity rule": ({"parity_rule": "strict"}, "Choose a parity rule from the list."),
     "no module": ({"modules": []}, "Choose at least one module."),
     "module id that does not exist": ({"modules": ["999999"]}, "Choose modules from the list."),

@@ -6,8 +6,9 @@ import sqlalchemy as sa
 
 from academy.audit.models import AuditEvent
 from academy.db_types import utcnow
+from academy.nominations.languages import LANGUAGE_CODES
 from academy.nominations.models import EditionStatus, Gender, Nomination, NominationStatus as S, ParityRule
-from academy.nominations.nominate_forms import LANGUAGE_CODES, PRIVACY_NOTICE_VERSION
+from academy.nominations.nominate_forms import PRIVACY_NOTICE_VERSION
 
 from ..querycount import count_queries
 
