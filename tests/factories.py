@@ -156,7 +156,7 @@ SAMPLE_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
 def material(lesson_, *, content: bytes | None = SAMPLE_PDF, url: str | None = None, **fields):
     """A material of ``lesson_``: a stored PDF by default, or a link when ``url`` is given."""
     from academy.curriculum.models import Material, MaterialKind
-    from academy.media import store
+    from academy.media.storage import store
 
     values = dict(lesson_id=lesson_.id, title=f"Material {next(_counter)}")
     if url is not None:

@@ -20,7 +20,7 @@ _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 def _module_from_files(slug: str, language: str | None) -> dict:
     """A module's title, summary, hours, partners and language from ``courses/<slug>[.<lang>]/module.yaml``."""
-    from ..curriculum.course_files import read_module_yaml
+    from ..curriculum.course_files.module_yaml import read_module_yaml
 
     if not _SLUG.match(slug) or len(slug) > 80:
         raise click.BadParameter("a module slug is lower-case letters, digits and single hyphens",

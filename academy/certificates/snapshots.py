@@ -15,8 +15,8 @@ from pathlib import Path
 from flask import current_app, has_request_context, request
 from flask_babel import force_locale, format_date, gettext as _, lazy_gettext as _l, ngettext
 
-from .. import media
 from ..db_types import utcnow
+from ..media.storage import store
 from ..organisations.logos import LogoRefused, prepare_logo
 from ..pdf import is_sha256
 from .codes import format_code
@@ -100,7 +100,7 @@ def signature_image(relative_path: str) -> str:
             content, file_type = prepare_logo(stream)
         except LogoRefused as refused:
             raise ValueError(f"CERTIFICATE_SIGNATORIES: signature {relative_path!r}: {refused.args[0]}") from refused
-    return media.store(content, file_type.content_type).sha256
+    return store(content, file_type.content_type).sha256
 
 
 def certificate_texts(language: str, *, serial: str, hours: int, completed_on: date,

@@ -15,7 +15,7 @@ import yaml
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from .course_files import (
+from .course_files.specs import (
     LESSON_FILE_PATTERN, LESSONS_DIR, MODULE_FILE, QUIZ_FILE, ChoiceSpec, LessonSpec, ModuleSpec,
     QuestionSpec, QuizSpec,
 )

@@ -16,7 +16,8 @@ from ..accounts.models import Role, User, UserRole
 from ..config import LANGUAGES
 from ..extensions import db
 from ..i18n import LANGUAGE_NAMES
-from ..media import ACCEPTED_EXTENSIONS, RefusedFile
+from ..media.file_types import ACCEPTED_EXTENSIONS
+from ..media.uploads import RefusedFile
 from ..organisations.models import Organisation, OrganisationKind
 from . import rules
 from .labels import LEVEL_LABELS, STATUS_LABELS, TOPIC_LABELS

@@ -17,7 +17,8 @@ from ..db_types import utcnow
 from ..extensions import db
 from ..learning.models import LessonProgress, QuizAttempt
 from ..organisations.models import Organisation, OrganisationKind
-from .course_files import MODULE_FILE, QUIZ_FILE, ModuleSpec, QuizSpec, read_catalogue
+from .course_files.folders import read_catalogue
+from .course_files.specs import MODULE_FILE, QUIZ_FILE, ModuleSpec, QuizSpec
 from .models import Choice, Lesson, Module, ModuleStatus, Question, Quiz
 from .rendering import render_markdown
 from .yaml_source import Problem

@@ -15,7 +15,8 @@ from ..access import require, roles_required, signed_in
 from ..accounts.models import Role
 from ..extensions import db
 from ..learning.permissions import reader_of, teaches
-from ..media import RefusedFile, prepare_upload, read_limited, safe_filename, store, stored_path
+from ..media.storage import store, stored_path
+from ..media.uploads import RefusedFile, prepare_upload, read_limited, safe_filename
 from . import operations
 from .forms import ConfirmForm, FileMaterialForm, LessonForm, LinkMaterialForm, refusal_message
 from .labels import file_size

@@ -13,7 +13,7 @@ from ..audit.operations import record
 from ..db_types import utcnow
 from ..extensions import db
 from ..learning.models import LessonProgress
-from ..media import StoredFile
+from ..media.storage import StoredFile
 from ..organisations.models import Organisation
 from .models import Lesson, Material, MaterialKind, Module, ModuleStatus
 from .rendering import render_markdown

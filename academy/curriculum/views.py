@@ -18,7 +18,7 @@ from ..core.forms import requested_page
 from ..extensions import db
 from ..learning.models import LessonProgress
 from ..learning.permissions import teaches
-from ..media import discard
+from ..media.storage import discard
 from . import operations
 from .forms import (
     ConfirmForm, FileMaterialForm, LessonForm, LinkMaterialForm, ModuleForm, ModuleStatusForm, MoveLessonForm,

@@ -3,7 +3,8 @@
 PyYAML's ``safe_load`` forgets where values came from; course writers need "file:line" for each
 mistake. ``load_yaml`` composes the node tree and builds plain Python values while remembering
 the line of every key path. ``FieldReader`` then checks values against a schema and collects every
-problem instead of stopping at the first.
+problem instead of stopping at the first. ``read_text`` gets a course file's text beforehand, reporting
+a file that cannot be read or is not UTF-8 as a problem too.
 """
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from . import rules
 
 _MAX_DEPTH = 12
 
@@ -102,6 +105,22 @@ def _syntax_problem(error: yaml.MarkedYAMLError, path: Path, line_offset: int) -
     at_end = "end of stream" in (error.problem or "")
     return Problem(path, context_line if at_end and context_line else problem_line or context_line,
                    f"YAML syntax error: {detail}")
+
+
+def read_text(path: Path, problems: list[Problem]) -> str | None:
+    """The text of ``path`` with Unix line ends, or None with a problem added to ``problems``."""
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        problems.append(Problem(path, None, f"cannot be read: {error.strerror}"))
+        return None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[:error.start].count(b"\n") + 1
+        problems.append(Problem(path, line, "is not UTF-8 text"))
+        return None
+    return rules.normalise_newlines(text)
 
 
 def load_yaml(text: str, path: Path, line_offset: int = 0) -> tuple[LocatedYaml | None, list[Problem]]:

@@ -15,13 +15,14 @@ import io
 from flask_babel import lazy_gettext as _l
 from PIL import Image
 
-from .. import media
+from ..media.file_types import JPEG, PNG, FileType, detect_type
+from ..media.uploads import RefusedFile, read_limited, strip_image_metadata
 
 #: Largest logo file accepted, before it is cleaned and scaled.
 MAX_LOGO_UPLOAD_BYTES = 2 * 1024 * 1024
 #: A logo is printed 9 mm high: 600 × 200 pixels is sharp at 300 dpi and more.
 MAX_LOGO_SIZE = (600, 200)
-ACCEPTED = (media.PNG, media.JPEG)
+ACCEPTED = (PNG, JPEG)
 
 REFUSALS = {
     "too_large": _l("The logo is larger than 2 MB."),
@@ -39,29 +40,29 @@ class LogoRefused(ValueError):
         self.message = REFUSALS.get(code, REFUSALS["damaged_image"])
 
 
-def prepare_logo(stream) -> tuple[bytes, media.FileType]:
+def prepare_logo(stream) -> tuple[bytes, FileType]:
     """Read an uploaded logo from ``stream`` and return it cleaned and scaled, with its type."""
-    content = media.read_limited(stream, MAX_LOGO_UPLOAD_BYTES)
+    content = read_limited(stream, MAX_LOGO_UPLOAD_BYTES)
     if content is None:
         raise LogoRefused("too_large")
-    file_type = media.detect_type(content)
+    file_type = detect_type(content)
     if file_type not in ACCEPTED:
         raise LogoRefused("not_accepted")
     try:
-        cleaned = media.strip_image_metadata(content, file_type)
-    except media.RefusedFile as refused:
+        cleaned = strip_image_metadata(content, file_type)
+    except RefusedFile as refused:
         raise LogoRefused(refused.reason) from refused
     return _scaled(cleaned, file_type), file_type
 
 
-def _scaled(content: bytes, file_type: media.FileType) -> bytes:
+def _scaled(content: bytes, file_type: FileType) -> bytes:
     """The image within ``MAX_LOGO_SIZE`` (proportions kept); small enough ones are kept as they are."""
     with Image.open(io.BytesIO(content)) as image:
         if image.width <= MAX_LOGO_SIZE[0] and image.height <= MAX_LOGO_SIZE[1]:
             return content
         image.thumbnail(MAX_LOGO_SIZE, Image.Resampling.LANCZOS)
         output = io.BytesIO()
-        if file_type is media.JPEG:
+        if file_type is JPEG:
             image.save(output, format="JPEG", quality=90)
         else:
             image.save(output, format="PNG", optimize=True)

@@ -1,9 +1,9 @@
 """Changes to regions and member organisations; each one flushes and is audited, none commits."""
 from __future__ import annotations
 
-from .. import media
 from ..audit.operations import record
 from ..extensions import db
+from ..media.storage import store
 from .models import Organisation, OrganisationKind, Region
 
 #: Region columns that an administrator edits (the code and the name in each language).
@@ -122,7 +122,7 @@ def set_organisation_logo(organisation: Organisation, logo, *, actor) -> bool:
         record("organisation.logo_remove", actor=actor, target=organisation, sha256=old)
         return True
     content, file_type = logo
-    stored = media.store(content, file_type.content_type)
+    stored = store(content, file_type.content_type)
     if stored.sha256 == organisation.logo_sha256:
         return False
     organisation.logo_sha256, organisation.logo_media_type = stored.sha256, file_type.content_type

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from academy import media
 from academy.audit.models import AuditEvent
 from academy.certificates import operations, storage
 from academy.certificates.rendering import certificate_html, render_certificate
 from academy.certificates.snapshots import preview_snapshot
+from academy.media.storage import store, stored_path
 from academy.organisations.models import Organisation, OrganisationKind
 from academy.pdf import ResourceRefused, StaticFilesFetcher, is_sha256
 
@@ -48,7 +48,7 @@ def foundation(make):
 
 def _stored(app, sha256: str) -> bytes:
     with app.app_context():
-        return media.stored_path(sha256).read_bytes()
+        return stored_path(sha256).read_bytes()
 
 
 def test_an_admin_uploads_a_logo_cleaned_of_metadata(db, make, foundation, client_for, fresh, web):
@@ -133,7 +133,7 @@ def test_a_new_organisation_can_be_added_with_its_logo(db, make, client_for):
 
 def _with_logo(app, foundation, content: bytes, db) -> str:
     with app.app_context():
-        stored = media.store(content, "image/png")
+        stored = store(content, "image/png")
     foundation.logo_sha256, foundation.logo_media_type = stored.sha256, "image/png"
     db.session.commit()
     return stored.sha256

@@ -1,7 +1,9 @@
 """Reading and checking course folders, without a database: every problem with its file and line."""
 from __future__ import annotations
 
-from academy.curriculum.course_files import read_catalogue, read_lesson_file, read_module_folder, read_quiz_yaml
+from academy.curriculum.course_files.folders import read_catalogue, read_module_folder
+from academy.curriculum.course_files.lessons import read_lesson_file
+from academy.curriculum.course_files.quiz_yaml import read_quiz_yaml
 from academy.curriculum.models import Level, QuestionKind, Topic
 
 from .conftest import quiz_yaml, replace_in, write_course

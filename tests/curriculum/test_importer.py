@@ -282,7 +282,7 @@ def test_the_real_courses_import_and_round_trip(runner, db, tmp_path, foundation
         assert _export(runner, slug, second, "--language", language).exit_code == 0
     assert _files(first) == _files(second)
     # The export says the same as the writers' files, in the house style.
-    from academy.curriculum.course_files import read_catalogue
+    from academy.curriculum.course_files.folders import read_catalogue
     originals = {(spec.slug, spec.language): spec for spec in read_catalogue(source)[0]}
     for spec in read_catalogue(first)[0]:
         original = originals[(spec.slug, spec.language)]

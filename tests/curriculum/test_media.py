@@ -7,37 +7,37 @@ import io
 import pytest
 from PIL import Image
 
-from academy import media
+from academy.media import file_types, storage, uploads
 
 from . import samples
 
 GENUINE = [
-    ("handout.pdf", samples.PDF, media.PDF),
-    ("notes.docx", samples.ooxml("docx"), media.DOCX),
-    ("budget.xlsx", samples.ooxml("xlsx"), media.XLSX),
-    ("slides.pptx", samples.ooxml("pptx"), media.PPTX),
-    ("notes.odt", samples.opendocument("text"), media.ODT),
-    ("budget.ods", samples.opendocument("spreadsheet"), media.ODS),
-    ("slides.odp", samples.opendocument("presentation"), media.ODP),
-    ("photo.png", samples.image("PNG"), media.PNG),
-    ("photo.jpg", samples.image("JPEG"), media.JPEG),
-    ("photo.jpeg", samples.image("JPEG"), media.JPEG),
-    ("photo.webp", samples.image("WEBP"), media.WEBP),
-    ("photo.gif", samples.image("GIF"), media.GIF),
-    ("speech.mp3", samples.mp3(), media.MP3),
-    ("speech.mp3", samples.mp3_with_id3(), media.MP3),
-    ("speech.wav", samples.wav(), media.WAV),
-    ("speech.ogg", samples.ogg_vorbis(), media.OGG),
-    ("speech.m4a", samples.mp4(b"M4A ", [b"soun"]), media.M4A),
-    ("speech.mp4", samples.mp4(b"isom", [b"soun"]), media.M4A),
+    ("handout.pdf", samples.PDF, file_types.PDF),
+    ("notes.docx", samples.ooxml("docx"), file_types.DOCX),
+    ("budget.xlsx", samples.ooxml("xlsx"), file_types.XLSX),
+    ("slides.pptx", samples.ooxml("pptx"), file_types.PPTX),
+    ("notes.odt", samples.opendocument("text"), file_types.ODT),
+    ("budget.ods", samples.opendocument("spreadsheet"), file_types.ODS),
+    ("slides.odp", samples.opendocument("presentation"), file_types.ODP),
+    ("photo.png", samples.image("PNG"), file_types.PNG),
+    ("photo.jpg", samples.image("JPEG"), file_types.JPEG),
+    ("photo.jpeg", samples.image("JPEG"), file_types.JPEG),
+    ("photo.webp", samples.image("WEBP"), file_types.WEBP),
+    ("photo.gif", samples.image("GIF"), file_types.GIF),
+    ("speech.mp3", samples.mp3(), file_types.MP3),
+    ("speech.mp3", samples.mp3_with_id3(), file_types.MP3),
+    ("speech.wav", samples.wav(), file_types.WAV),
+    ("speech.ogg", samples.ogg_vorbis(), file_types.OGG),
+    ("speech.m4a", samples.mp4(b"M4A ", [b"soun"]), file_types.M4A),
+    ("speech.mp4", samples.mp4(b"isom", [b"soun"]), file_types.M4A),
 ]
 
 
 @pytest.mark.parametrize(("filename", "content", "expected"), GENUINE, ids=[item[0] + "-" + item[2].content_type
                                                                            for item in GENUINE])
 def test_genuine_files_are_recognised_and_accepted(filename, content, expected):
-    assert media.detect_type(content) is expected
-    _content, file_type = media.prepare_upload(content, filename)
+    assert file_types.detect_type(content) is expected
+    _content, file_type = uploads.prepare_upload(content, filename)
     assert file_type is expected
 
 
@@ -57,21 +57,21 @@ def test_genuine_files_are_recognised_and_accepted(filename, content, expected):
     ("broken.png", b"\x89PNG\r\n\x1a\n" + b"garbage" * 10, "damaged_image"),
 ])
 def test_files_whose_content_does_not_match_are_refused(filename, content, reason):
-    with pytest.raises(media.RefusedFile) as refusal:
-        media.prepare_upload(content, filename)
+    with pytest.raises(uploads.RefusedFile) as refusal:
+        uploads.prepare_upload(content, filename)
     assert refusal.value.reason == reason
 
 
 def test_extension_check_ignores_letter_case():
-    _content, file_type = media.prepare_upload(samples.PDF, "HANDOUT.PDF")
-    assert file_type is media.PDF
+    _content, file_type = uploads.prepare_upload(samples.PDF, "HANDOUT.PDF")
+    assert file_type is file_types.PDF
 
 
 def test_jpeg_loses_exif_gps_and_comments():
     original = samples.jpeg_with_gps()
     assert Image.open(io.BytesIO(original)).getexif().get_ifd(0x8825)  # the sample really has GPS
 
-    cleaned, _file_type = media.prepare_upload(original, "photo.jpg")
+    cleaned, _file_type = uploads.prepare_upload(original, "photo.jpg")
 
     picture = Image.open(io.BytesIO(cleaned))
     assert picture.format == "JPEG" and picture.size == (40, 30)
@@ -88,7 +88,7 @@ def test_png_loses_text_chunks_and_exif():
     exif = Image.Exif()
     exif[0x010F] = "PhoneMaker"
     original = samples.image("PNG", pnginfo=info, exif=exif.tobytes())
-    cleaned, _file_type = media.prepare_upload(original, "photo.png")
+    cleaned, _file_type = uploads.prepare_upload(original, "photo.png")
     assert b"Someone at risk" not in cleaned and b"PhoneMaker" not in cleaned
     assert Image.open(io.BytesIO(cleaned)).size == (40, 30)
 
@@ -97,7 +97,7 @@ def test_rotated_photo_keeps_its_orientation_when_exif_goes():
     exif = Image.Exif()
     exif[0x0112] = 6  # rotate 90° clockwise to display
     original = samples.image("JPEG", size=(40, 20), exif=exif.tobytes())
-    cleaned, _file_type = media.prepare_upload(original, "photo.jpg")
+    cleaned, _file_type = uploads.prepare_upload(original, "photo.jpg")
     assert Image.open(io.BytesIO(cleaned)).size == (20, 40)
 
 
@@ -106,33 +106,33 @@ def test_animated_gif_keeps_its_frames():
     buffer = io.BytesIO()
     frames[0].save(buffer, format="GIF", save_all=True, append_images=frames[1:], duration=100, loop=0,
                    comment=b"hidden")
-    cleaned, _file_type = media.prepare_upload(buffer.getvalue(), "anim.gif")
+    cleaned, _file_type = uploads.prepare_upload(buffer.getvalue(), "anim.gif")
     assert Image.open(io.BytesIO(cleaned)).n_frames == 3
     assert b"hidden" not in cleaned
 
 
 def test_huge_image_dimensions_are_refused(monkeypatch):
-    monkeypatch.setattr(media, "IMAGE_MAX_PIXELS", 100)
-    with pytest.raises(media.RefusedFile) as refusal:
-        media.prepare_upload(samples.image("PNG"), "big.png")
+    monkeypatch.setattr(uploads, "IMAGE_MAX_PIXELS", 100)
+    with pytest.raises(uploads.RefusedFile) as refusal:
+        uploads.prepare_upload(samples.image("PNG"), "big.png")
     assert refusal.value.reason == "image_too_big"
 
 
 def test_store_is_content_addressed_and_atomic(app, tmp_path):
     app.config["UPLOAD_DIR"] = str(tmp_path / "uploads")
-    stored = media.store(samples.PDF, "application/pdf")
+    stored = storage.store(samples.PDF, "application/pdf")
     digest = hashlib.sha256(samples.PDF).hexdigest()
     assert stored.sha256 == digest and stored.size_bytes == len(samples.PDF)
     path = tmp_path / "uploads" / digest[:2] / digest[2:4] / digest
     assert path.read_bytes() == samples.PDF
-    assert media.store(samples.PDF, "application/pdf") == stored  # the same content is stored once
+    assert storage.store(samples.PDF, "application/pdf") == stored  # the same content is stored once
     assert [item.name for item in path.parent.iterdir()] == [digest]  # no temporary files left behind
 
 
 def test_stored_path_refuses_anything_but_a_digest(app):
     for bad in ("../../etc/passwd", "ab", "A" * 64, "g" * 64):
         with pytest.raises(ValueError):
-            media.stored_path(bad)
+            storage.stored_path(bad)
 
 
 @pytest.mark.parametrize(("given", "expected"), [
@@ -145,4 +145,4 @@ def test_stored_path_refuses_anything_but_a_digest(app):
     ("noext", "material.pdf"),
 ])
 def test_download_names_are_made_safe(given, expected):
-    assert media.safe_filename(given, media.PDF) == expected
+    assert uploads.safe_filename(given, file_types.PDF) == expected

@@ -1,23 +1,17 @@
-"""Uploaded files: type detected from the content, images cleaned of metadata, content-addressed storage.
+"""The file types we accept, and which of them some bytes really are.
 
-Files live under ``UPLOAD_DIR`` (instance/uploads/, never static/) at ``ab/cd/<sha256>``, named by
-the SHA-256 of their content: identical uploads share one file, names cannot collide or be guessed
-from the title, and nothing a user typed becomes part of a path.
+Types are judged from the content, never from the name a user gave: magic numbers for PDF, images
+and audio, the parts inside the zip for office formats, and the track handlers of an MP4 so that a
+video is not taken for audio.
 """
 from __future__ import annotations
 
-import hashlib
 import io
-import os
-import tempfile
 import zipfile
 from dataclasses import dataclass
-from pathlib import Path
 from xml.etree import ElementTree
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
-from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 
 
 @dataclass(frozen=True, eq=False)
@@ -70,18 +64,6 @@ _MP4_AUDIO_BRANDS = {b"M4A ", b"M4B ", b"F4A "}
 _MP4_GENERIC_BRANDS = {b"isom", b"iso2", b"mp41", b"mp42", b"dash"}
 # Small parts read out of a zip to tell office formats apart; anything larger is not genuine.
 _ZIP_PART_LIMIT = 1024 * 1024
-#: Largest image, in pixels, that will be decoded (guards against decompression bombs).
-IMAGE_MAX_PIXELS = 50_000_000
-_IMAGE_MAX_FRAMES = 500
-
-
-class RefusedFile(Exception):
-    """The upload cannot be accepted; ``reason`` says why in words for the uploader (untranslated key)."""
-
-    def __init__(self, reason: str, **details):
-        super().__init__(reason)
-        self.reason = reason
-        self.details = details
 
 
 def _zip_type(content: bytes) -> FileType | None:
@@ -174,135 +156,3 @@ def detect_type(content: bytes) -> FileType | None:
     if _is_mp3(content):
         return MP3
     return None
-
-
-def extension_of(filename: str) -> str:
-    """The lower-case extension of ``filename`` without the dot ('' when there is none)."""
-    name = filename.rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
-    return name.rsplit(".", 1)[-1].lower() if "." in name.strip(".") else ""
-
-
-def safe_filename(filename: str, file_type: FileType) -> str:
-    """A download name kept readable in any script, without paths, control characters or quotes."""
-    name = filename.replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(char for char in name if char.isprintable() and char not in '"<>|:*?').strip(" .")
-    if not name or extension_of(name) not in file_type.extensions:
-        name = f"material.{sorted(file_type.extensions)[0]}"
-    if len(name) > 200:
-        extension = extension_of(name)
-        name = name[:200 - len(extension) - 1].rstrip(" .") + "." + extension
-    return name
-
-
-def strip_image_metadata(content: bytes, file_type: FileType) -> bytes:
-    """Re-encode an image from its pixels only: EXIF (with GPS), XMP, IPTC, comments and profiles are gone.
-
-    The EXIF orientation is applied to the pixels first, so photos keep looking the right way up.
-    """
-    try:
-        with Image.open(io.BytesIO(content)) as image:
-            if image.format not in file_type.pillow_formats:
-                raise RefusedFile("damaged_image")
-            width, height = image.size
-            if width * height > IMAGE_MAX_PIXELS:
-                raise RefusedFile("image_too_big")
-            frames = []
-            durations = []
-            for frame in ImageSequence.Iterator(image):
-                if frames and file_type is JPEG:  # extra MPO frames are previews, not the picture
-                    break
-                if len(frames) >= _IMAGE_MAX_FRAMES:
-                    raise RefusedFile("image_too_big")
-                durations.append(frame.info.get("duration", 100))
-                frames.append(frame.copy())
-            loop = image.info.get("loop", 0)
-            transparency = image.info.get("transparency")
-        if len(frames) == 1:
-            frames[0] = ImageOps.exif_transpose(frames[0])
-        for frame in frames:
-            frame.info = {}  # Pillow falls back on ``info`` for comments and profiles when saving
-        options: dict = {}
-        if file_type is JPEG:
-            options = {"quality": 90}
-            frames = [frame if frame.mode in ("L", "RGB", "CMYK") else frame.convert("RGB") for frame in frames]
-        elif file_type is WEBP:
-            options = {"quality": 90}
-        if transparency is not None and file_type in (PNG, GIF):
-            options["transparency"] = transparency
-        if len(frames) > 1:
-            options.update(save_all=True, append_images=frames[1:], duration=durations, loop=loop)
-        output = io.BytesIO()
-        frames[0].save(output, format=sorted(file_type.pillow_formats)[0], **options)
-        return output.getvalue()
-    except RefusedFile:
-        raise
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError) as error:
-        raise RefusedFile("damaged_image") from error
-
-
-@dataclass(frozen=True)
-class StoredFile:
-    """A file kept in the upload store."""
-
-    sha256: str
-    size_bytes: int
-    content_type: str
-
-
-def upload_root() -> Path:
-    return Path(current_app.config["UPLOAD_DIR"])
-
-
-def stored_path(sha256: str) -> Path:
-    """Where the content with this SHA-256 lives (``ab/cd/<sha256>`` under UPLOAD_DIR)."""
-    if len(sha256) != 64 or any(char not in "0123456789abcdef" for char in sha256):
-        raise ValueError("not a SHA-256 hex digest")
-    return upload_root() / sha256[:2] / sha256[2:4] / sha256
-
-
-def store(content: bytes, content_type: str) -> StoredFile:
-    """Write ``content`` atomically (temporary file, then rename) unless it is stored already."""
-    digest = hashlib.sha256(content).hexdigest()
-    path = stored_path(digest)
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
-        try:
-            with os.fdopen(handle, "wb") as output:
-                output.write(content)
-                output.flush()
-                os.fsync(output.fileno())
-            os.chmod(temporary, 0o640)
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-    return StoredFile(digest, len(content), content_type)
-
-
-def discard(sha256: str) -> None:
-    """Remove stored content (call only once no row refers to it any more)."""
-    stored_path(sha256).unlink(missing_ok=True)
-
-
-def read_limited(stream, limit: int) -> bytes | None:
-    """Up to ``limit`` bytes of ``stream``; None when it holds more (nothing beyond limit + 1 is read)."""
-    content = stream.read(limit + 1)
-    return None if len(content) > limit else content
-
-
-def prepare_upload(content: bytes, filename: str) -> tuple[bytes, FileType]:
-    """Check an upload's real type against its name and clean images; raises ``RefusedFile``."""
-    extension = extension_of(filename)
-    if extension not in ACCEPTED_EXTENSIONS:
-        raise RefusedFile("extension_not_accepted", extension=extension or "—")
-    if not content:
-        raise RefusedFile("empty")
-    file_type = detect_type(content)
-    if file_type is None:
-        raise RefusedFile("unknown_content", extension=extension)
-    if extension not in file_type.extensions:
-        raise RefusedFile("extension_mismatch", extension=extension, detected=file_type.label)
-    if file_type.is_image:
-        content = strip_image_metadata(content, file_type)
-    return content, file_type

@@ -1,0 +1,60 @@
+"""Content-addressed storage of files under ``UPLOAD_DIR``.
+
+Files live under ``UPLOAD_DIR`` (instance/uploads/, never static/) at ``ab/cd/<sha256>``, named by
+the SHA-256 of their content: identical uploads share one file, names cannot collide or be guessed
+from the title, and nothing a user typed becomes part of a path.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """A file kept in the upload store."""
+
+    sha256: str
+    size_bytes: int
+    content_type: str
+
+
+def upload_root() -> Path:
+    return Path(current_app.config["UPLOAD_DIR"])
+
+
+def stored_path(sha256: str) -> Path:
+    """Where the content with this SHA-256 lives (``ab/cd/<sha256>`` under UPLOAD_DIR)."""
+    if len(sha256) != 64 or any(char not in "0123456789abcdef" for char in sha256):
+        raise ValueError("not a SHA-256 hex digest")
+    return upload_root() / sha256[:2] / sha256[2:4] / sha256
+
+
+def store(content: bytes, content_type: str) -> StoredFile:
+    """Write ``content`` atomically (temporary file, then rename) unless it is stored already."""
+    digest = hashlib.sha256(content).hexdigest()
+    path = stored_path(digest)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
+        try:
+            with os.fdopen(handle, "wb") as output:
+                output.write(content)
+                output.flush()
+                os.fsync(output.fileno())
+            os.chmod(temporary, 0o640)
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+    return StoredFile(digest, len(content), content_type)
+
+
+def discard(sha256: str) -> None:
+    """Remove stored content (call only once no row refers to it any more)."""
+    stored_path(sha256).unlink(missing_ok=True)
