@@ -30,9 +30,9 @@ from ..outbox.operations import queue_mail
 from .codes import allocate_serial, new_code
 from .editions import current_edition_certificate, edition_progress
 from .models import NAME_MAX_LENGTH, REASON_MAX_LENGTH, Certificate, CertificateKind, CertificatePdf, CertificateStatus
-from .rendering import clean_text, render_certificate
+from .rendering import clean_text
 from .snapshots import build_snapshot, partner_values, public_base_url
-from .storage import logo_root, store_pdf
+from .storage import render, store_pdf
 
 _LOG = logging.getLogger(__name__)
 
@@ -87,7 +87,7 @@ def issue_certificate(enrolment: Enrolment, *, actor: User | None = None, reason
         language=language, holder_name=name, title=module.title, summary=module.summary, slug=module.slug,
         hours=module.estimated_hours, completed_on=completed_on, issued_at=now, serial=serial, code=code,
         partners=partner_values(module.partners), base_url=public_base_url())
-    sha256 = store_pdf(render_certificate(snapshot, logo_root=logo_root()))
+    sha256 = store_pdf(render(snapshot))
     certificate = Certificate(
         kind=CertificateKind.MODULE, serial=serial, code=code, user_id=trainee.id, module_id=module.id,
         enrolment_id=enrolment.id, language=language, holder_name=name, snapshot=snapshot,
@@ -178,7 +178,7 @@ def issue_edition_certificate(trainee: User, edition: Edition, *, actor: User | 
         edition={"id": edition.id, "starts_on": edition.starts_on, "ends_on": edition.ends_on})
     certificate = Certificate(
         kind=CertificateKind.EDITION, serial=serial, code=code, user_id=trainee.id, edition_id=edition.id,
-        language=language, holder_name=name, snapshot=snapshot, pdf_sha256=store_pdf(render_certificate(snapshot, logo_root=logo_root())),
+        language=language, holder_name=name, snapshot=snapshot, pdf_sha256=store_pdf(render(snapshot)),
         issued_at=now, issued_by_id=getattr(actor, "id", None),
         issue_reason=(reason or None) and reason[:REASON_MAX_LENGTH], supersedes_id=getattr(supersedes, "id", None))
     _save_issued(certificate, trainee, actor=actor, supersedes=supersedes, edition_id=edition.id)

@@ -18,6 +18,7 @@ from flask import current_app
 
 from ..audit.operations import record
 from ..extensions import db
+from ..media.storage import upload_root
 from .export import ZipEntry
 from .models import Certificate, CertificatePdf, CertificateStatus
 from .rendering import render_certificate
@@ -25,14 +26,9 @@ from .rendering import render_certificate
 _LOG = logging.getLogger(__name__)
 
 
-def logo_root() -> Path:
-    """The upload store, where partner foundations' logos are kept by hash."""
-    return Path(current_app.config["UPLOAD_DIR"])
-
-
 def render(snapshot: dict) -> bytes:
     """Render a certificate with this site's uploaded logos available to the sandboxed fetcher."""
-    return render_certificate(snapshot, logo_root=logo_root())
+    return render_certificate(snapshot, logo_root=upload_root())
 
 
 def pdf_path(sha256: str) -> Path:

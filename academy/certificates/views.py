@@ -13,6 +13,7 @@ from ..audit.operations import record
 from ..core.forms import requested_page
 from ..curriculum.models import Module
 from ..extensions import db
+from ..media.storage import upload_root
 from ..nominations.models import Edition
 from . import operations, storage
 from .codes import normalise_code
@@ -228,7 +229,7 @@ def export_zip():
     record("certificate.export", actor=current_user, target=target, count=len(entries))
     db.session.commit()
     workers = current_app.config["CERTIFICATE_ZIP_WORKERS"]
-    response = Response(zip_stream(entries, workers, storage.logo_root()), mimetype="application/zip")
+    response = Response(zip_stream(entries, workers, upload_root()), mimetype="application/zip")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "private, no-store"
     return response

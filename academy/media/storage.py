@@ -25,6 +25,7 @@ class StoredFile:
 
 
 def upload_root() -> Path:
+    """The upload store (``UPLOAD_DIR``): materials, partner logos and signature images."""
     return Path(current_app.config["UPLOAD_DIR"])
 
 

@@ -219,7 +219,7 @@ def test_a_failing_renderer_does_not_undo_the_completion(db, make, monkeypatch, 
 
     def broken(snapshot):
         raise RuntimeError("renderer exploded")
-    monkeypatch.setattr(operations, "render_certificate", broken)
+    monkeypatch.setattr(operations, "render", broken)
 
     assert operations.issue_on_completion(enrolment) is None
     db.session.commit()
