@@ -32,6 +32,20 @@ def _env_days(name: str, default: int) -> int:
     return int(value)
 
 
+#: Role names as stored (``accounts.models.Role``); config cannot import the models.
+ROLE_NAMES = ("admin", "coordinator", "trainer", "trainee")
+
+
+def _env_roles(name: str, default: str) -> frozenset[str]:
+    """Comma-separated role names (empty for none); an unknown name stops the start, named."""
+    value = os.environ.get(name)
+    names = {part.strip().lower() for part in (default if value is None else value).split(",") if part.strip()}
+    unknown = names - set(ROLE_NAMES)
+    if unknown:
+        raise ValueError(f"{name} lists unknown roles {sorted(unknown)}; known: {', '.join(ROLE_NAMES)}")
+    return frozenset(names)
+
+
 def normalise_database_url(url: str) -> str:
     """Point plain PostgreSQL URLs at the psycopg 3 driver."""
     for prefix in ("postgres://", "postgresql://"):
@@ -91,6 +105,9 @@ def build_config(instance_path: Path) -> dict:
         "ARGON2_PARALLELISM": 1,
         "LOGIN_MAX_FAILURES": _env_int("LOGIN_MAX_FAILURES", 10),
         "LOGIN_LOCKOUT_MINUTES": _env_int("LOGIN_LOCKOUT_MINUTES", 15),
+        # People holding these roles must turn on two-step verification before anything else
+        # (they see nominees' personal data); everyone else may. Comma-separated role names.
+        "TWO_FACTOR_REQUIRED_ROLES": _env_roles("TWO_FACTOR_REQUIRED_ROLES", "admin,coordinator"),
         "RESET_TOKEN_HOURS": _env_int("RESET_TOKEN_HOURS", 2),
         "INVITATION_TOKEN_DAYS": _env_int("INVITATION_TOKEN_DAYS", 14),
         # Declined and withdrawn nominations lose their personal data this long after their

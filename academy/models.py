@@ -1,5 +1,5 @@
 """Imports every model so that metadata (and Alembic) sees the whole schema."""
-from .accounts.models import AccountToken, Role, User, UserRole, UserSession  # noqa: F401
+from .accounts.models import AccountToken, RecoveryCode, Role, User, UserRole, UserSession  # noqa: F401
 from .audit.models import AuditEvent  # noqa: F401
 from .organisations.models import Organisation, OrganisationKind, Region  # noqa: F401
 from .outbox.models import OutboxMessage  # noqa: F401

@@ -77,6 +77,12 @@ class User(db.Model):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: Two-step verification: the authenticator app's shared secret, encrypted (``two_factor``).
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(255))
+    #: When two-step verification was turned on; None while it is off.
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: The 30-second step of the last code accepted: a code never works twice, nor an older one.
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger())
 
     organisation = relationship("Organisation", lazy="raise")
     roles: Mapped[list["UserRole"]] = relationship(
@@ -109,6 +115,11 @@ class User(db.Model):
     def has_accepted_invitation(self) -> bool:
         """Whether the person has a password (invited people have none until they accept)."""
         return self.password_hash is not None
+
+    @property
+    def has_two_factor(self) -> bool:
+        """Whether signing in also asks for a code from an authenticator app."""
+        return self.totp_enabled_at is not None
 
     def is_locked(self, now: datetime) -> bool:
         """Whether too many failed sign-ins keep the account closed at ``now``."""
@@ -143,6 +154,21 @@ class UserSession(db.Model):
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     user: Mapped[User] = relationship(lazy="raise")
+
+
+class RecoveryCode(db.Model):
+    """A single-use code that stands in for the authenticator app (a lost or broken phone)."""
+
+    __tablename__ = "recovery_codes"
+    __table_args__ = (sa.UniqueConstraint("user_id", "code_hash", name="one_code_per_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: Keyed hash of the code (``two_factor.recovery_code_hash``); the code itself is shown once.
+    code_hash: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: Set when the code is used; a used code never works again.
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class TokenPurpose(enum.Enum):

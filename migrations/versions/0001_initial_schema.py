@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 19:11:05.327385
+Create Date: 2026-11-28 21:16:21.084193
 
 """
 from alembic import op
@@ -152,6 +152,9 @@ def upgrade():
     sa.Column('locked_until', academy.db_types.UTCDateTime(), nullable=True),
     sa.Column('last_sign_in_at', academy.db_types.UTCDateTime(), nullable=True),
     sa.Column('created_at', academy.db_types.UTCDateTime(), nullable=False),
+    sa.Column('totp_secret', sa.String(length=255), nullable=True),
+    sa.Column('totp_enabled_at', academy.db_types.UTCDateTime(), nullable=True),
+    sa.Column('totp_last_step', sa.BigInteger(), nullable=True),
     sa.CheckConstraint("preferred_language IN ('en', 'fr', 'es', 'ar')", name=op.f('ck_users_preferred_language_known')),
     sa.CheckConstraint('email = lower(email)', name=op.f('ck_users_email_lowercase')),
     sa.CheckConstraint('failed_sign_ins >= 0', name=op.f('ck_users_failed_sign_ins_not_negative')),
@@ -298,6 +301,19 @@ def upgrade():
         batch_op.create_index('ix_nominations_status_submitted_at', ['status', 'submitted_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_nominations_submitted_at'), ['submitted_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_nominations_user_id'), ['user_id'], unique=False)
+
+    op.create_table('recovery_codes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('code_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_at', academy.db_types.UTCDateTime(), nullable=False),
+    sa.Column('used_at', academy.db_types.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_recovery_codes_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_recovery_codes')),
+    sa.UniqueConstraint('user_id', 'code_hash', name='one_code_per_hash')
+    )
+    with op.batch_alter_table('recovery_codes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_recovery_codes_user_id'), ['user_id'], unique=False)
 
     op.create_table('user_roles',
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -694,6 +710,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_user_roles_role'))
 
     op.drop_table('user_roles')
+    with op.batch_alter_table('recovery_codes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_recovery_codes_user_id'))
+
+    op.drop_table('recovery_codes')
     with op.batch_alter_table('nominations', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_nominations_user_id'))
         batch_op.drop_index(batch_op.f('ix_nominations_submitted_at'))
