@@ -90,6 +90,7 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_hooks(app: Flask) -> None:
     from .access import enforce_access
+    from .accounts.enforcement import require_two_factor
     from .core.errors import register_error_handlers
     from .core.security import apply_security_headers
     from .i18n import current_language, text_direction, LANGUAGE_NAMES
@@ -100,6 +101,7 @@ def _register_hooks(app: Flask) -> None:
     app.jinja_env.finalize = _plain_lazy_strings
 
     app.before_request(enforce_access)
+    app.before_request(require_two_factor)  # after the access check, which loads the user
     app.after_request(deliver_after_request)
     app.after_request(apply_security_headers)
     register_error_handlers(app)

@@ -84,7 +84,8 @@ def _measure_scenarios(scenarios, port: int, hello_port: int, facts: dict, args,
     sign_in_errors: dict[str, str] = {}
     for account in dict.fromkeys(s.account for s in scenarios if s.signed_in):
         try:
-            jar = sign_in(port, facts[f"{account}_email"], facts[f"{account}_password"])
+            jar = sign_in(port, facts[f"{account}_email"], facts[f"{account}_password"],
+                          totp_secret=facts.get(f"{account}_totp_secret"))
             headers[account] = {"Cookie": cookie_header(jar)}
         except (RuntimeError, OSError, KeyError) as error:
             sign_in_errors[account] = f"sign-in as {account} failed: {error!r}"

@@ -7,6 +7,7 @@ the admin's e-mail) in ``build.facts``. A later feature adds its data by adding 
 """
 from __future__ import annotations
 
+import os
 import random
 import time
 from dataclasses import dataclass, field
@@ -19,6 +20,9 @@ import sqlalchemy as sa
 #: The signed-in scenarios use this account (its password is hashed once per build).
 ADMIN_EMAIL = "bench-admin@example.org"
 ADMIN_PASSWORD = "benchmark-admin-pass-1729"
+#: Admins must use two-step verification (the default ``TWO_FACTOR_REQUIRED_ROLES``): the
+#: benchmark admin has it on with this secret, and the sign-in computes its codes.
+ADMIN_TOTP_SECRET = "BENCHMARKADMINSECRETBENCHMARKADM"
 
 #: Words that make organisation names; the search scenario looks for SEARCH_TERM (1 name in 8).
 _ADJECTIVES = ("Democratic", "Progressive", "Social", "Liberal", "Green", "Labour", "Popular", "United")
@@ -156,6 +160,7 @@ def _organisations(build: Build) -> None:
 
 @step("users")
 def _users(build: Build) -> None:
+    from academy.accounts import two_factor
     from academy.accounts.models import Role, User, UserRole
     from academy.accounts.passwords import hash_password
     from academy.db_types import utcnow
@@ -181,17 +186,19 @@ def _users(build: Build) -> None:
             preferred_language=("en", "fr", "es", "ar")[number % 4] if not is_admin else "en",
             organisation_id=None if is_admin else organisations[number % len(organisations)],
             is_active=number % 50 != 0,
-            password_hash=None,
+            password_hash=None, totp_secret=None, totp_enabled_at=None,
             created_at=now - timedelta(minutes=number),
         ))
         roles.extend(dict(user_id=number, role=role) for role in held)
     # argon2id is slow on purpose: only the one account that signs in gets a real hash.
-    users[0]["password_hash"] = hash_password(ADMIN_PASSWORD)
+    users[0].update(password_hash=hash_password(ADMIN_PASSWORD),
+                    totp_secret=two_factor.encrypted(ADMIN_TOTP_SECRET), totp_enabled_at=now)
     build.insert(User, users)
     build.insert(UserRole, roles)
     build.ids["users"] = [row["id"] for row in users]
     build.facts["admin_email"] = ADMIN_EMAIL
     build.facts["admin_password"] = ADMIN_PASSWORD
+    build.facts["admin_totp_secret"] = ADMIN_TOTP_SECRET
 
 
 @step("audit_events")
@@ -342,7 +349,9 @@ def build_dataset(directory: Path, sizes: Sizes | None = None, seed: int = 1729)
     started = time.perf_counter()
     path = Path(directory) / "bench.db"
     url = f"sqlite:///{path}"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "benchmark-dataset"})
+    # The server's key when it is set: the two-step secret is encrypted with a key derived from it.
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url,
+                      "SECRET_KEY": os.environ.get("SECRET_KEY") or "benchmark-dataset"})
     build = Build(app=app, sizes=sizes or Sizes(), rng=random.Random(seed))
     with app.app_context():
         db.create_all()

@@ -206,7 +206,8 @@ def measure_queue(url: str, temp_dir: Path, facts: dict, args, tool: str) -> dic
            "MAIL_DIR": str(temp_dir / "mail"), "UPLOAD_DIR": str(temp_dir / "uploads")}
     with Gunicorn("benchmarks.hello:app", env, args.workers, temp_dir) as hello, \
             Gunicorn("wsgi:app", env, args.workers, temp_dir) as academy:
-        headers = {"Cookie": cookie_header(sign_in(academy.port, facts["admin_email"], facts["admin_password"]))}
+        headers = {"Cookie": cookie_header(sign_in(academy.port, facts["admin_email"], facts["admin_password"],
+                                                   totp_secret=facts["admin_totp_secret"]))}
         status, _headers, body = get(academy.port, QUEUE_PATH, headers)
         if status != 200 or 'name="nomination_ids"' not in body:
             raise RuntimeError(f"GET {QUEUE_PATH} answered {status} without queue rows")

@@ -141,3 +141,21 @@ def test_benchmark_report_prints_json_lines_and_summarises_missed_targets(tmp_pa
     assert printed == written
     assert written[-1] == {"benchmark": "summary", "targets": 2, "targets_met": 1, "missed": ["slow"],
                            "elapsed_s": 1.5}
+
+
+def test_the_benchmark_admin_uses_two_step_verification_with_the_published_secret(tmp_path):
+    import pyotp
+
+    from academy import create_app
+    from academy.accounts import two_factor
+    from academy.accounts.models import User
+
+    dataset = build_dataset(tmp_path, Sizes(organisations=2, users=3, audit_events=1))
+    app = create_app({"SQLALCHEMY_DATABASE_URI": dataset.url})
+    with app.app_context():
+        from academy.extensions import db
+
+        admin = db.session.scalar(sa.select(User).where(User.email == dataset.facts["admin_email"]))
+        assert admin.has_two_factor
+        assert two_factor.verify(admin, pyotp.TOTP(dataset.facts["admin_totp_secret"]).now())
+        db.engine.dispose()

@@ -146,3 +146,13 @@ def test_demo_imports_the_courses_and_gives_people_something_to_study_and_teach(
     assert runner.invoke(args=COMMAND).exit_code == 0
     assert (_count(db, Module), _count(db, Enrolment), _count(db, LiveSession),
             db.session.scalar(db.select(db.func.count()).select_from(module_trainers))) == counts
+
+
+def test_the_sign_ins_say_how_to_get_codes_when_roles_require_two_step_verification(runner, app, db):
+    app.config["TWO_FACTOR_REQUIRED_ROLES"] = frozenset({"admin", "coordinator"})
+    try:
+        output = runner.invoke(args=COMMAND).output
+    finally:
+        app.config["TWO_FACTOR_REQUIRED_ROLES"] = frozenset()
+    assert "admin or coordinator role turn on two-step verification" in output
+    assert "pyotp.TOTP(" in output

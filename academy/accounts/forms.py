@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField, ValidationError
+from wtforms import (EmailField, PasswordField, SelectChoice, SelectField, SelectMultipleField, StringField,
+                     ValidationError)
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length
 
 from ..config import LANGUAGES
@@ -84,6 +85,16 @@ class SignInForm(FlaskForm):
                              render_kw={"autocomplete": "current-password"})
 
 
+class SignInCodeForm(FlaskForm):
+    """The second step of signing in: six digits from the app, or a recovery code."""
+
+    code = StringField(_l("Code"), filters=[_strip], validators=[DataRequired(), Length(max=40)],
+                       description=_l("The six digits your authenticator app shows now. Lost your "
+                                      "phone? Type one of your recovery codes instead."),
+                       render_kw={"autocomplete": "one-time-code", "maxlength": 40, "spellcheck": "false",
+                                  "autocapitalize": "characters", "autofocus": True})
+
+
 class RequestResetForm(FlaskForm):
     """Ask for a password-reset link."""
 
@@ -147,3 +158,32 @@ class ChangePasswordForm(FlaskForm):
         _check_policy(field.data, email=self.user.email, name=self.user.display_name)
         if passwords.verify_password(self.user.password_hash, field.data):
             raise ValidationError(_l("Choose a password different from your current one."))
+
+
+class EndSessionsForm(FlaskForm):
+    """End some of one's other sessions, proving the password first."""
+
+    session_ids = SelectMultipleField(_l("Sessions to end"), coerce=int, validate_choice=False)
+    current_password = PasswordField(_l("Current password"),
+                                     validators=[InputRequired(), Length(max=passwords.MAX_LENGTH)],
+                                     render_kw={"autocomplete": "current-password"})
+
+    def __init__(self, user=None, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.offered: frozenset[int] = frozenset()
+
+    def offer(self, sessions) -> None:
+        """The sessions that may be ended: one's other sessions (this one is ended by signing out)."""
+        self.offered = frozenset(session.id for session in sessions)
+
+    def chosen_ids(self) -> list[int]:
+        return sorted(set(self.session_ids.data or ()) & self.offered)
+
+    def validate_session_ids(self, field) -> None:
+        if not set(field.data or ()) & self.offered:
+            raise ValidationError(_l("Tick at least one session to end."))
+
+    def validate_current_password(self, field) -> None:
+        if not passwords.verify_password(self.user.password_hash, field.data):
+            raise ValidationError(_l("This is not your current password."))

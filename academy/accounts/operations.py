@@ -13,7 +13,7 @@ from ..audit.operations import record
 from ..db_types import UTCDateTime, utcnow
 from ..extensions import db
 from ..outbox.operations import queue_mail
-from . import passwords
+from . import passwords, two_factor
 from .models import AccountToken, Role, TokenPurpose, User, UserRole
 from .sessions import end_all_sessions, end_other_sessions
 from .tokens import absolute_url, consume_token, issue_token, lifetime, revoke_tokens
@@ -52,13 +52,37 @@ def authenticate(email: str, password: str, now: datetime | None = None) -> User
     elif not matches:
         reason = "no_password" if user.password_hash is None else "wrong_password"
     else:
-        _signed_in(user, password, now)
+        _password_accepted(user, password, now)
         return user
-    locked = _count_failure(user, now) if reason == "wrong_password" else False
+    _refused(user, reason, now)
+    return None
+
+
+def complete_sign_in(user: User, code: str, now: datetime | None = None) -> str | None:
+    """The second step of signing in: ``"totp"`` or ``"recovery"`` when ``code`` proves it and the
+    account may sign in (the sign-in is then complete), else None.
+
+    A wrong code counts as a failed sign-in, so guessing codes locks the account like guessing
+    passwords.
+    """
+    now = now or utcnow()
+    if not user.is_active or user.is_locked(now):
+        record("account.sign_in_failed", target=user, reason="disabled" if not user.is_active else "locked")
+        return None
+    kind = two_factor.code_kind(code)
+    if kind is None or not two_factor.verify(user, code, now):
+        _refused(user, "wrong_code", now)
+        return None
+    _signed_in(user, now, second_factor=kind)
+    return kind
+
+
+def _refused(user: User, reason: str, now: datetime) -> None:
+    """Audit a refused sign-in; wrong passwords and codes count towards the lock."""
+    locked = count_failure(user, now) if reason in ("wrong_password", "wrong_code") else False
     record("account.sign_in_failed", target=user, reason=reason)
     if locked:
         record("account.locked", target=user, until=user.locked_until.isoformat())
-    return None
 
 
 def _verify(user: User, password: str) -> bool:
@@ -68,18 +92,29 @@ def _verify(user: User, password: str) -> bool:
     return passwords.verify_password(user.password_hash, password)
 
 
-def _signed_in(user: User, password: str, now: datetime) -> None:
+def _password_accepted(user: User, password: str, now: datetime) -> None:
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
-    user.failed_sign_ins = 0
-    user.locked_until = None
-    user.last_sign_in_at = now
-    record("account.sign_in", actor=user, target=user)
+    if not user.has_two_factor:
+        _signed_in(user, now)
+        return
+    # Half-way: the failure count stays until the code is right, or else knowing the password
+    # would reset it and allow guessing codes for ever.
+    record("account.sign_in_password_ok", actor=user, target=user)
     db.session.flush()
 
 
-def _count_failure(user: User, now: datetime) -> bool:
-    """Count one wrong password in a single UPDATE (no lost updates across workers); True if it locked."""
+def _signed_in(user: User, now: datetime, **details) -> None:
+    user.failed_sign_ins = 0
+    user.locked_until = None
+    user.last_sign_in_at = now
+    record("account.sign_in", actor=user, target=user, **details)
+    db.session.flush()
+
+
+def count_failure(user: User, now: datetime) -> bool:
+    """Count one wrong password or code in a single UPDATE (no lost updates across workers);
+    True if it locked the account."""
     config = current_app.config
     reaches_limit = User.failed_sign_ins + 1 >= config["LOGIN_MAX_FAILURES"]
     until = now + timedelta(minutes=config["LOGIN_LOCKOUT_MINUTES"])
@@ -174,8 +209,8 @@ def change_password(user: User, new_password: str, now: datetime | None = None) 
 def create_admin(*, email: str, display_name: str, password: str | None) -> tuple[User, bool]:
     """Create an administrator, or make an existing person one; return ``(user, created)``.
 
-    An existing account is also re-enabled and unlocked: this command is the way back in when
-    nobody can sign in as an administrator.
+    An existing account is also re-enabled, unlocked and its two-step verification turned off:
+    this command is the way back in when nobody can sign in as an administrator.
     """
     now = utcnow()
     user = find_user_by_email(email)
@@ -187,6 +222,8 @@ def create_admin(*, email: str, display_name: str, password: str | None) -> tupl
         user.is_active = True
         user.failed_sign_ins = 0
         user.locked_until = None
+        if user.has_two_factor:  # the phone may be what was lost
+            two_factor.disable(user, actor=user, reason="command line")
     if not user.has_role(Role.ADMIN):
         user.roles.append(UserRole(role=Role.ADMIN))
     db.session.flush()

@@ -23,12 +23,17 @@ from .models import User, UserSession, hash_token
 TOUCH_INTERVAL = timedelta(seconds=60)
 
 
-def start_session(user: User) -> UserSession:
-    """Sign ``user`` in with a fresh session (the old cookie's contents are dropped: rotation)."""
+def clear_cookie() -> None:
+    """Drop everything the session cookie holds except the chosen language."""
     language = session.get("lang")
     session.clear()
     if language:
         session["lang"] = language
+
+
+def start_session(user: User) -> UserSession:
+    """Sign ``user`` in with a fresh session (the old cookie's contents are dropped: rotation)."""
+    clear_cookie()
     token = secrets.token_urlsafe(32)
     user_session = UserSession(user_id=user.id, token_hash=hash_token(token))
     db.session.add(user_session)

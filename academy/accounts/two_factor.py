@@ -77,6 +77,11 @@ def new_secret() -> str:
     return pyotp.random_base32(length=32)
 
 
+def encrypted(secret: str) -> str:
+    """The stored form of a shared secret (``User.totp_secret``)."""
+    return _fernet().encrypt(secret.encode()).decode()
+
+
 def _stored_secret(user: User) -> str | None:
     """``user``'s secret, or None when it is off or cannot be read (``SECRET_KEY`` changed)."""
     if not user.totp_secret:
@@ -171,18 +176,27 @@ def recovery_codes_left(user: User) -> int:
         RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None)))
 
 
+def code_kind(code: str) -> str | None:
+    """``"totp"`` for six digits, ``"recovery"`` for a recovery code's shape, else None."""
+    code = _normalised(code)
+    if len(code) == 6 and code.isdigit():
+        return "totp"
+    return "recovery" if len(code) == RECOVERY_CODE_LENGTH else None
+
+
 def verify(user: User, code: str, now: datetime | None = None) -> bool:
     """Whether ``code`` — six digits from the app, or an unused recovery code — proves the second
     step for ``user``; an accepted code is spent at once and never works again."""
     now = now or utcnow()
+    kind = code_kind(code)
     code = _normalised(code)
     if not user.has_two_factor:
         return False
-    if len(code) == 6 and code.isdigit():
+    if kind == "totp":
         secret = _stored_secret(user)
         step = _matching_step(secret, code, now) if secret else None
         return step is not None and _claim_step(user, step)
-    if len(code) == RECOVERY_CODE_LENGTH:
+    if kind == "recovery":
         return _use_recovery_code(user, code, now)
     return False
 
@@ -197,7 +211,7 @@ def enable(user: User, secret: str, code: str, now: datetime | None = None) -> l
     if step is None:
         raise TwoFactorRefused(_l("This code does not match. Check that the phone's clock is right and "
                                   "type the code the app shows now."))
-    user.totp_secret = _fernet().encrypt(secret.encode()).decode()
+    user.totp_secret = encrypted(secret)
     user.totp_enabled_at = now
     user.totp_last_step = step
     db.session.flush()
@@ -232,5 +246,9 @@ def is_required(user: User) -> bool:
 
 
 def _notify(user: User, template: str, subject) -> None:
+    try:
+        reset_link = absolute_url("accounts.request_reset")
+    except RuntimeError:  # the command line (create-admin) without SERVER_BASE_URL: no link
+        reset_link = None
     queue_mail(user.email, user.preferred_language, subject, template, name=user.display_name,
-               reset_link=absolute_url("accounts.request_reset"))
+               reset_link=reset_link)

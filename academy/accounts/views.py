@@ -9,9 +9,9 @@ from ..access import public, signed_in
 from ..core.errors import render_error
 from ..core.security import safe_next
 from ..extensions import db, limiter
-from . import operations
+from . import operations, second_step, two_factor
 from .forms import (AcceptInvitationForm, ChangePasswordForm, ProfileForm, RequestResetForm,
-                    ResetPasswordForm, SignInForm)
+                    ResetPasswordForm, SignInCodeForm, SignInForm)
 from .models import TokenPurpose
 from .sessions import end_session, start_session
 from .tokens import USED_LINK, find_token, lifetime, token_problem
@@ -22,6 +22,14 @@ bp = Blueprint("accounts", __name__)
 SIGN_IN_REFUSED = _l("The e-mail address or the password is not right, or this account cannot sign "
                      "in at the moment. After several failed attempts an account stays locked for "
                      "a few minutes.")
+
+
+#: Also one message for a wrong, used or mistyped code.
+CODE_REFUSED = _l("This code is not right, or it was used already. Type the code your app shows now, "
+                  "or one of your recovery codes.")
+
+#: From this many recovery codes left down, signing in with one suggests making new ones.
+RECOVERY_CODES_FEW = 3
 
 
 #: The password form shares the profile page: a prefix keeps its field ids apart.
@@ -52,6 +60,10 @@ def sign_in():
     form = SignInForm()
     if form.validate_on_submit():
         user = operations.authenticate(form.email.data, form.password.data)
+        if user is not None and user.has_two_factor:
+            second_step.await_code(user, target)
+            db.session.commit()
+            return redirect(url_for("accounts.sign_in_code"))
         if user is not None:
             start_session(user)
             db.session.commit()
@@ -60,6 +72,44 @@ def sign_in():
         db.session.commit()  # keeps the failure count and the audit event
         form.form_errors.append(SIGN_IN_REFUSED)
     return render_template("accounts/sign_in.html", form=form), _status(form)
+
+
+@bp.route("/sign-in/code", methods=["GET", "POST"])
+@limiter.limit(_sign_in_limit, methods=["POST"])
+@public
+def sign_in_code():
+    """The second step of signing in: a code from the authenticator app, or a recovery code."""
+    if current_user.is_authenticated:
+        return redirect(url_for("core.index"))
+    try:
+        pending = second_step.pending_sign_in()
+    except second_step.NoPendingSignIn as missing:
+        message = SIGN_IN_REFUSED if missing.refused else missing.message
+        if message:
+            flash(message, "error")
+        return redirect(url_for("accounts.sign_in"))
+    form = SignInCodeForm()
+    if form.validate_on_submit():
+        kind = operations.complete_sign_in(pending.user, form.code.data)
+        if kind is not None:
+            start_session(pending.user)  # also drops the marker
+            db.session.commit()
+            flash(_("Welcome, %(name)s.", name=pending.user.display_name), "success")
+            if kind == "recovery":
+                _flash_recovery_codes_left(pending.user)
+            return redirect(safe_next(pending.target, url_for("core.index")))
+        db.session.commit()  # keeps the failure count and the audit event
+        form.form_errors.append(CODE_REFUSED)
+    return render_template("accounts/sign_in_code.html", form=form), _status(form)
+
+
+def _flash_recovery_codes_left(user) -> None:
+    left = two_factor.recovery_codes_left(user)
+    flash(ngettext("You signed in with a recovery code. %(num)d recovery code is left.",
+                   "You signed in with a recovery code. %(num)d recovery codes are left.", left),
+          "warning" if left <= RECOVERY_CODES_FEW else "success")
+    if left <= RECOVERY_CODES_FEW:
+        flash(_("Make new recovery codes on your profile page before you run out."), "warning")
 
 
 @bp.post("/sign-out")
@@ -175,3 +225,6 @@ def change_password():
 def _render_profile(profile_form, password_form) -> str:
     return render_template("accounts/profile.html", form=profile_form, password_form=password_form,
                            user=current_user)
+
+
+from . import session_views, two_factor_views  # noqa: E402,F401  (routes on the same blueprint)

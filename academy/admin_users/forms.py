@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SearchField, SelectChoice, SelectField, SelectMultipleField, ValidationError, widgets
-from wtforms.validators import Length, Optional, StopValidation
+from wtforms import (SearchField, SelectChoice, SelectField, SelectMultipleField, StringField, ValidationError,
+                     widgets)
+from wtforms.validators import DataRequired, Length, Optional, StopValidation
 
 from ..accounts.forms import display_name_field, email_field, language_field
 from ..accounts.models import Role
@@ -96,6 +97,19 @@ class EditUserForm(_UserFieldsForm):
         if self.user.id == self.editor.id and Role.ADMIN.value not in (field.data or []):
             raise ValidationError(_l("You cannot remove your own administrator role. "
                                      "Ask another administrator to do it."))
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class ResetTwoFactorForm(FlaskForm):
+    """Turn off someone's two-step verification (a lost phone), saying why for the audit trail."""
+
+    reason = StringField(_l("Reason"), filters=[_strip],
+                         validators=[DataRequired(message=_l("Say why, for the audit trail.")), Length(max=200)],
+                         description=_l("For example: lost phone, confirmed by a call with the person."),
+                         render_kw={"maxlength": 200})
 
 
 ACTIVE_CHOICES = [SelectChoice("", _l("Any")), SelectChoice("yes", _l("Active")),

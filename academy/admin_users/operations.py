@@ -1,4 +1,5 @@
-"""What administrators do to accounts: invite, edit, disable, enable, resend an invitation.
+"""What administrators do to accounts: invite, edit, disable, enable, resend an invitation,
+reset two-step verification.
 
 Every function flushes, audits and queues e-mail; the view commits.
 """
@@ -6,6 +7,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from ..accounts import two_factor
 from ..accounts.models import Role, TokenPurpose, User, UserRole
 from ..accounts.operations import normalise_email
 from ..accounts.sessions import end_all_sessions
@@ -73,6 +75,13 @@ def enable_user(actor: User, user: User) -> None:
     user.locked_until = None
     db.session.flush()
     record("user.enable", actor=actor, target=user)
+
+
+def reset_two_factor(actor: User, user: User, reason: str) -> int:
+    """Turn off ``user``'s two-step verification (lost phone) and end their sessions; return how
+    many ended. The person is told by e-mail and sets it up again at their next sign-in."""
+    two_factor.disable(user, actor=actor, reason=reason)
+    return end_all_sessions(user)
 
 
 def _send_invitation(user: User) -> None:

@@ -1,4 +1,5 @@
-"""User administration: the list of accounts, invitations, edits, disabling and enabling."""
+"""User administration: the list of accounts, invitations, edits, disabling and enabling, and
+resetting someone's two-step verification."""
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -8,17 +9,20 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..access import roles_required
+from ..accounts import two_factor
 from ..accounts.models import Role, User, UserRole
 from ..db_types import utcnow
 from ..extensions import db
 from ..organisations.models import Organisation
 from . import operations
-from .forms import EditUserForm, InviteUserForm, UserFilterForm
+from .forms import EditUserForm, InviteUserForm, ResetTwoFactorForm, UserFilterForm
 
 bp = Blueprint("admin_users", __name__, url_prefix="/admin/users")
 
 #: Page numbers beyond this are refused quietly (page 1) rather than turned into huge OFFSETs.
 MAX_PAGE = 10_000
+#: The reset form shares the page with the edit form: a prefix keeps its field ids apart.
+RESET_PREFIX = "reset"
 
 
 @bp.get("/")
@@ -99,6 +103,24 @@ def enable_user(user_id: int):
     return redirect(url_for("admin_users.edit_user", user_id=user_id))
 
 
+@bp.post("/<int:user_id>/two-step/reset")
+@roles_required(Role.ADMIN)
+def reset_two_factor(user_id: int):
+    """Turn off someone's two-step verification after a lost phone; their sessions end."""
+    user = _load(user_id)
+    form = ResetTwoFactorForm(prefix=RESET_PREFIX)
+    refusal = (_("You cannot reset your own two-step verification here. Use your profile page.")
+               if user.id == current_user.id else
+               _("This person does not use two-step verification.") if not user.has_two_factor else None)
+    if refusal or not form.validate():
+        return _render_edit(user, _edit_form(user, formdata=None), 400, refusal=refusal, reset_form=form)
+    operations.reset_two_factor(current_user._get_current_object(), user, form.reason.data)
+    db.session.commit()
+    flash(_("Two-step verification is off for %(name)s and their sessions have ended. They can turn it "
+            "on again from their profile.", name=user.display_name), "success")
+    return redirect(url_for("admin_users.edit_user", user_id=user_id))
+
+
 @bp.post("/<int:user_id>/invitation")
 @roles_required(Role.ADMIN)
 def resend_invitation(user_id: int):
@@ -157,6 +179,8 @@ def _account_fields(form) -> dict:
                 organisation_id=form.organisation_id.data, roles=form.role_set())
 
 
-def _render_edit(user: User, form: EditUserForm, status: int, refusal: str | None = None):
-    return render_template("admin_users/edit.html", user=user, form=form, refusal=refusal,
-                           now=utcnow()), status
+def _render_edit(user: User, form: EditUserForm, status: int, refusal: str | None = None,
+                 reset_form: ResetTwoFactorForm | None = None):
+    return render_template("admin_users/edit.html", user=user, form=form, refusal=refusal, now=utcnow(),
+                           reset_form=reset_form or ResetTwoFactorForm(formdata=None, prefix=RESET_PREFIX),
+                           two_factor_required=two_factor.is_required(user)), status

@@ -15,6 +15,7 @@ import os
 from typing import Callable
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 from flask_babel import force_locale
 
@@ -28,6 +29,14 @@ from .seed import DemoSeed, SignIn
 
 #: Used when ``ACADEMY_DEMO_PASSWORD`` is not set; it passes the password policy.
 DEFAULT_DEMO_PASSWORD = "demo-password-2026"
+
+
+#: Printed under the sign-ins when some roles must use two-step verification.
+TWO_FACTOR_NOTE = (
+    "Accounts with the {roles} role turn on two-step verification at their first sign-in: scan the\n"
+    "QR code with an authenticator app. Without a phone, copy the key shown under the QR code\n"
+    "(without its spaces) and get each code with:\n"
+    "  .venv/bin/python -c \"import pyotp; print(pyotp.TOTP('THEKEY').now())\"")
 
 
 #: The seeding steps, in order: each may rely on what the earlier ones put in the seed.
@@ -83,4 +92,8 @@ def seed_demo() -> None:
     click.echo("")
     click.echo(sign_in_table(seed.sign_ins))
     click.echo("")
+    required = sorted(current_app.config["TWO_FACTOR_REQUIRED_ROLES"])
+    if required:
+        click.echo(TWO_FACTOR_NOTE.format(roles=" or ".join(required)))
+        click.echo("")
     click.echo("These accounts use a published password: never seed demo data where real people sign in.")

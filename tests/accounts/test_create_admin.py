@@ -71,3 +71,23 @@ def test_existing_user_password_is_set_when_given(runner, make, db, monkeypatch)
     user = _user(db, "a@example.org")
     assert verify_password(user.password_hash, NEW_PASSWORD)
     assert [role.role for role in user.roles] == [Role.ADMIN]
+
+
+def test_create_admin_turns_off_two_step_verification_of_a_locked_out_admin(runner, app, make, db, monkeypatch):
+    import pyotp
+
+    from academy.accounts import two_factor
+    from academy.db_types import utcnow
+
+    user = make.admin(email="boss@example.org")
+    secret = two_factor.new_secret()
+    with app.test_request_context():
+        two_factor.enable(user, secret, pyotp.TOTP(secret).now(), now=utcnow())
+    db.session.commit()
+    monkeypatch.setenv("ACADEMY_ADMIN_PASSWORD", NEW_PASSWORD)
+    result = runner.invoke(args=COMMAND + ["--email", "boss@example.org", "--name", "Boss"])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert not _user(db, "boss@example.org").has_two_factor
+    [event] = audit_events("account.two_factor_disabled")
+    assert event.details["reason"] == "command line" and event.details["by_admin"] is False

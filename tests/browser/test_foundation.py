@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+import pyotp
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -175,12 +176,44 @@ def _organisation_edit_form(page, make, admin):
     page.goto(f"/admin/organisations/{organisation.id}")
 
 
+def _two_step_setup(page, make, admin):
+    admin()
+    page.goto("/profile/two-step")
+    expect(page.locator(".qr-code")).to_be_visible()
+
+
+def _two_step_setup_with_errors(page, make, admin):
+    _two_step_setup(page, make, admin)
+    page.locator("main form button[type=submit]").click()
+    expect(page.locator("[aria-invalid=true]").first).to_be_visible()
+
+
+def _two_step_recovery_codes(page, make, admin):
+    """Turn it on through the form, with a code made from the key the page shows."""
+    _two_step_setup(page, make, admin)
+    secret = page.locator(".setup-key").inner_text().replace(" ", "")
+    page.locator("main input[name=code]").fill(pyotp.TOTP(secret, interval=30).now())
+    page.locator("main input[name=current_password]").fill(factories.DEFAULT_PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    expect(page.locator(".recovery-codes li")).to_have_count(10)
+
+
+def _profile_with_two_step_on(page, make, admin):
+    _two_step_recovery_codes(page, make, admin)
+    page.goto("/profile")
+    expect(page.locator("#two-step-heading")).to_be_visible()
+
+
 PAGES = {
     "sign-in": _sign_in_page,
     "organisations-list": _organisations_list,
     "organisation-form": _organisation_form,
     "organisation-form-errors": _organisation_form_with_errors,
     "organisation-edit-form": _organisation_edit_form,
+    "two-step-setup": _two_step_setup,
+    "two-step-setup-errors": _two_step_setup_with_errors,
+    "two-step-recovery-codes": _two_step_recovery_codes,
+    "profile-two-step-on": _profile_with_two_step_on,
 }
 
 

@@ -1,0 +1,67 @@
+"""Roles that require two-step verification: their holders set it up before anything else."""
+from __future__ import annotations
+
+
+import pyotp
+import pytest
+
+from academy.accounts import two_factor
+from academy.accounts.models import UserSession
+from academy.db_types import utcnow
+
+from .helpers import QueryCounter
+
+
+@pytest.fixture(autouse=True)
+def _required(serving):
+    serving.config["TWO_FACTOR_REQUIRED_ROLES"] = frozenset({"admin", "coordinator"})
+
+
+def test_a_coordinator_without_it_is_sent_to_the_setup_page(client, make, login_as):
+    login_as(make.coordinator())
+    response = client.get("/profile")
+    assert response.status_code == 302 and response.headers["Location"] == "/profile/two-step"
+    page = client.get(response.headers["Location"])
+    assert page.status_code == 200 and b"Your role requires two-step verification" in page.data
+
+
+def test_other_requests_than_page_views_are_refused(client, make, login_as):
+    login_as(make.coordinator())
+    response = client.post("/profile", data={"display_name": "Changed"})
+    assert response.status_code == 403 and b"Your role requires two-step verification" in response.data
+    assert client.get("/profile", headers={"Accept": "application/json"}).status_code == 403
+
+
+def test_a_trainee_goes_where_they_like(client, make, login_as):
+    login_as(make.trainee())
+    assert client.get("/profile").status_code == 200
+
+
+def test_signing_out_public_pages_and_the_language_switch_still_work(client, make, login_as, db):
+    login_as(make.admin())
+    assert client.get("/").status_code == 200
+    assert client.get("/healthz").status_code == 200
+    assert client.post("/language", data={"language": "fr"}).status_code == 302
+    assert client.post("/sign-out").status_code == 302
+    assert db.session.scalar(db.select(db.func.count()).select_from(UserSession)) == 0
+
+
+def test_once_it_is_on_the_coordinator_goes_anywhere(app, client, make, login_as, db):
+    coordinator = make.coordinator()
+    secret = two_factor.new_secret()
+    with app.test_request_context():
+        two_factor.enable(coordinator, secret, pyotp.TOTP(secret).now(), now=utcnow())
+    db.session.commit()
+    login_as(coordinator)
+    assert client.get("/profile").status_code == 200
+
+
+def test_the_check_adds_no_query(client, make, login_as, serving):
+    login_as(make.trainee())
+    client.get("/profile")
+    with QueryCounter(serving) as without:
+        client.get("/profile")
+    serving.config["TWO_FACTOR_REQUIRED_ROLES"] = frozenset()
+    with QueryCounter(serving) as unchecked:
+        client.get("/profile")
+    assert without.count == unchecked.count
