@@ -24,6 +24,16 @@ REQUIRED = _l("Your role requires two-step verification: it protects the persona
               "Please turn it on now; it takes two minutes with an authenticator app on your phone.")
 
 
+def landing_page(user, target: str) -> str:
+    """Where a sign-in with the password alone goes: ``target``, or the setup page (saying why)
+    when ``user``'s role requires two-step verification. ``require_two_factor`` lets public pages
+    through, the home page among them, so without this the person would not hear of it at once."""
+    if user.has_two_factor or not two_factor.is_required(user):
+        return target
+    flash(REQUIRED, "warning")
+    return url_for(SETUP_ENDPOINT)
+
+
 def require_two_factor():
     """``before_request`` hook: send a person who must use two-step verification, and does not
     yet, to its setup page (other requests than HTML GETs are refused with 403)."""

@@ -9,7 +9,7 @@ from ..access import public, signed_in
 from ..core.errors import render_error
 from ..core.security import safe_next
 from ..extensions import db, limiter
-from . import operations, second_step, two_factor
+from . import enforcement, operations, second_step, two_factor
 from .forms import (AcceptInvitationForm, ChangePasswordForm, ProfileForm, RequestResetForm,
                     ResetPasswordForm, SignInCodeForm, SignInForm)
 from .models import TokenPurpose
@@ -68,7 +68,7 @@ def sign_in():
             start_session(user)
             db.session.commit()
             flash(_("Welcome, %(name)s.", name=user.display_name), "success")
-            return redirect(target)
+            return redirect(enforcement.landing_page(user, target))
         db.session.commit()  # keeps the failure count and the audit event
         form.form_errors.append(SIGN_IN_REFUSED)
     return render_template("accounts/sign_in.html", form=form), _status(form)

@@ -9,7 +9,7 @@ from academy.accounts import two_factor
 from academy.accounts.models import UserSession
 from academy.db_types import utcnow
 
-from .helpers import QueryCounter
+from .helpers import QueryCounter, post_sign_in
 
 
 @pytest.fixture(autouse=True)
@@ -23,6 +23,21 @@ def test_a_coordinator_without_it_is_sent_to_the_setup_page(client, make, login_
     assert response.status_code == 302 and response.headers["Location"] == "/profile/two-step"
     page = client.get(response.headers["Location"])
     assert page.status_code == 200 and b"Your role requires two-step verification" in page.data
+
+
+def test_signing_in_with_the_password_alone_leads_straight_to_the_setup_page(client, make):
+    # The home page, where signing in usually lands, is public and so not held back by the check.
+    coordinator = make.coordinator()
+    response = post_sign_in(client, coordinator.email)
+    assert response.status_code == 302 and response.headers["Location"] == "/profile/two-step"
+    page = client.get(response.headers["Location"])
+    assert page.status_code == 200 and b"Your role requires two-step verification" in page.data
+
+
+def test_a_trainee_signing_in_goes_to_the_page_they_asked_for(client, make):
+    trainee = make.trainee()
+    response = post_sign_in(client, trainee.email, next_="/profile")
+    assert response.status_code == 302 and response.headers["Location"] == "/profile"
 
 
 def test_other_requests_than_page_views_are_refused(client, make, login_as):
