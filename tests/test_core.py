@@ -67,3 +67,26 @@ def test_healthz_answers_503_when_the_database_does_not(make_app, tmp_path):
     response = broken.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.get_json()["status"] != "ok"
+
+
+def test_a_long_select_writes_the_same_options_as_wtforms_with_escaping(app):
+    from wtforms import Form, SelectField, SelectMultipleField
+    from wtforms.widgets import Select
+
+    from academy.core.forms import LongSelect
+
+    choices = [("", "Any"), ("1", 'Partido "Verde" & <Co>'), ("2", "حزب العمل")]
+
+    class Plain(Form):
+        one = SelectField(choices=choices)
+        many = SelectMultipleField(choices=choices, widget=Select(multiple=True))
+
+    class Long(Form):
+        one = SelectField(choices=choices, widget=LongSelect())
+        many = SelectMultipleField(choices=choices, widget=LongSelect(multiple=True))
+
+    data = {"one": "1", "many": ["1", "2"]}
+    plain, long = Plain(data=data), Long(data=data)
+    assert str(long.one()) == str(plain.one())
+    assert str(long.many()) == str(plain.many())
+    assert "&lt;Co&gt;" in str(long.one()) and 'selected value="1"' in str(long.one())

@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, Length, Optional, StopValidation
 from ..accounts.forms import display_name_field, email_field, language_field
 from ..accounts.models import Role
 from ..accounts.operations import find_user_by_email
+from ..core.forms import LongSelect
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -51,7 +52,7 @@ def organisation_choices(organisations, empty_label) -> list[SelectChoice]:
 def organisation_field(label=_l("Organisation")) -> SelectField:
     """A select of organisations; the view sets the choices."""
     # No Optional(): it would stop the chain on the empty choice and skip validate_<field>.
-    return SelectField(label, coerce=optional_int, choices=[])
+    return SelectField(label, coerce=optional_int, choices=[], widget=LongSelect())
 
 
 class _UserFieldsForm(FlaskForm):

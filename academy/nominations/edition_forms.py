@@ -10,6 +10,7 @@ from wtforms import (DateField, DateTimeLocalField, IntegerField, RadioField, Se
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..config import LANGUAGES
+from ..core.forms import LongSelect
 from ..curriculum.models import Module, ModuleStatus
 from ..extensions import db
 from ..i18n import LANGUAGE_NAMES, current_language
@@ -109,7 +110,8 @@ class EditionForm(FlaskForm):
         description=_l("Leave both lists empty to let every organisation nominate. Organisations of a "
                        "chosen region and chosen organisations may nominate."))
     allowed_organisations = SelectMultipleField(_l("Open to these organisations"), validate_choice=False,
-                                                description=SEVERAL_HINT, render_kw={"size": 8})
+                                                description=SEVERAL_HINT, render_kw={"size": 8},
+                                                widget=LongSelect(multiple=True))
 
     def __init__(self, zone_name: str, *args, existing: Edition | None = None, **kwargs):
         super().__init__(*args, **kwargs)

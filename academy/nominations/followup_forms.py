@@ -10,6 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField
 from wtforms.validators import ValidationError
 
+from ..core.forms import LongSelect
 from ..organisations.forms import parse_id
 
 
@@ -53,7 +54,7 @@ class EditionFilterForm(_ChoiceFilter):
 class OrganisationFilterForm(_ChoiceFilter):
     """An admin narrows an edition's nominees to one organisation."""
 
-    organisation = SelectField(_l("Organisation"), validate_choice=False, coerce=_text)
+    organisation = SelectField(_l("Organisation"), validate_choice=False, coerce=_text, widget=LongSelect())
 
     def __init__(self, formdata, *, organisations, **kwargs):
         super().__init__(formdata=formdata, **kwargs)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 21:16:21.084193
+Create Date: 2026-11-28 21:52:46.870825
 
 """
 from alembic import op
@@ -163,6 +163,7 @@ def upgrade():
     sa.UniqueConstraint('email', name=op.f('uq_users_email'))
     )
     with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.create_index('ix_users_display_name_id', ['display_name', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_users_is_active'), ['is_active'], unique=False)
         batch_op.create_index(batch_op.f('ix_users_organisation_id'), ['organisation_id'], unique=False)
 
@@ -752,6 +753,7 @@ def downgrade():
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_users_organisation_id'))
         batch_op.drop_index(batch_op.f('ix_users_is_active'))
+        batch_op.drop_index('ix_users_display_name_id')
 
     op.drop_table('users')
     with op.batch_alter_table('edition_organisations', schema=None) as batch_op:
