@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from .dataset import Sizes, build_dataset
+from .dataset import LEARNING, Sizes, build_dataset
 
 
 def cpu_ms_per_request(client, path: str, requests: int, rounds: int = 3) -> float:
@@ -36,6 +36,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("paths", nargs="+", help="pages to profile, e.g. /admin/organisations/")
     parser.add_argument("--requests", type=int, default=300, help="requests per page (default 300)")
     parser.add_argument("--anonymous", action="store_true", help="do not sign in")
+    parser.add_argument("--trainee", action="store_true",
+                        help="sign in as the learning benchmark's trainee (adds a smaller learning dataset: "
+                             "500 trainees, 50 modules, 50,000 progress rows)")
     parser.add_argument("--top", type=int, default=35, help="rows of the profile to print")
     parser.add_argument("--sort", default="cumulative", help="pstats sort key (cumulative, tottime…)")
     parser.add_argument("--cpu-only", action="store_true", help="print CPU time per request, no profile")
@@ -47,12 +50,14 @@ def main(argv: list[str] | None = None) -> int:
     from academy.extensions import db
 
     with tempfile.TemporaryDirectory(prefix="academy-profile-") as temp:
-        dataset = build_dataset(Path(temp), Sizes())
+        sizes = Sizes(**{**LEARNING, "trainees": 500, "lesson_progress": 50_000}) if args.trainee else Sizes()
+        dataset = build_dataset(Path(temp), sizes)
         app = create_app({"SQLALCHEMY_DATABASE_URI": dataset.url, "RATELIMIT_ENABLED": False})
         client = app.test_client()
         if not args.anonymous:
             with app.app_context():
-                admin = db.session.scalar(db.select(User).where(User.email == dataset.facts["admin_email"]))
+                email = dataset.facts["trainee_email" if args.trainee else "admin_email"]
+                admin = db.session.scalar(db.select(User).where(User.email == email))
                 token = secrets.token_urlsafe(32)
                 db.session.add(UserSession(user_id=admin.id, token_hash=hash_token(token)))
                 db.session.commit()
