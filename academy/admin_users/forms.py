@@ -115,6 +115,7 @@ class ResetTwoFactorForm(FlaskForm):
 
 ACTIVE_CHOICES = [SelectChoice("", _l("Any")), SelectChoice("yes", _l("Active")),
                   SelectChoice("no", _l("Disabled"))]
+TWO_FACTOR_CHOICES = [SelectChoice("", _l("Any")), SelectChoice("on", _l("On")), SelectChoice("off", _l("Off"))]
 
 
 class UserFilterForm(FlaskForm):
@@ -129,6 +130,7 @@ class UserFilterForm(FlaskForm):
                        validators=[Optional()])
     organisation = organisation_field()
     active = SelectField(_l("Status"), choices=ACTIVE_CHOICES, validators=[Optional()])
+    two_factor = SelectField(_l("Two-step verification"), choices=TWO_FACTOR_CHOICES, validators=[Optional()])
 
     def set_organisation_choices(self, organisations) -> None:
         self.organisation.choices = organisation_choices(organisations, _l("Any"))

@@ -28,7 +28,8 @@ RESET_PREFIX = "reset"
 @bp.get("/")
 @roles_required(Role.ADMIN)
 def list_users():
-    """Every account, searchable and filtered by role, organisation and status; paginated."""
+    """Every account, searchable and filtered by role, organisation, status and two-step
+    verification; paginated."""
     filters = UserFilterForm(formdata=request.args)
     filters.set_organisation_choices(_organisations(active_only=False))
     if not filters.validate():
@@ -151,6 +152,9 @@ def _filtered_users(filters: UserFilterForm):
         query = query.where(User.organisation_id == filters.organisation.data)
     if filters.active.data:
         query = query.where(User.is_active.is_(filters.active.data == "yes"))
+    if filters.two_factor.data:
+        enabled = User.totp_enabled_at
+        query = query.where(enabled.is_not(None) if filters.two_factor.data == "on" else enabled.is_(None))
     return query
 
 
