@@ -6,7 +6,8 @@ real danger, and admins and coordinators see nominees' personal data (``TWO_FACT
 
 - The shared secret is stored encrypted (Fernet, with a key derived from ``SECRET_KEY``), so a copy
   of the database alone does not yield working codes. Changing ``SECRET_KEY`` therefore turns every
-  secret unreadable: people then sign in with a recovery code, or an admin resets their setting.
+  secret unreadable, and every recovery code with it (their hashes are keyed from it too): an admin
+  then resets each person's setting, and ``create-admin`` does it for an admin.
 - A code is accepted in the current 30-second step or one step either side (clocks drift), and
   only once: the step of the last accepted code is stored by a conditional UPDATE, so a code seen
   over someone's shoulder, or sent twice at the same instant to two workers, works once at most.
