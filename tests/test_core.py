@@ -70,12 +70,12 @@ def test_healthz_answers_503_when_the_database_does_not(make_app, tmp_path):
 
 
 def test_a_long_select_writes_the_same_options_as_wtforms_with_escaping(app):
-    from wtforms import Form, SelectField, SelectMultipleField
+    from wtforms import Form, SelectChoice, SelectField, SelectMultipleField
     from wtforms.widgets import Select
 
     from academy.core.forms import LongSelect
 
-    choices = [("", "Any"), ("1", 'Partido "Verde" & <Co>'), ("2", "حزب العمل")]
+    choices = [SelectChoice("", "Any"), SelectChoice("1", 'Partido "Verde" & <Co>'), SelectChoice("2", "حزب العمل")]
 
     class Plain(Form):
         one = SelectField(choices=choices)

@@ -5,7 +5,7 @@ from collections.abc import Mapping
 
 from flask_wtf import FlaskForm
 from markupsafe import escape
-from wtforms import HiddenField, SelectField
+from wtforms import HiddenField, SelectChoice, SelectField
 from wtforms.validators import DataRequired, Length
 from wtforms.widgets import Select
 
@@ -16,7 +16,7 @@ from ..i18n import LANGUAGE_NAMES
 class LanguageForm(FlaskForm):
     """The language switcher shown on every page."""
 
-    language = SelectField(choices=[(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
+    language = SelectField(choices=[SelectChoice(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
                            validators=[DataRequired()])
     next = HiddenField(validators=[Length(max=2000)])
 
