@@ -138,13 +138,17 @@ class ProfileForm(FlaskForm):
     time_zone = time_zone_field()
 
 
-class ChangePasswordForm(FlaskForm):
-    """Change one's own password, proving the current one first."""
+def current_password_field() -> PasswordField:
+    """The current password, asked again before a security change."""
+    return PasswordField(_l("Current password"), validators=[InputRequired(), Length(max=passwords.MAX_LENGTH)],
+                         render_kw={"autocomplete": "current-password"})
 
-    current_password = PasswordField(_l("Current password"),
-                                     validators=[InputRequired(), Length(max=passwords.MAX_LENGTH)],
-                                     render_kw={"autocomplete": "current-password"})
-    password, confirm = _new_password_fields()
+
+class ReauthenticatedForm(FlaskForm):
+    """A security change on one's own account, proven by typing the current password again: a
+    session left open on a shared computer must not be enough."""
+
+    current_password = current_password_field()
 
     def __init__(self, user, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -154,23 +158,25 @@ class ChangePasswordForm(FlaskForm):
         if not passwords.verify_password(self.user.password_hash, field.data):
             raise ValidationError(_l("This is not your current password."))
 
+
+class ChangePasswordForm(ReauthenticatedForm):
+    """Change one's own password, proving the current one first."""
+
+    password, confirm = _new_password_fields()
+
     def validate_password(self, field) -> None:
         _check_policy(field.data, email=self.user.email, name=self.user.display_name)
         if passwords.verify_password(self.user.password_hash, field.data):
             raise ValidationError(_l("Choose a password different from your current one."))
 
 
-class EndSessionsForm(FlaskForm):
+class EndSessionsForm(ReauthenticatedForm):
     """End some of one's other sessions, proving the password first."""
 
     session_ids = SelectMultipleField(_l("Sessions to end"), coerce=int, validate_choice=False)
-    current_password = PasswordField(_l("Current password"),
-                                     validators=[InputRequired(), Length(max=passwords.MAX_LENGTH)],
-                                     render_kw={"autocomplete": "current-password"})
 
-    def __init__(self, user=None, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.user = user
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(user, *args, **kwargs)
         self.offered: frozenset[int] = frozenset()
 
     def offer(self, sessions) -> None:
@@ -183,7 +189,3 @@ class EndSessionsForm(FlaskForm):
     def validate_session_ids(self, field) -> None:
         if not set(field.data or ()) & self.offered:
             raise ValidationError(_l("Tick at least one session to end."))
-
-    def validate_current_password(self, field) -> None:
-        if not passwords.verify_password(self.user.password_hash, field.data):
-            raise ValidationError(_l("This is not your current password."))

@@ -38,7 +38,7 @@ def _page(form: EndSessionsForm, sessions: list[UserSession], status: int = 200)
 def open_sessions():
     """Every session open in one's name, this one marked, with a form to end the others."""
     sessions = _sessions(current_user)
-    form = EndSessionsForm(formdata=None)
+    form = EndSessionsForm(current_user, formdata=None)
     form.offer(session for session in sessions if session.token_hash != hash_token(current_user.session_token))
     return _page(form, sessions)
 

@@ -6,11 +6,10 @@ not be enough to turn the protection off or to read a fresh set of recovery code
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField, ValidationError
+from wtforms import StringField, ValidationError
 from wtforms.validators import InputRequired, Length
 
-from . import passwords
+from .forms import ReauthenticatedForm, current_password_field
 
 #: Long enough for a recovery code typed in groups with separators, short enough to refuse junk.
 CODE_MAX = 40
@@ -18,26 +17,6 @@ CODE_MAX = 40
 
 def _strip(value):
     return value.strip() if isinstance(value, str) else value
-
-
-def current_password_field() -> PasswordField:
-    """The current password, asked again before a security change."""
-    return PasswordField(_l("Current password"), validators=[InputRequired(), Length(max=passwords.MAX_LENGTH)],
-                         render_kw={"autocomplete": "current-password"})
-
-
-class ReauthenticatedForm(FlaskForm):
-    """A security change on one's own account, proven by the current password."""
-
-    current_password = current_password_field()
-
-    def __init__(self, user, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.user = user
-
-    def validate_current_password(self, field) -> None:
-        if not passwords.verify_password(self.user.password_hash, field.data):
-            raise ValidationError(_l("This is not your current password."))
 
 
 class TwoFactorSetupForm(ReauthenticatedForm):
