@@ -141,9 +141,13 @@ def _claim_step(user: User, step: int) -> bool:
     return claimed
 
 
+#: Base32 has no 0, 1 or 8: someone who reads one off paper meant O, I or B.
+_LOOKALIKES = str.maketrans("018", "OIB")
+
+
 def recovery_code_hash(user_id: int, code: str) -> str:
     """The stored form of a recovery code: HMAC-SHA256 keyed from ``SECRET_KEY``, bound to its owner."""
-    message = f"{user_id}:{_normalised(code)}".encode()
+    message = f"{user_id}:{_normalised(code).translate(_LOOKALIKES)}".encode()
     return hmac.new(_derived_key(b"recovery codes"), message, hashlib.sha256).hexdigest()
 
 
