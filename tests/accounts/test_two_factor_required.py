@@ -80,3 +80,22 @@ def test_the_check_adds_no_query(client, make, login_as, serving):
     with QueryCounter(serving) as unchecked:
         client.get("/profile")
     assert without.count == unchecked.count
+
+
+def test_the_required_roles_come_from_the_environment(monkeypatch, tmp_path):
+    from academy.config import build_config
+
+    monkeypatch.delenv("TWO_FACTOR_REQUIRED_ROLES", raising=False)
+    assert build_config(tmp_path)["TWO_FACTOR_REQUIRED_ROLES"] == {"admin", "coordinator"}
+    monkeypatch.setenv("TWO_FACTOR_REQUIRED_ROLES", " Admin, trainer ,")
+    assert build_config(tmp_path)["TWO_FACTOR_REQUIRED_ROLES"] == {"admin", "trainer"}
+    monkeypatch.setenv("TWO_FACTOR_REQUIRED_ROLES", "")
+    assert build_config(tmp_path)["TWO_FACTOR_REQUIRED_ROLES"] == frozenset()
+
+
+def test_an_unknown_required_role_stops_the_start_and_is_named(monkeypatch, tmp_path):
+    from academy.config import build_config
+
+    monkeypatch.setenv("TWO_FACTOR_REQUIRED_ROLES", "admin,superuser")
+    with pytest.raises(ValueError, match="superuser"):
+        build_config(tmp_path)
