@@ -268,3 +268,16 @@ class FieldReader:
             limit = f"at least {low}" if high >= 10_000 else f"{low} to {high}"
             self.problem(keys, f"{_name(keys)} has {len(value)} items; {limit} are needed")
         return value
+
+
+def read_yaml_file(path: Path) -> tuple[FieldReader | None, list[Problem]]:
+    """A reader over the YAML file at ``path``, or None when it cannot be read or parsed; and the
+    problems found so far (the reader adds its own to the same list)."""
+    problems: list[Problem] = []
+    text = read_text(path, problems)
+    if text is None:
+        return None, problems
+    document, problems = load_yaml(text, path)
+    if document is None:
+        return None, problems
+    return FieldReader(document, path, problems), problems

@@ -6,7 +6,7 @@ from pathlib import Path
 from ...config import LANGUAGES
 from .. import rules
 from ..models import Level, Topic
-from ..yaml_source import FieldReader, Problem, load_yaml, read_text
+from ..yaml_source import FieldReader, Problem, read_yaml_file
 
 COMPLETION_LESSONS = {"all": True, "none": False}
 _MODULE_KEYS = {"slug", "language", "title", "summary", "topic", "level", "estimated_hours",
@@ -78,14 +78,9 @@ def _read_partners(reader: FieldReader) -> tuple[list[str], dict[str, int]] | No
 
 def read_module_yaml(path: Path) -> tuple[dict | None, list[Problem]]:
     """The fields of a ``module.yaml`` (as ``ModuleSpec`` keyword arguments) and its problems."""
-    problems: list[Problem] = []
-    text = read_text(path, problems)
-    if text is None:
+    reader, problems = read_yaml_file(path)
+    if reader is None:
         return None, problems
-    document, problems = load_yaml(text, path)
-    if document is None:
-        return None, problems
-    reader = FieldReader(document, path, problems)
     if reader.mapping((), _MODULE_KEYS, _MODULE_OPTIONAL) is None:
         return None, problems
     values = {
@@ -105,7 +100,7 @@ def read_module_yaml(path: Path) -> tuple[dict | None, list[Problem]]:
     partners = _read_partners(reader)
     if partners is not None:
         values["partner_foundations"], values["lines"] = partners
-        values["lines"]["completion.quiz"] = document.line(("completion", "quiz"))
+        values["lines"]["completion.quiz"] = reader.document.line(("completion", "quiz"))
     _read_completion(reader, values)
     if problems or None in values.values():
         return None, problems

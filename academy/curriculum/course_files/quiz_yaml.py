@@ -5,7 +5,7 @@ from pathlib import Path
 
 from .. import rules
 from ..models import QuestionKind
-from ..yaml_source import FieldReader, Problem, load_yaml, read_text
+from ..yaml_source import FieldReader, Problem, read_yaml_file
 from .specs import ChoiceSpec, QuestionSpec, QuizSpec
 
 
@@ -43,14 +43,9 @@ def _read_question(reader: FieldReader, index: int) -> QuestionSpec | None:
 
 def read_quiz_yaml(path: Path) -> tuple[QuizSpec | None, list[Problem]]:
     """A ``quiz.yaml``: title, pass mark, attempts allowed and the questions with their choices."""
-    problems: list[Problem] = []
-    text = read_text(path, problems)
-    if text is None:
+    reader, problems = read_yaml_file(path)
+    if reader is None:
         return None, problems
-    document, problems = load_yaml(text, path)
-    if document is None:
-        return None, problems
-    reader = FieldReader(document, path, problems)
     if reader.mapping((), {"title", "pass_mark", "max_attempts", "questions"}) is None:
         return None, problems
     title = reader.text(("title",), rules.TITLE_MAX)
