@@ -102,3 +102,12 @@ def absolute_url(endpoint: str, **values) -> str:
     if base:
         return base.rstrip("/") + url_for(endpoint, **values)
     return url_for(endpoint, _external=True, **values)
+
+
+def mail_link(endpoint: str, **values) -> str | None:
+    """``absolute_url``, or None where no link can be built: a command-line run with neither a
+    request nor ``SERVER_BASE_URL``/``SERVER_NAME``. Mail templates leave the link out then."""
+    try:
+        return absolute_url(endpoint, **values)
+    except RuntimeError:
+        return None

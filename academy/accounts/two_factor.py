@@ -40,7 +40,7 @@ from ..extensions import db
 from ..outbox.operations import queue_mail
 from .models import RecoveryCode, User
 from .sessions import end_other_sessions
-from .tokens import absolute_url
+from .tokens import mail_link
 
 ISSUER = "Activist Academy"
 #: Seconds a code lasts (the authenticator apps' default).
@@ -251,9 +251,5 @@ def is_required(user: User) -> bool:
 
 
 def _notify(user: User, template: str, subject) -> None:
-    try:
-        reset_link = absolute_url("accounts.request_reset")
-    except RuntimeError:  # the command line (create-admin) without SERVER_BASE_URL: no link
-        reset_link = None
     queue_mail(user.email, user.preferred_language, subject, template, name=user.display_name,
-               reset_link=reset_link)
+               reset_link=mail_link("accounts.request_reset"))

@@ -219,12 +219,9 @@ def issue_edition_on_completion(enrolment: Enrolment) -> Certificate | None:
 
 
 def _mail_issued(trainee: User, certificate: Certificate) -> None:
-    from ..accounts.tokens import absolute_url
+    from ..accounts.tokens import mail_link
 
-    try:
-        link = absolute_url("certificates.mine")
-    except RuntimeError:  # a CLI run without SERVER_NAME or SERVER_BASE_URL: no link
-        link = None
+    link = mail_link("certificates.mine")
     queue_mail(trainee.email, trainee.preferred_language,
                _l("Your certificate: %(title)s", title=certificate.title), "certificate_issued",
                name=trainee.display_name, title=certificate.title, serial=certificate.serial,

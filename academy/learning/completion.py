@@ -127,15 +127,12 @@ def evaluate_completion(enrolment: Enrolment, *, actor: User | None = None,
 
 
 def _mail_completion(enrolment: Enrolment, module: Module) -> None:
-    from ..accounts.tokens import absolute_url
+    from ..accounts.tokens import mail_link
 
     trainee = db.session.get(User, enrolment.user_id)
     if trainee is None:
         return
-    try:
-        link = absolute_url("learning.module", module_id=module.id)
-    except RuntimeError:  # outside a request and without SERVER_NAME (a CLI run): no link
-        link = None
+    link = mail_link("learning.module", module_id=module.id)
     queue_mail(trainee.email, trainee.preferred_language,
                _l("You have completed %(title)s", title=module.title), "learning_module_completed",
                name=trainee.display_name, title=module.title, link=link)

@@ -69,12 +69,9 @@ def enrol(module: Module, trainees: Sequence[User], *, actor: User) -> list[Enro
 
 
 def _module_link(module: Module) -> str | None:
-    from ..accounts.tokens import absolute_url
+    from ..accounts.tokens import mail_link
 
-    try:
-        return absolute_url("learning.module", module_id=module.id)
-    except RuntimeError:  # outside a request and without SERVER_NAME (a CLI run): no link
-        return None
+    return mail_link("learning.module", module_id=module.id)
 
 
 def unenrol(enrolment: Enrolment, *, actor: User) -> bool:

@@ -124,13 +124,10 @@ def _tell_trainees(module: Module, live_session: LiveSession, template: str, sub
                    links: bool = True) -> None:
     sessions_link = ics_link = None
     if links:
-        from ..accounts.tokens import absolute_url
+        from ..accounts.tokens import mail_link
 
-        try:
-            sessions_link = absolute_url("live.my_sessions")
-            ics_link = absolute_url("live.session_ics", session_id=live_session.id)
-        except RuntimeError:  # outside a request and without SERVER_NAME (a CLI run): no links
-            pass
+        sessions_link = mail_link("live.my_sessions")
+        ics_link = mail_link("live.session_ics", session_id=live_session.id)
     for trainee in _recipients(module):
         queue_mail(trainee.email, trainee.preferred_language, subject, template,
                    name=trainee.display_name, module_title=module.title, title=live_session.title,

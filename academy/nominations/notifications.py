@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l, lazy_ngettext
 
 from ..accounts.models import Role, User, UserRole
-from ..accounts.tokens import absolute_url
+from ..accounts.tokens import mail_link
 from ..curriculum.models import Module
 from ..extensions import db
 from ..organisations.models import Organisation
@@ -63,14 +63,6 @@ def coordinator_subject(event: str, **names):
     }.get(event)
 
 
-def link_for(endpoint: str, **values) -> str | None:
-    """An absolute link for e-mail, or None where none can be built (a CLI run without a base URL)."""
-    try:
-        return absolute_url(endpoint, **values)
-    except RuntimeError:
-        return None
-
-
 def notify(nomination: Nomination, event: str, *, reason: str | None = None, token: str | None = None,
            was_seated: bool = False) -> None:
     """Queue the mail announcing ``event`` to the nominee and to their coordinator(s).
@@ -88,10 +80,10 @@ def notify(nomination: Nomination, event: str, *, reason: str | None = None, tok
         venue=edition.venue, reason=reason, was_seated=was_seated,
     )
     if event == ENROLLED:
-        context.update(modules=_module_titles(edition.id), home_link=link_for("learning.home"))
+        context.update(modules=_module_titles(edition.id), home_link=mail_link("learning.home"))
     nominee_context = dict(context)
     if event in WITH_LINK and token is not None:
-        nominee_context.update(link=link_for("invitations.accept_invitation", token=token),
+        nominee_context.update(link=mail_link("invitations.accept_invitation", token=token),
                                days=lifetime().days)
     names = dict(edition=edition.name, nominee=nomination.full_name)
     queue_mail(nomination.email, _nominee_language(nomination), nominee_subject(event, **names),
@@ -148,7 +140,7 @@ def _submitted_summary(coordinator: User, edition: Edition, organisation: Organi
     return Mail(coordinator.email, coordinator.preferred_language, subject, f"nomination_{SUBMITTED}_bulk",
                 dict(name=coordinator.display_name, count=count, organisation=organisation.name,
                      edition=edition.name, starts_on=edition.starts_on, ends_on=edition.ends_on,
-                     link=link_for("nominate.edition", edition_id=edition.id)))
+                     link=mail_link("nominate.edition", edition_id=edition.id)))
 
 
 def coordinators_to_tell(nomination: Nomination) -> list[User]:
