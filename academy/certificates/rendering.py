@@ -36,6 +36,8 @@ from .fonts import BundledFontConfiguration
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates" / "certificates" / "pdf"
 STYLESHEET = STATIC_ROOT / "css" / "certificate.css"
+#: The template's own user-agent stylesheet (default rendering of the few elements it uses).
+USER_AGENT_STYLESHEET = STATIC_ROOT / "css" / "certificate-ua.css"
 
 #: Name sizes (``.name--N`` in certificate.css) by the name's visual length; the last class is
 #: reached only when a layout still overflows.
@@ -220,8 +222,21 @@ def certificate_html(snapshot: dict, shrink: int = 0) -> str:
 
 # --- fonts and rendering ---------------------------------------------------------------------
 
+class _CertificateHTML(HTML):
+    """A WeasyPrint document with the certificate's user-agent stylesheet instead of HTML5's.
+
+    ``_ua_stylesheets`` is the hook WeasyPrint's own ``HTML`` uses to add its default styles
+    (pinned version); the tests check that certificates render as with the full one.
+    """
+
+    user_agent_stylesheet: CSS | None = None
+
+    def _ua_stylesheets(self, forms=False):
+        return [self.user_agent_stylesheet]
+
+
 class _Renderer:
-    """One thread's font configuration, fetcher and parsed stylesheet, reused for every render."""
+    """One thread's font configuration, fetcher and parsed stylesheets, reused for every render."""
 
     def __init__(self, base_url: str = DEFAULT_BASE_URL):
         self.base_url = base_url
@@ -230,12 +245,14 @@ class _Renderer:
         self.stylesheet = CSS(string=STYLESHEET.read_text(encoding="utf-8"),
                               base_url=base_url + "static/css/", url_fetcher=self.fetcher,
                               font_config=self.font_config)
+        self.user_agent_stylesheet = CSS(string=USER_AGENT_STYLESHEET.read_text(encoding="utf-8"))
         #: Images by URL (the logo): parsed once, not for every certificate.
         self.image_cache: dict = {}
 
     def render(self, html: str):
-        return HTML(string=html, base_url=self.base_url, url_fetcher=self.fetcher).render(
-            stylesheets=[self.stylesheet], font_config=self.font_config, cache=self.image_cache)
+        document = _CertificateHTML(string=html, base_url=self.base_url, url_fetcher=self.fetcher)
+        document.user_agent_stylesheet = self.user_agent_stylesheet
+        return document.render(stylesheets=[self.stylesheet], font_config=self.font_config, cache=self.image_cache)
 
 
 _local = threading.local()

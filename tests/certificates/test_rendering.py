@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 
 import pytest
 from flask_babel import force_locale
+from weasyprint import HTML
 
 from academy.certificates import fonts, rendering
 from academy.certificates.snapshots import preview_snapshot
@@ -80,6 +81,25 @@ def test_a_certificate_is_one_a4_landscape_page_with_only_bundled_fonts(app, tmp
                     "Campaign Planning", "Fundación Pablo Iglesias",
                     "https://academy.example.org/verify/7K3QD-M0XJ4-9TZ2B-HX6WA"):
         assert printed in text
+
+
+def test_the_certificates_own_user_agent_stylesheet_draws_what_weasyprints_html5_one_draws(
+        app, tmp_path, monkeypatch):
+    """The lean stylesheet must not change a pixel: Latin, Arabic (right to left), a long name."""
+    require_tool("pdftoppm")
+    snapshots = [sample(app), sample(app, "محمد عبد الرحمن", language="ar"),
+                 sample(app, "Wolfeschlegelsteinhausenbergerdorff Hubert Blaine " * 3)]
+    lean = [render_certificate(snapshot) for snapshot in snapshots]
+    monkeypatch.setattr(rendering._CertificateHTML, "_ua_stylesheets", HTML._ua_stylesheets)
+    full = [render_certificate(snapshot) for snapshot in snapshots]
+    assert lean != full  # HTML5's stylesheet was used: it adds an outline entry for the heading
+    for lean_pdf, full_pdf in zip(lean, full):
+        pages = []
+        for name, pdf in (("lean", lean_pdf), ("full", full_pdf)):
+            (tmp_path / f"{name}.pdf").write_bytes(pdf)
+            run_tool("pdftoppm", "-r", "100", "-singlefile", str(tmp_path / f"{name}.pdf"), str(tmp_path / name))
+            pages.append((tmp_path / f"{name}.ppm").read_bytes())
+        assert pages[0] == pages[1]
 
 
 def test_the_same_snapshot_gives_the_same_bytes_in_another_process(app):
