@@ -31,6 +31,7 @@ from markupsafe import Markup
 from weasyprint import CSS, HTML
 
 from ..pdf import DEFAULT_BASE_URL, STATIC_ROOT, StaticFilesFetcher, is_sha256
+from . import svg_paths  # noqa: F401  (WeasyPrint reads the QR code's path in one pass)
 from .codes import format_code
 from .fonts import BundledFontConfiguration
 
