@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Validation
 
 from ..accounts.models import User
 from ..config import LANGUAGES
+from ..core.forms import parse_id
 from ..curriculum.models import Module
 from ..extensions import db
 from ..i18n import LANGUAGE_NAMES
@@ -89,7 +90,7 @@ class SearchForm(FlaskForm):
     def filters(self) -> dict:
         """The valid filters (invalid ones are dropped: the list then shows everything)."""
         def chosen_id(field):
-            return int(field.data) if field.data and field.data.isdigit() and not field.errors else None
+            return parse_id(field.data) if not field.errors else None
 
         status = self.status.data if self.status.data in {s.value for s in CertificateStatus} else None
         return {"q": (self.q.data or "")[:100] if not self.q.errors else "",
@@ -134,12 +135,13 @@ class IssueForm(FlaskForm):
         self.edition_chosen: Edition | None = None
 
     def validate_module(self, field):
-        if field.data and not field.data.isdigit():
+        if field.data and parse_id(field.data) is None:
             raise ValidationError(_l("Choose a module from the list."))
 
     def validate_edition(self, field):
         if field.data:
-            self.edition_chosen = db.session.get(Edition, int(field.data)) if field.data.isdigit() else None
+            edition_id = parse_id(field.data)
+            self.edition_chosen = db.session.get(Edition, edition_id) if edition_id is not None else None
             if self.edition_chosen is None:
                 raise ValidationError(_l("Choose an edition from the list."))
 
@@ -157,7 +159,7 @@ class IssueForm(FlaskForm):
             return False
         if self.module.data:
             self.enrolment = db.session.scalar(db.select(Enrolment).where(
-                Enrolment.user_id == self.trainee.id, Enrolment.module_id == int(self.module.data)))
+                Enrolment.user_id == self.trainee.id, Enrolment.module_id == parse_id(self.module.data)))
             if self.enrolment is None:
                 self.email.errors.append(_l("This person is not enrolled in this module."))
                 return False

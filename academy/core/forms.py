@@ -39,6 +39,18 @@ class LongSelect(Select):
 MAX_PAGE = 100_000
 
 
+#: The largest id an INTEGER primary key holds; beyond it drivers overflow instead of finding nothing.
+MAX_ID = 2**31 - 1
+
+
+def parse_id(text: str | None) -> int | None:
+    """``text`` as an id (``"12"`` → 12), or None when it cannot be one."""
+    if not text or not text.isascii() or not text.isdigit() or len(text) > 10:
+        return None
+    number = int(text)
+    return number if 0 < number <= MAX_ID else None
+
+
 def requested_page(args) -> int:
     """The ``page`` query-string parameter as a number from 1 to ``MAX_PAGE`` (1 when malformed)."""
     page = args.get("page", 1, type=int)

@@ -16,7 +16,7 @@ from ..extensions import db
 from ..i18n import LANGUAGE_NAMES, current_language
 from ..live.forms import FIRST_YEAR, LAST_YEAR
 from ..live.times import NonexistentLocalTime, to_local, to_utc
-from ..organisations.forms import parse_id
+from ..core.forms import parse_id
 from ..organisations.models import Organisation, Region
 from .languages import is_language_code
 from .models import Edition, EditionFormat, ParityRule

@@ -22,7 +22,7 @@ from ..core.forms import requested_page
 from ..db_types import utcnow
 from ..extensions import db
 from ..i18n import current_language
-from ..organisations.forms import parse_id
+from ..core.forms import parse_id
 from ..organisations.models import Organisation
 from . import nominate_queries, rules
 from .languages import language_name

@@ -9,7 +9,8 @@ from wtforms.validators import DataRequired, Length, ValidationError
 
 from ..extensions import db
 from ..i18n import current_language
-from ..organisations.forms import parse_id, region_choices
+from ..core.forms import parse_id
+from ..organisations.forms import region_choices
 from ..organisations.models import Organisation
 from .models import Edition, Gender, NominationStatus
 from .operations import REASON_MAX

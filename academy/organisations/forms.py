@@ -9,6 +9,7 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, SelectField, StringField, URLField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
+from ..core.forms import parse_id
 from ..countries import country_choices, is_country
 from ..extensions import db
 from ..i18n import current_language
@@ -32,18 +33,6 @@ def _kind_value(value) -> str:
 
 def _id_text(value) -> str:
     return "" if value is None else str(value)
-
-
-#: The largest id an INTEGER primary key holds; beyond it drivers overflow instead of finding nothing.
-MAX_ID = 2**31 - 1
-
-
-def parse_id(text: str | None) -> int | None:
-    """``text`` as an id (``"12"`` → 12), or None when it cannot be one."""
-    if not text or not text.isascii() or not text.isdigit() or len(text) > 10:
-        return None
-    number = int(text)
-    return number if 0 < number <= MAX_ID else None
 
 
 def region_choices(language: str) -> list[tuple[str, str]]:

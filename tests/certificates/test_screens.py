@@ -147,6 +147,26 @@ def test_issuing_for_someone_not_enrolled_is_refused(client_for, people, make):
     assert "not enrolled" in response.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("field", ["module", "edition"])
+@pytest.mark.parametrize("value", ["\u00b2", "99999999999999999999", "-1", "0", "1e3", " 7"])
+def test_a_malformed_module_or_edition_on_the_issue_form_is_a_400_and_issues_nothing(
+        client_for, people, make, db, field, value):
+    module = make.module()
+    make.enrolment(people["classmate"], module)
+    form = {"email": people["classmate"].email, "module": "", "edition": "", "reason": "Attended"}
+    response = client_for(people["admin"]).post("/admin/certificates/issue", data=dict(form, **{field: value}))
+    assert response.status_code == 400
+    assert "from the list" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Certificate)) == 0
+
+
+@pytest.mark.parametrize("value", ["\u00b2", "99999999999999999999"])
+def test_a_malformed_module_or_edition_filter_lists_everything(client_for, people, value):
+    for name in ("module", "edition"):
+        response = client_for(people["admin"]).get("/admin/certificates/", query_string={name: value})
+        assert response.status_code in (200, 400)
+
+
 def test_the_zip_holds_every_valid_certificate_of_the_module_as_issued(client_for, people, make, db,
                                                                         completed_enrolment):
     module = make.module(title="Communication")
