@@ -107,11 +107,14 @@ run: check-system compile-translations database
 test: $(DEV_STAMP) check-system compile-translations npm-deps
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# BENCH_ARGS go to the page benchmarks; of them, --quick also shortens the in-process ones.
+BENCH_QUICK = $(if $(filter --quick,$(BENCH_ARGS)),--quick)
+
 bench: $(DEV_STAMP) check-system compile-translations
 	$(PY) -m benchmarks $(BENCH_ARGS)
-	$(PY) -m benchmarks.certificates
+	$(PY) -m benchmarks.certificates $(BENCH_QUICK)
 	$(PY) -m benchmarks.nominations $(BENCH_ARGS)
-	$(PY) -m benchmarks.nominations_import
+	$(PY) -m benchmarks.nominations_import $(BENCH_QUICK)
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache test-results bench-results

@@ -109,9 +109,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.nominations_import",
                                      description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=ROWS, help=f"nominees in the file (default {ROWS})")
+    parser.add_argument("--quick", action="store_true", help="smoke run: 500 rows (the target scales with the rows)")
     parser.add_argument("--output", default=str(PROJECT_ROOT / "bench-results" / "nominations_import.jsonl"),
                         help="also write the JSON line here ('' for none)")
     args = parser.parse_args(argv)
+    if args.quick:
+        args.rows = min(args.rows, 500)
     report = Report()
     with tempfile.TemporaryDirectory(prefix="academy-import-") as directory:
         for submit in (False, True):
