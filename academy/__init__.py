@@ -35,6 +35,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(build_config(Path(app.instance_path)))
     if config:
         app.config.update(config)
+        if "HTTPS" in config and "SESSION_COOKIE_SECURE" not in config:
+            # Over HTTPS the session cookie is never sent in clear, however HTTPS was switched on.
+            app.config["SESSION_COOKIE_SECURE"] = bool(config["HTTPS"])
 
     _init_extensions(app)
     _register_blueprints(app)

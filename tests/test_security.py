@@ -109,3 +109,16 @@ def test_no_hsts_over_plain_http(make_app):
     response = client.get("/")
 
     assert "Strict-Transport-Security" not in response.headers
+
+
+@pytest.mark.parametrize("https", [False, True])
+def test_the_session_cookie_is_http_only_same_site_lax_and_secure_under_https(make_app, https):
+    client = make_app(HTTPS=https).test_client()
+
+    cookies = [header for header in client.get("/sign-in").headers.getlist("Set-Cookie")
+               if header.startswith("academy_session=")]
+
+    assert len(cookies) == 1
+    attributes = {part.strip().split("=")[0].lower(): part.strip() for part in cookies[0].split(";")[1:]}
+    assert "httponly" in attributes and attributes["samesite"] == "SameSite=Lax"
+    assert ("secure" in attributes) is https
