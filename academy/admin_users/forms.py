@@ -115,7 +115,8 @@ class ResetTwoFactorForm(FlaskForm):
 
 ACTIVE_CHOICES = [SelectChoice("", _l("Any")), SelectChoice("yes", _l("Active")),
                   SelectChoice("no", _l("Disabled"))]
-TWO_FACTOR_CHOICES = [SelectChoice("", _l("Any")), SelectChoice("on", _l("On")), SelectChoice("off", _l("Off"))]
+TWO_FACTOR_CHOICES = [SelectChoice("", _l("Any")), SelectChoice("on", _l("On")), SelectChoice("off", _l("Off")),
+                      SelectChoice("missing", _l("Off, though their role requires it"))]
 
 
 class UserFilterForm(FlaskForm):

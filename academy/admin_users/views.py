@@ -152,9 +152,13 @@ def _filtered_users(filters: UserFilterForm):
         query = query.where(User.organisation_id == filters.organisation.data)
     if filters.active.data:
         query = query.where(User.is_active.is_(filters.active.data == "yes"))
-    if filters.two_factor.data:
-        enabled = User.totp_enabled_at
-        query = query.where(enabled.is_not(None) if filters.two_factor.data == "on" else enabled.is_(None))
+    if filters.two_factor.data == "on":
+        query = query.where(User.totp_enabled_at.is_not(None))
+    elif filters.two_factor.data in ("off", "missing"):
+        query = query.where(User.totp_enabled_at.is_(None))
+    if filters.two_factor.data == "missing":
+        required = [Role(name) for name in current_app.config["TWO_FACTOR_REQUIRED_ROLES"]]
+        query = query.where(User.roles.any(UserRole.role.in_(required)))
     return query
 
 

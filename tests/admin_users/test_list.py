@@ -104,6 +104,19 @@ def test_filter_by_two_step_verification(client, make, login_as):
     assert '<option selected value="off">Off</option>' in _names(client.get("/admin/users/?two_factor=off"))
 
 
+def test_filter_finds_who_lacks_two_step_verification_their_role_requires(client, make, login_as, serving):
+    serving.config["TWO_FACTOR_REQUIRED_ROLES"] = frozenset({"coordinator"})
+    make.coordinator(display_name="Cora Required")
+    make.coordinator(display_name="Cyril Covered", totp_enabled_at=utcnow())
+    make.trainee(display_name="Tara Off")
+    login_as(make.admin(display_name="Ada Admin"))
+    page = _names(client.get("/admin/users/?two_factor=missing"))
+    assert "Cora Required" in page
+    assert "Cyril Covered" not in page and "Tara Off" not in page and "Ada Admin" not in page
+    serving.config["TWO_FACTOR_REQUIRED_ROLES"] = frozenset()
+    assert "No account matches these filters." in _names(client.get("/admin/users/?two_factor=missing"))
+
+
 def test_bad_filter_values_give_400_not_500(client, make, login_as):
     login_as(make.admin())
     for query in ("role=emperor", "organisation=abc", "organisation=99999", "active=maybe",
