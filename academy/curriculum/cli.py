@@ -25,7 +25,7 @@ def import_courses(path: Path, dry_run: bool, if_empty: bool) -> None:
     if if_empty and db.session.scalar(sa.select(sa.func.count()).select_from(Module)):
         click.echo("modules exist already: nothing imported")
         return
-    report = import_catalogue(path)
+    report = import_catalogue(path, evaluate_completions=not dry_run)
     for problem in report.problems:
         click.echo(str(problem), err=True)
     if not report.ok:

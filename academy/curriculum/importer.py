@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 from ..audit.operations import record
 from ..db_types import utcnow
 from ..extensions import db
+from ..learning.completion import evaluate_module_completions
 from ..learning.models import LessonProgress, QuizAttempt
 from ..organisations.models import Organisation, OrganisationKind
 from .course_files.folders import read_catalogue
@@ -184,7 +185,8 @@ def _module_values(spec: ModuleSpec) -> dict:
                 attendance_percent=spec.attendance_percent)
 
 
-def _upsert(spec: ModuleSpec, foundations: dict[str, Organisation], report: ImportReport) -> str:
+def _upsert(spec: ModuleSpec, foundations: dict[str, Organisation], report: ImportReport,
+            updated: list[Module]) -> str:
     module = _load_module(spec.slug, spec.language)
     created = module is None
     if created:
@@ -209,13 +211,19 @@ def _upsert(spec: ModuleSpec, foundations: dict[str, Organisation], report: Impo
     module.updated_at = utcnow()
     db.session.flush()
     outcome = "created" if created else "updated"
+    if not created:
+        updated.append(module)
     record("curriculum.import", target=module, outcome=outcome, slug=spec.slug, language=spec.language,
            lessons=len(spec.lessons), questions=len(spec.quiz.questions) if spec.quiz else 0)
     return outcome
 
 
-def import_catalogue(root: Path) -> ImportReport:
-    """Validate every file under ``root`` and, if all is well, create or update each module (flushes only)."""
+def import_catalogue(root: Path, *, evaluate_completions: bool = True) -> ImportReport:
+    """Validate every file under ``root`` and, if all is well, create or update each module (flushes only).
+
+    Trainees of updated modules who now meet the completion rule complete, unless
+    ``evaluate_completions`` is off (a dry run: completing would mail them and issue certificates
+    that the rollback then takes back)."""
     specs, problems = read_catalogue(root)
     report = ImportReport(problems=list(problems))
     if not report.ok:
@@ -223,8 +231,14 @@ def import_catalogue(root: Path) -> ImportReport:
     foundations = _foundations_by_name(specs, report)
     if not report.ok:
         return report
+    updated: list[Module] = []
     for spec in specs:
-        outcome = _upsert(spec, foundations, report)
+        outcome = _upsert(spec, foundations, report, updated)
         quiz = f", quiz of {len(spec.quiz.questions)} questions" if spec.quiz else ", no quiz"
         report.outcomes.append(f"{spec.label}: {outcome} ({len(spec.lessons)} lessons{quiz})")
+    if report.ok and evaluate_completions:
+        # A changed rule, lessons or quiz may let trainees of an updated module complete it now
+        # (only once the whole import is accepted: a refused one is rolled back anyway).
+        for module in updated:
+            evaluate_module_completions(module)
     return report

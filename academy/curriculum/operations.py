@@ -12,6 +12,7 @@ from ..accounts.models import User
 from ..audit.operations import record
 from ..db_types import utcnow
 from ..extensions import db
+from ..learning.completion import evaluate_module_completions
 from ..learning.models import LessonProgress
 from ..media.storage import StoredFile
 from ..organisations.models import Organisation
@@ -59,13 +60,24 @@ def create_module(*, slug: str, language: str, actor: User, **fields) -> Module:
     return module
 
 
+#: The module fields that make up its completion rule.
+RULE_FIELDS = ("requires_all_lessons", "requires_quiz", "attendance_percent")
+
+
 def update_module(module: Module, *, actor: User, **fields) -> None:
-    """Save a module's fields and audit which trainers it now has."""
+    """Save a module's fields and audit which trainers it now has.
+
+    When the completion rule changed, every active enrolment is measured against the new one
+    (a looser rule may complete some now).
+    """
+    rule_before = tuple(getattr(module, name) for name in RULE_FIELDS)
     set_module_fields(module, actor=actor, **fields)
     db.session.flush()
     trainers = fields.get("trainers")
     details = {} if trainers is None else {"trainer_ids": sorted(user.id for user in trainers)}
     record("curriculum.module_update", actor=actor, target=module, **details)
+    if tuple(getattr(module, name) for name in RULE_FIELDS) != rule_before:
+        evaluate_module_completions(module, actor=actor)
 
 
 def set_module_status(module: Module, status: ModuleStatus, *, actor: User) -> None:
@@ -165,6 +177,8 @@ def delete_lesson(lesson: Lesson, module: Module, *, actor: User) -> list[str] |
     _renumber(_lessons_of(module))
     _touch(module, actor)
     db.session.flush()
+    # One lesson fewer to do: trainees who had done all the others may now complete.
+    evaluate_module_completions(module, actor=actor)
     return hashes
 
 

@@ -2,8 +2,10 @@
 
 ``evaluate_completion(enrolment)`` is called after every change to one of the rule's inputs:
 a lesson marked complete, a quiz attempt submitted (both in this package) and attendance recorded
-(the live-sessions feature calls it). It completes an enrolment at most once, however often and
-however concurrently it is called.
+(the live-sessions feature calls it). Changes that concern every trainee of a module — its rule
+edited, a lesson deleted, a session cancelled, the module re-imported — call
+``evaluate_module_completions(module)``, which evaluates each of its active enrolments the same
+way. An enrolment completes at most once, however often and however concurrently it is evaluated.
 
 Other features react to a completion by subscribing a callback::
 
@@ -78,33 +80,39 @@ class RuleCheck:
 def check_rule(module: Module, progress: Progress) -> RuleCheck:
     """Measure ``progress`` against ``module``'s completion rule.
 
-    The quiz counts only when the module has one; attendance counts only the sessions that
-    have started, and is met when none has.
+    The quiz counts only when the module has one. Attendance is measured against every session
+    that counts for the enrolment, held or not yet (``Progress.sessions_total``): a 100 % rule is
+    met only once all of them have been held and attended, a 50 % rule of four sessions once two
+    were attended. It is met outright only when no session counts at all.
     """
     lessons = not module.requires_all_lessons or progress.all_lessons_done
     quiz = not (module.requires_quiz and progress.has_quiz) or progress.quiz_passed
     attendance = (
         module.attendance_percent <= 0
-        or progress.sessions_held == 0
+        or progress.sessions_total == 0
         # Integers on both sides: 2 of 3 sessions is 66.67 %, which must not meet 67 %.
-        or progress.sessions_attended * 100 >= module.attendance_percent * progress.sessions_held
+        or progress.sessions_attended * 100 >= module.attendance_percent * progress.sessions_total
     )
     return RuleCheck(lessons=lessons, quiz=quiz, attendance=attendance)
 
 
 def evaluate_completion(enrolment: Enrolment, *, actor: User | None = None,
-                        now: datetime | None = None) -> bool:
+                        now: datetime | None = None, module: Module | None = None,
+                        progress: Progress | None = None) -> bool:
     """Complete ``enrolment`` if its module's rule is met; True only for the call that completed it.
 
     The completion is one conditional UPDATE (``… WHERE completed_at IS NULL``): of two
     concurrent calls only one changes a row, and only that one audits, e-mails and notifies.
-    Flushes, does not commit.
+    ``module`` and ``progress`` may be given when the caller has already read them (as
+    ``evaluate_module_completions`` does for many enrolments at once). Flushes, does not commit.
     """
     if enrolment.completed_at is not None or enrolment.status is not EnrolmentStatus.ACTIVE:
         return False
     now = now or utcnow()
-    module = db.session.get(Module, enrolment.module_id)
-    progress = progress_for([enrolment.id], now=now).get(enrolment.id)
+    if module is None or module.id != enrolment.module_id:
+        module = db.session.get(Module, enrolment.module_id)
+    if progress is None:
+        progress = progress_for([enrolment.id], now=now).get(enrolment.id)
     if module is None or progress is None or not check_rule(module, progress).met:
         return False
     completed = db.session.execute(
@@ -124,6 +132,37 @@ def evaluate_completion(enrolment: Enrolment, *, actor: User | None = None,
     _mail_completion(enrolment, module)
     notify_completed(enrolment)
     return True
+
+
+#: Enrolments whose progress ``evaluate_module_completions`` reads in one query.
+_BATCH = 500
+
+
+def evaluate_module_completions(module: Module, *, actor: User | None = None,
+                                now: datetime | None = None) -> list[Enrolment]:
+    """Evaluate every active enrolment of ``module`` (after a change that concerns them all: its
+    rule edited, a lesson deleted, a session cancelled, an import); return those it completed.
+
+    One query for the enrolments and one for the progress of each batch of them, plus the writes
+    of each completion. Flushes, does not commit.
+    """
+    db.session.flush()
+    now = now or utcnow()
+    enrolments = list(db.session.scalars(
+        sa.select(Enrolment)
+        .where(Enrolment.module_id == module.id, Enrolment.status == EnrolmentStatus.ACTIVE,
+               Enrolment.completed_at.is_(None))
+        .order_by(Enrolment.id)
+    ))
+    completed = []
+    for start in range(0, len(enrolments), _BATCH):
+        batch = enrolments[start:start + _BATCH]
+        progress = progress_for([enrolment.id for enrolment in batch], now=now)
+        completed += [enrolment for enrolment in batch
+                      if enrolment.id in progress
+                      and evaluate_completion(enrolment, actor=actor, now=now, module=module,
+                                              progress=progress[enrolment.id])]
+    return completed
 
 
 def _mail_completion(enrolment: Enrolment, module: Module) -> None:

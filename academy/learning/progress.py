@@ -44,7 +44,10 @@ class Progress:
     #: Best score of the submitted attempts, in percent; None before the first submission.
     best_score: int | None
     quiz_passed: bool
-    #: Live sessions of the module that have started.
+    #: The module's sessions that count for this enrolment, held or not: those starting at or
+    #: after the enrolment was created, plus any earlier one it has an attendance record at.
+    sessions_total: int
+    #: Of those, the sessions that have started.
     sessions_held: int
     #: Of those, the sessions attended (present or late).
     sessions_attended: int
@@ -67,6 +70,17 @@ class Progress:
 
 
 @cache
+def counted_sessions() -> tuple:
+    """Conditions on ``LiveSession`` (correlated with ``Enrolment``): the sessions that count for
+    an enrolment. They are its module's sessions from the moment it was created on, and any earlier
+    one at which its attendance was recorded; cancelled sessions are deleted, so they are gone too.
+    The completion rule and the trainers' attendance rates (``live.attendance``) both count these."""
+    recorded = sa.exists().where(Attendance.session_id == LiveSession.id,
+                                 Attendance.enrolment_id == Enrolment.id).correlate_except(Attendance)
+    return (LiveSession.module_id == Enrolment.module_id,
+            sa.or_(LiveSession.starts_at >= Enrolment.created_at, recorded))
+
+
 def _progress_query() -> sa.Select:
     """The statement behind ``progress_for``, built once: building it (a dozen correlated
     subqueries) took longer than running it. Parameters: ``ids`` (the enrolments), ``now``."""
@@ -86,13 +100,18 @@ def _progress_query() -> sa.Select:
     attempts_used = sa.select(sa.func.count(QuizAttempt.id)).where(*own_attempts).scalar_subquery()
     best_score = sa.select(sa.func.max(QuizAttempt.score_percent)).where(*own_attempts).scalar_subquery()
     quiz_passed = sa.exists().where(*own_attempts, QuizAttempt.passed == sa.true())
-    held = (LiveSession.module_id == enrolment.module_id, LiveSession.starts_at <= now)
-    sessions_held = sa.select(sa.func.count(LiveSession.id)).where(*held).scalar_subquery()
+    counted = counted_sessions()
+    sessions_total = sa.select(sa.func.count(LiveSession.id)).where(*counted).scalar_subquery()
+    sessions_held = (
+        sa.select(sa.func.count(LiveSession.id)).where(*counted, LiveSession.starts_at <= now).scalar_subquery()
+    )
+    # A recorded attendance makes its session count, so no need to repeat ``counted`` here.
     sessions_attended = (
         sa.select(sa.func.count())
         .select_from(Attendance)
         .join(LiveSession, LiveSession.id == Attendance.session_id)
-        .where(Attendance.enrolment_id == enrolment.id, Attendance.status.in_(ATTENDED), *held)
+        .where(Attendance.enrolment_id == enrolment.id, Attendance.status.in_(ATTENDED),
+               LiveSession.module_id == enrolment.module_id, LiveSession.starts_at <= now)
         .scalar_subquery()
     )
     # Two levels deep: auto-correlation reaches only the nearest query, so name the outer ones.
@@ -109,7 +128,8 @@ def _progress_query() -> sa.Select:
     return (
         sa.select(
             enrolment.id, lessons_total, lessons_done, Quiz.id, attempts_used, best_score,
-            quiz_passed, sessions_held, sessions_attended, next_lesson.id, next_lesson.title,
+            quiz_passed, sessions_total, sessions_held, sessions_attended, next_lesson.id,
+            next_lesson.title,
         )
         .outerjoin(Quiz, Quiz.module_id == enrolment.module_id)
         .outerjoin(next_lesson, next_lesson.id == next_lesson_id)
@@ -120,7 +140,9 @@ def _progress_query() -> sa.Select:
 def progress_for(enrolment_ids: Iterable[int], *, now: datetime | None = None) -> dict[int, Progress]:
     """The progress of each enrolment in ``enrolment_ids``, keyed by enrolment id (one query).
 
-    Sessions count as held once they have started (``starts_at <= now``).
+    Sessions count as held once they have started (``starts_at <= now``); only those that count
+    for the enrolment (see ``Progress.sessions_total``) are counted, so a trainee who joins late is
+    not measured against sessions held before they joined.
     """
     ids = sorted(set(enrolment_ids))
     if not ids:
@@ -130,8 +152,9 @@ def progress_for(enrolment_ids: Iterable[int], *, now: datetime | None = None) -
         row[0]: Progress(
             lessons_total=row[1], lessons_done=row[2], has_quiz=row[3] is not None,
             attempts_used=row[4] if row[3] is not None else 0, best_score=row[5],
-            quiz_passed=bool(row[6]) and row[3] is not None, sessions_held=row[7],
-            sessions_attended=row[8], next_lesson_id=row[9], next_lesson_title=row[10],
+            quiz_passed=bool(row[6]) and row[3] is not None, sessions_total=row[7],
+            sessions_held=row[8], sessions_attended=row[9], next_lesson_id=row[10],
+            next_lesson_title=row[11],
         )
         for row in rows
     }

@@ -1,7 +1,8 @@
 """Attendance rates and per-session tallies, for many trainees or sessions in one query each.
 
-A trainee *attended* a session when marked present or late. The rate counts only the sessions of
-the module that have started, exactly as the completion rule does (``learning.progress``).
+A trainee *attended* a session when marked present or late. The rate counts the sessions that
+count for the enrolment (``learning.progress.counted_sessions``) and have started, as the
+completion rule does.
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import sqlalchemy as sa
 from ..db_types import utcnow
 from ..extensions import db
 from ..learning.models import Enrolment
-from ..learning.progress import percent
+from ..learning.progress import counted_sessions, percent
 from .models import Attendance, AttendanceStatus, LiveSession
 
 #: Statuses that count as having attended.
@@ -41,13 +42,15 @@ def attendance_rates(enrolment_ids: Iterable[int], *, now: datetime | None = Non
     if not ids:
         return {}
     now = now or utcnow()
-    held = (LiveSession.module_id == Enrolment.module_id, LiveSession.starts_at <= now)
-    sessions_held = sa.select(sa.func.count(LiveSession.id)).where(*held).scalar_subquery()
+    started = LiveSession.starts_at <= now
+    sessions_held = sa.select(sa.func.count(LiveSession.id)).where(*counted_sessions(), started).scalar_subquery()
+    # A recorded attendance makes its session count, so the module and the start suffice here.
     sessions_attended = (
         sa.select(sa.func.count())
         .select_from(Attendance)
         .join(LiveSession, LiveSession.id == Attendance.session_id)
-        .where(Attendance.enrolment_id == Enrolment.id, Attendance.status.in_(ATTENDED), *held)
+        .where(Attendance.enrolment_id == Enrolment.id, Attendance.status.in_(ATTENDED),
+               LiveSession.module_id == Enrolment.module_id, started)
         .scalar_subquery()
     )
     rows = db.session.execute(

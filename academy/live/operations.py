@@ -19,7 +19,7 @@ from ..audit.operations import record
 from ..curriculum.models import Module
 from ..db_types import utcnow
 from ..extensions import db
-from ..learning.completion import evaluate_completion
+from ..learning.completion import evaluate_completion, evaluate_module_completions
 from ..learning.models import Enrolment, EnrolmentStatus
 from ..outbox.operations import queue_mail
 from .models import Attendance, AttendanceStatus, CalendarFeed, LiveSession
@@ -31,6 +31,14 @@ SESSION_FIELDS = ("title", "starts_at", "duration_minutes", "location", "online_
 
 class ForgedEnrolment(ValueError):
     """Attendance was sent for an enrolment that is not one of the session's module."""
+
+
+class SessionNotStarted(ValueError):
+    """Attendance was sent for a session that has not started yet."""
+
+
+#: Why attendance cannot be recorded yet, in the reader's language.
+NOT_STARTED = _l("This session has not started yet: attendance can be taken once it has begun.")
 
 
 # --- sessions --------------------------------------------------------------------------------
@@ -81,7 +89,8 @@ def update_session(live_session: LiveSession, module: Module, *, actor: User, **
 def cancel_session(live_session: LiveSession, module: Module, *, actor: User) -> bool:
     """Delete a session on which no attendance is recorded; return whether it was deleted.
 
-    The check is part of the DELETE, so attendance recorded meanwhile keeps the session.
+    The check is part of the DELETE, so attendance recorded meanwhile keeps the session. One
+    session fewer to attend: the module's active enrolments are evaluated again.
     """
     session_id = live_session.id
     deleted = db.session.execute(
@@ -97,6 +106,7 @@ def cancel_session(live_session: LiveSession, module: Module, *, actor: User) ->
            module_id=module.id, title=live_session.title, starts_at=live_session.starts_at.isoformat())
     _tell_trainees(module, live_session, "live_session_cancelled",
                    _l("Session cancelled: %(title)s", title=live_session.title), links=False)
+    evaluate_module_completions(module, actor=actor)
     return True
 
 
@@ -171,11 +181,14 @@ def record_attendance(live_session: LiveSession, statuses: Mapping[int, Attendan
                       actor: User, now: datetime | None = None) -> dict[int, AttendanceStatus]:
     """Record ``statuses`` (enrolment id → status) at ``live_session``; return those that changed.
 
-    Every id must be an enrolment (not withdrawn) of the session's module, else ``ForgedEnrolment``
-    is raised before anything is written. The rows are written by one INSERT … ON CONFLICT DO
+    The session must have started by ``now``, else ``SessionNotStarted`` is raised; every id must
+    be an enrolment (not withdrawn) of the session's module, else ``ForgedEnrolment`` is raised:
+    both before anything is written. The rows are written by one INSERT … ON CONFLICT DO
     UPDATE; then the completion rule of each changed enrolment is evaluated.
     """
     now = now or utcnow()
+    if not live_session.has_started(now):
+        raise SessionNotStarted(f"session {live_session.id} starts at {live_session.starts_at.isoformat()}")
     enrolments = {enrolment.id: enrolment for enrolment in db.session.scalars(
         sa.select(Enrolment).where(Enrolment.module_id == live_session.module_id,
                                    Enrolment.status != EnrolmentStatus.WITHDRAWN))}

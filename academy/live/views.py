@@ -154,7 +154,9 @@ def attendance(session_id: int):
     require(can_take_attendance(current_user, live_session))
     trainees = operations.attendance_list(live_session.module_id)
     form = AttendanceForm([enrolment.id for enrolment in trainees])
-    if form.validate_on_submit():
+    # Attendance is taken once the session has begun: before, a list sent is refused (400).
+    started = live_session.has_started(utcnow())
+    if started and form.validate_on_submit():
         changed = operations.record_attendance(live_session, form.statuses(), actor=current_user)
         db.session.commit()
         flash(_("Attendance saved.") if changed else _("Nothing to change."), "success")
@@ -167,7 +169,8 @@ def attendance(session_id: int):
             for enrolment in trainees]})
     names = {enrolment.id: enrolment.user.display_name for enrolment in trainees}
     return render_template("live/attendance.html", live_session=live_session, module=live_session.module,
-                           form=form, names=names, attendance_statuses=list(AttendanceStatus)), status
+                           form=form, names=names, attendance_statuses=list(AttendanceStatus),
+                           started=started, not_started=operations.NOT_STARTED), status
 
 
 # --- what trainees (and trainers) see --------------------------------------------------------

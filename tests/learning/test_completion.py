@@ -10,8 +10,10 @@ from flask_babel import force_locale, lazy_gettext as _l
 
 from academy.audit.models import AuditEvent
 from academy.db_types import utcnow
-from academy.learning.completion import _callbacks, evaluate_completion, notify_completed, on_enrolment_completed
+from academy.learning.completion import (_callbacks, evaluate_completion, evaluate_module_completions,
+                                         notify_completed, on_enrolment_completed)
 from academy.learning.models import Enrolment, EnrolmentStatus, LessonProgress, QuizAttempt
+from academy.learning.progress import progress_for
 from academy.learning.quiz import load_quiz
 from academy.live.models import Attendance, AttendanceStatus, LiveSession
 
@@ -40,7 +42,7 @@ def _attempt(db, enrolment, quiz, score, passed, number=1, submitted=True):
 
 def _session(db, module, *, hours_from_now: int):
     session = LiveSession(module_id=module.id, title="Session", duration_minutes=60,
-                          starts_at=utcnow() + timedelta(hours=hours_from_now))
+                          starts_at=(utcnow() + timedelta(hours=hours_from_now)).replace(microsecond=0))
     db.session.add(session)
     db.session.commit()
     return session
@@ -49,6 +51,11 @@ def _session(db, module, *, hours_from_now: int):
 def _attend(db, session, enrolment, status=AttendanceStatus.PRESENT):
     db.session.add(Attendance(session_id=session.id, enrolment_id=enrolment.id, status=status))
     db.session.commit()
+
+
+def _enrolled_days_ago(make, module, days: int = 30, **fields):
+    """An enrolment created ``days`` ago, so that sessions of the last days count for it."""
+    return make.enrolment(make.trainee(), module, created_at=utcnow() - timedelta(days=days), **fields)
 
 
 def _events(db, action):
@@ -74,12 +81,10 @@ def test_completion_rule_matrix(make, db, requires_all_lessons, requires_quiz, a
                          attendance_percent=attendance_percent)
     lessons = [make.lesson(module), make.lesson(module)]
     quiz = make.quiz(module, pass_mark=60)
-    trainee = make.trainee()
-    enrolment = make.enrolment(trainee, module)
+    enrolment = _enrolled_days_ago(make, module, days=3)
     _progress(db, enrolment, lessons if all_lessons else lessons[:1])
     _attempt(db, enrolment, quiz, 100 if quiz_passed else 50, quiz_passed)
     held = [_session(db, module, hours_from_now=-48), _session(db, module, hours_from_now=-24)]
-    _session(db, module, hours_from_now=24)  # not held yet: never counts
     if attended:
         _attend(db, held[0], enrolment, AttendanceStatus.PRESENT)
     _attend(db, held[1], enrolment, AttendanceStatus.ABSENT)
@@ -103,11 +108,98 @@ def test_required_quiz_is_ignored_when_the_module_has_none(make, db):
     assert evaluate_completion(enrolment) is True
 
 
-def test_attendance_is_met_while_no_session_has_started(make, db):
+def test_attendance_is_not_met_before_any_session_has_been_held(make, db):
+    """Sessions to come count: nobody completes a module with live sessions without attending."""
     module = make.module(requires_all_lessons=False, requires_quiz=False, attendance_percent=100)
     enrolment = make.enrolment(make.trainee(), module)
     _session(db, module, hours_from_now=2)
+    _session(db, module, hours_from_now=26)
+    assert evaluate_completion(enrolment) is False
+    progress = progress_for([enrolment.id])[enrolment.id]
+    assert (progress.sessions_total, progress.sessions_held, progress.sessions_attended) == (2, 0, 0)
+    assert db.session.get(Enrolment, enrolment.id).completed_at is None
+
+
+def test_attendance_is_met_when_the_module_has_no_session_that_counts(make, db):
+    module = make.module(requires_all_lessons=False, requires_quiz=False, attendance_percent=100)
+    assert evaluate_completion(make.enrolment(make.trainee(), module)) is True
+    # Sessions held before someone enrolled, without a record of them, do not count either.
+    other = make.module(requires_all_lessons=False, requires_quiz=False, attendance_percent=100)
+    _session(db, other, hours_from_now=-48)
+    assert evaluate_completion(make.enrolment(make.trainee(), other)) is True
+
+
+@pytest.mark.parametrize(("percent", "attended", "expected"), [
+    (50, 2, True),     # 2 of 4 sessions, two of them still to come
+    (50, 1, False),
+    (75, 2, False),
+    (100, 2, False),   # every session must be held and attended
+])
+def test_sessions_not_yet_held_count_in_the_share(make, db, percent, attended, expected):
+    module = make.module(requires_all_lessons=False, requires_quiz=False, attendance_percent=percent)
+    enrolment = _enrolled_days_ago(make, module)
+    held = [_session(db, module, hours_from_now=-48), _session(db, module, hours_from_now=-24)]
+    _session(db, module, hours_from_now=24)
+    _session(db, module, hours_from_now=48)
+    for live_session in held[:attended]:
+        _attend(db, live_session, enrolment, AttendanceStatus.LATE)
+    assert evaluate_completion(enrolment) is expected
+
+
+def test_a_full_attendance_rule_is_met_once_the_last_session_is_attended(make, db):
+    module = make.module(requires_all_lessons=False, requires_quiz=False, attendance_percent=100)
+    enrolment = _enrolled_days_ago(make, module)
+    first = _session(db, module, hours_from_now=-48)
+    last = _session(db, module, hours_from_now=-1)
+    _attend(db, first, enrolment)
+    assert evaluate_completion(enrolment) is False
+    _attend(db, last, enrolment)
     assert evaluate_completion(enrolment) is True
+
+
+def test_a_late_enrolment_is_not_measured_against_sessions_held_before_it(make, db):
+    module = make.module(requires_all_lessons=False, requires_quiz=False, attendance_percent=100)
+    early = _enrolled_days_ago(make, module, days=10)
+    before = [_session(db, module, hours_from_now=-24 * days) for days in (8, 6)]
+    late = _enrolled_days_ago(make, module, days=5)
+    after = [_session(db, module, hours_from_now=-24 * days) for days in (4, 2)]
+    for live_session in after:
+        _attend(db, live_session, early)
+        _attend(db, live_session, late)
+
+    progress = progress_for([early.id, late.id])
+    assert (progress[early.id].sessions_total, progress[early.id].sessions_attended) == (4, 2)
+    assert (progress[late.id].sessions_total, progress[late.id].sessions_attended) == (2, 2)
+    assert progress[late.id].attendance_rate == 100
+    assert evaluate_completion(early) is False
+    assert evaluate_completion(late) is True
+    assert before  # held, but only for the early enrolment
+
+
+@pytest.mark.parametrize(("status", "expected"), [
+    (AttendanceStatus.PRESENT, True),   # 2 of 2
+    (AttendanceStatus.ABSENT, False),   # 1 of 2: the session recorded counts though held before
+])
+def test_a_session_recorded_before_the_enrolment_counts(make, db, status, expected):
+    module = make.module(requires_all_lessons=False, requires_quiz=False, attendance_percent=100)
+    earlier = _session(db, module, hours_from_now=-72)
+    enrolment = _enrolled_days_ago(make, module, days=2)
+    since = _session(db, module, hours_from_now=-24)
+    _session(db, module, hours_from_now=-96)  # before the enrolment, nothing recorded: not counted
+    _attend(db, earlier, enrolment, status)  # recorded afterwards by the trainer
+    _attend(db, since, enrolment)
+    assert progress_for([enrolment.id])[enrolment.id].sessions_total == 2
+    assert evaluate_completion(enrolment) is expected
+
+
+def test_an_attendance_record_at_a_session_to_come_does_not_count_as_attended(make, db):
+    """Such rows cannot be recorded any more; any left from before do not complete anybody."""
+    module = make.module(requires_all_lessons=False, requires_quiz=False, attendance_percent=100)
+    enrolment = make.enrolment(make.trainee(), module)
+    _attend(db, _session(db, module, hours_from_now=24), enrolment)
+    progress = progress_for([enrolment.id])[enrolment.id]
+    assert (progress.sessions_total, progress.sessions_held, progress.sessions_attended) == (1, 0, 0)
+    assert evaluate_completion(enrolment) is False
 
 
 @pytest.mark.parametrize(("statuses", "percent", "expected"), [
@@ -126,8 +218,8 @@ def test_attendance_counts_present_and_late_sessions_only(make, db, statuses, pe
 
 def test_attendance_of_another_enrolment_does_not_count(make, db):
     module = make.module(requires_all_lessons=False, requires_quiz=False, attendance_percent=100)
-    mine = make.enrolment(make.trainee(), module)
-    theirs = make.enrolment(make.trainee(), module)
+    mine = _enrolled_days_ago(make, module)
+    theirs = _enrolled_days_ago(make, module)
     _attend(db, _session(db, module, hours_from_now=-1), theirs)
     assert evaluate_completion(mine) is False
     assert evaluate_completion(theirs) is True
@@ -230,3 +322,36 @@ def test_passing_the_quiz_after_the_lessons_completes_the_module(course, client_
     assert client.post(attempt_url, data=right).status_code == 302
     db.session.rollback()
     assert db.session.get(Enrolment, course.enrolment.id).completed_at is not None
+
+
+def test_evaluating_a_module_completes_each_enrolment_that_meets_the_rule_once(make, db):
+    calls = []
+    on_enrolment_completed(calls.append)
+    module = make.module(requires_all_lessons=False, requires_quiz=False, attendance_percent=50)
+    live_session = _session(db, module, hours_from_now=-1)
+    attended, absent = _enrolled_days_ago(make, module), _enrolled_days_ago(make, module)
+    withdrawn = _enrolled_days_ago(make, module, status=EnrolmentStatus.WITHDRAWN)
+    for enrolment in (attended, withdrawn):
+        _attend(db, live_session, enrolment)
+    _attend(db, live_session, absent, AttendanceStatus.ABSENT)
+
+    assert evaluate_module_completions(module) == [attended]
+    assert evaluate_module_completions(module) == []
+    db.session.commit()
+    assert calls == [attended]
+    assert len(_events(db, "enrolment.complete")) == 1
+    assert db.session.get(Enrolment, withdrawn.id).completed_at is None
+
+
+def test_evaluating_a_module_sends_the_same_queries_however_many_are_enrolled(make, db):
+    from tests.querycount import count_queries
+
+    module = make.module(requires_all_lessons=True, requires_quiz=False, lessons=1)
+    make.enrolment(make.trainee(), module)
+    with count_queries() as few:
+        assert evaluate_module_completions(module) == []
+    for _ in range(5):
+        make.enrolment(make.trainee(), module)
+    with count_queries() as many:
+        assert evaluate_module_completions(module) == []
+    assert many.count == few.count, many.describe()

@@ -122,6 +122,8 @@ def test_the_operation_itself_refuses_forged_ids_before_writing(course, make):
 def test_attendance_rates_count_present_and_late_over_started_sessions(course, make):
     first, second = course.enrolments
     now = utcnow()
+    first.created_at = second.created_at = now - timedelta(days=40)  # enrolled before every session
+    db.session.commit()
     held = [make.live_session(course.module, starts_at=now - timedelta(days=days)) for days in (30, 20, 10)]
     future = make.live_session(course.module, starts_at=now + timedelta(days=5))
     for live_session, status in zip(held, ("present", "late", "excused")):
@@ -137,6 +139,23 @@ def test_attendance_rates_count_present_and_late_over_started_sessions(course, m
     # The completion rule reads the same numbers.
     progress = progress_for([first.id, second.id])
     assert progress[first.id].sessions_attended == 2 and progress[first.id].sessions_held == 3
+
+
+def test_a_late_joiners_rate_leaves_out_the_sessions_held_before_they_joined(course, make):
+    joiner = course.enrolments[0]
+    now = utcnow()
+    joiner.created_at = now - timedelta(days=15)
+    db.session.commit()
+    make.live_session(course.module, starts_at=now - timedelta(days=30))  # before joining: does not count
+    recorded_before = make.live_session(course.module, starts_at=now - timedelta(days=20))
+    after = make.live_session(course.module, starts_at=now - timedelta(days=10))
+    make.attendance(recorded_before, joiner, "present")  # recorded afterwards by the trainer: it counts
+    make.attendance(after, joiner, "absent")
+
+    rate = attendance_rate(joiner.id)
+    assert (rate.held, rate.attended, rate.percent) == (2, 1, 50)
+    progress = progress_for([joiner.id])[joiner.id]
+    assert (progress.sessions_held, progress.sessions_attended) == (rate.held, rate.attended)
 
 
 def test_a_rate_is_none_before_any_session_has_started(course, make):
@@ -161,7 +180,8 @@ def test_recording_attendance_completes_an_enrolment_that_now_meets_the_rule(mak
     trainer = make.trainer()
     module = make.module(trainers=[trainer], requires_all_lessons=False, requires_quiz=False,
                          attendance_percent=50)
-    enrolment = make.enrolment(make.trainee(), module)
+    # Enrolled before both sessions: 1 of 2 attended meets 50 %.
+    enrolment = make.enrolment(make.trainee(), module, created_at=PAST - timedelta(days=1))
     live_session = make.live_session(module, starts_at=PAST)
     make.live_session(module, starts_at=PAST + timedelta(days=7))
     assert fresh(enrolment).completed_at is None
@@ -180,9 +200,40 @@ def test_attendance_below_the_rule_does_not_complete(make, client_for, fresh):
     trainer = make.trainer()
     module = make.module(trainers=[trainer], requires_all_lessons=False, requires_quiz=False,
                          attendance_percent=75)
-    enrolment = make.enrolment(make.trainee(), module)
+    enrolment = make.enrolment(make.trainee(), module, created_at=PAST - timedelta(days=1))
     sessions = [make.live_session(module, starts_at=PAST + timedelta(days=days)) for days in (0, 7)]
     client = client_for(trainer)
     client.post(f"/teach/sessions/{sessions[0].id}/attendance", data=_post([(enrolment.id, "present")]))
     client.post(f"/teach/sessions/{sessions[1].id}/attendance", data=_post([(enrolment.id, "absent")]))
     assert fresh(enrolment).completed_at is None
+
+
+def test_attendance_at_a_session_that_has_not_started_is_refused(course, client_for, make):
+    live_session = make.live_session(course.module, starts_at=utcnow() + timedelta(hours=1))
+    client = client_for(course.trainer)
+    page = client.get(f"/teach/sessions/{live_session.id}/attendance")
+    assert page.status_code == 200
+    assert "attendance can be taken once it has begun" in page.text
+    assert 'type="radio"' not in page.text
+
+    response = client.post(f"/teach/sessions/{live_session.id}/attendance",
+                           data=_post([(course.enrolments[0].id, "present"), (course.enrolments[1].id, "late")]))
+
+    assert response.status_code == 400
+    assert "This session has not started yet" in response.text and "Nothing was saved." in response.text
+    assert _recorded(live_session.id) == {}
+    assert db.session.scalar(db.select(db.func.count()).select_from(AuditEvent)
+                             .where(AuditEvent.action == "attendance.record")) == 0
+
+
+def test_the_operation_itself_refuses_a_session_that_has_not_started(course, make):
+    live_session = make.live_session(course.module, starts_at=utcnow() + timedelta(minutes=5))
+    with pytest.raises(operations.SessionNotStarted):
+        operations.record_attendance(live_session, {course.enrolments[0].id: AttendanceStatus.PRESENT},
+                                     actor=course.trainer)
+    db.session.rollback()
+    assert _recorded(live_session.id) == {}
+    # From its start on, it is taken.
+    changed = operations.record_attendance(live_session, {course.enrolments[0].id: AttendanceStatus.PRESENT},
+                                           actor=course.trainer, now=live_session.starts_at)
+    assert changed == {course.enrolments[0].id: AttendanceStatus.PRESENT}
