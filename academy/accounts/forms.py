@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Leng
 from ..config import LANGUAGES
 from ..i18n import LANGUAGE_NAMES
 from ..live.times import time_zone_names
+from ..text import HIDDEN_CHARACTERS_MESSAGE, has_hidden_characters
 from . import passwords
 
 #: Column sizes, repeated by every form that writes them.
@@ -33,9 +34,16 @@ def email_field(label=_l("E-mail address"), **kwargs) -> EmailField:
     ], render_kw={"autocomplete": "email", "maxlength": EMAIL_MAX}, **kwargs)
 
 
+def refuse_hidden_characters(form, field) -> None:
+    """A name validator: no control or invisible format characters (ZWNJ and ZWJ are allowed)."""
+    if isinstance(field.data, str) and has_hidden_characters(field.data):
+        raise ValidationError(HIDDEN_CHARACTERS_MESSAGE)
+
+
 def display_name_field() -> StringField:
     """The name shown in the interface and on certificates."""
-    return StringField(_l("Name"), filters=[_strip], validators=[DataRequired(), Length(max=NAME_MAX)],
+    return StringField(_l("Name"), filters=[_strip],
+                       validators=[DataRequired(), refuse_hidden_characters, Length(max=NAME_MAX)],
                        description=_l("As it should appear on certificates."),
                        render_kw={"autocomplete": "name", "maxlength": NAME_MAX})
 

@@ -8,6 +8,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
+from ..accounts.forms import refuse_hidden_characters
 from ..accounts.models import User
 from ..config import LANGUAGES
 from ..core.forms import parse_id
@@ -178,7 +179,7 @@ class ReissueForm(FlaskForm):
     """Replace a certificate by a new one (a corrected name, another language)."""
 
     holder_name = StringField(_l("Name to print"), filters=[_strip],
-                              validators=[DataRequired(), Length(max=NAME_MAX_LENGTH)])
+                              validators=[DataRequired(), refuse_hidden_characters, Length(max=NAME_MAX_LENGTH)])
     language = SelectField(_l("Language of the certificate"), validators=[DataRequired()])
     reason = TextAreaField(_l("Reason for reissuing"), filters=[_strip],
                            validators=[DataRequired(), Length(max=REASON_MAX_LENGTH)])

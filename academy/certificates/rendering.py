@@ -31,6 +31,7 @@ from markupsafe import Markup
 from weasyprint import CSS, HTML
 
 from ..pdf import DEFAULT_BASE_URL, STATIC_ROOT, StaticFilesFetcher, is_sha256
+from ..text import JOINERS, is_hidden_character
 from . import svg_paths  # noqa: F401  (WeasyPrint reads the QR code's path in one pass)
 from .codes import format_code
 from .fonts import BundledFontConfiguration
@@ -49,12 +50,6 @@ TITLE_SIZES = 5
 
 #: Combining marks kept on one base character (Vietnamese needs two; "Zalgo" text has dozens).
 MAX_COMBINING_MARKS = 4
-
-#: Format characters (Unicode category Cf) that some scripts need between letters: ZWNJ keeps
-#: Persian letters apart (می‌خواهم) and selects Indic forms, ZWJ requests joined or half forms.
-#: Every other Cf character — bidirectional overrides and isolates, zero-width space, word
-#: joiner, soft hyphen, BOM, tag characters — is invisible and can disguise a name: removed.
-JOINERS = frozenset({"\u200c", "\u200d"})
 
 _LOG = logging.getLogger(__name__)
 
@@ -84,7 +79,7 @@ def clean_text(text: str, max_length: int) -> str:
                 kept.append(" ")
             marks = 0
             continue
-        if category in ("Cc", "Cs", "Co", "Cn") or (category == "Cf" and char not in JOINERS):
+        if category in ("Cs", "Co", "Cn") or is_hidden_character(char):
             continue
         if category.startswith("M"):
             marks += 1

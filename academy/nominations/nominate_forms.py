@@ -22,12 +22,16 @@ from wtforms.validators import DataRequired, InputRequired, ValidationError
 from ..config import LANGUAGES
 from ..countries import country_choices, is_country
 from ..i18n import LANGUAGE_NAMES, current_language
+from ..text import HIDDEN_CHARACTERS_MESSAGE, has_hidden_characters
 from .languages import is_language_code, language_choices
 from .models import Gender, Nomination
 
 #: The version of the privacy notice nominees consent to; change it whenever the text changes,
-#: so that every stored consent says which text the person accepted.
-PRIVACY_NOTICE_VERSION = "2026-11"
+#: so that every stored consent says which text the person accepted. Consents given to an earlier
+#: version stay as they are (a nomination edited later asks for consent to the current one).
+#: 2026-11: data kept "until the edition is over"; 2026-11-28: kept NOMINATION_RETENTION_DAYS
+#: after the edition ends, whatever the nomination's outcome short of enrolment (``purge``).
+PRIVACY_NOTICE_VERSION = "2026-11-28"
 
 #: The oldest birth year taken seriously; anything earlier is a typing mistake.
 EARLIEST_BIRTH_YEAR = 1900
@@ -68,6 +72,8 @@ def clean_name(text: str | None, column: str) -> str:
     """A required name, trimmed, within the column's length."""
     text = (text or "").strip()
     _refuse_control_characters(text)
+    if has_hidden_characters(text):  # bidi overrides, zero-width spaces … (ZWNJ and ZWJ stay)
+        raise ValidationError(HIDDEN_CHARACTERS_MESSAGE)
     if not text:
         raise ValidationError(_l("Enter the name as it should appear on a certificate."))
     if len(text) > max_length(column):

@@ -118,6 +118,18 @@ def test_an_admin_reissues_with_a_corrected_name(client_for, people, certificate
     assert response.headers["Location"].endswith(f"/admin/certificates/{replacement.id}")
 
 
+@pytest.mark.parametrize("name", ["Grace \u202eMensah", "Grace\x07 Mensah", "Grace\u200bMensah"])
+def test_a_reissue_refuses_a_name_with_invisible_or_control_characters(client_for, people, certificate, fresh,
+                                                                       db, name):
+    response = client_for(people["admin"]).post(
+        f"/admin/certificates/{certificate.id}/reissue", data={"holder_name": name, "language": "en",
+                                                              "reason": "Correction"})
+    assert response.status_code == 400
+    assert "invisible or control characters" in response.get_data(as_text=True)
+    assert fresh(certificate).status is CertificateStatus.VALID
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Certificate)) == 1
+
+
 def test_an_admin_issues_by_hand_with_a_reason_for_an_unfinished_enrolment(client_for, people, make, db):
     module = make.module(title="Campaigning")
     make.enrolment(people["classmate"], module)
