@@ -10,6 +10,7 @@ from wtforms import SelectChoice
 
 from ..access import require, roles_required
 from ..accounts.models import Role, User, UserRole
+from ..accounts.operations import normalise_email
 from ..core.errors import render_error
 from ..core.forms import requested_page
 from ..curriculum.models import Module, ModuleStatus
@@ -29,23 +30,35 @@ def _taught_module(module_id: int) -> Module:
     return module
 
 
-def _candidates(module: Module, search: str | None) -> list[User]:
-    """Active trainees matching ``search`` by name or e-mail who are not enrolled in ``module``."""
+def _candidates(module: Module, search: str | None, *, exact_email: bool) -> list[User]:
+    """Active trainees matching ``search`` who are not enrolled in ``module``.
+
+    Admins search by any part of the name or e-mail address. Trainers, who must not be able to
+    list the trainee directory (people at risk), find a trainee only by typing the whole e-mail
+    address (letter case ignored): at most one person.
+    """
     if not search:
         return []
+    if exact_email:
+        matches = User.email == normalise_email(search)
+    else:
+        matches = User.display_name.icontains(search, autoescape=True) | User.email.icontains(search, autoescape=True)
     enrolled = db.select(Enrolment.user_id).where(Enrolment.module_id == module.id)
     return db.session.scalars(
         db.select(User).join(UserRole, UserRole.user_id == User.id)
-        .where(UserRole.role == Role.TRAINEE, User.is_active.is_(True), User.id.not_in(enrolled),
-               User.display_name.icontains(search, autoescape=True) | User.email.icontains(search, autoescape=True))
+        .where(UserRole.role == Role.TRAINEE, User.is_active.is_(True), User.id.not_in(enrolled), matches)
         .order_by(User.display_name, User.id).limit(MAX_ENROL_AT_ONCE)
     ).all()
 
 
-def _enrol(module: Module, form: EnrolTraineesForm):
-    """Enrol the ticked trainees; None when done, else the status to re-show the form with."""
+def _enrol(module: Module, form: EnrolTraineesForm, only: set[int] | None = None):
+    """Enrol the ticked trainees (all of them among ``only`` when given); None when done, else
+    the status to re-show the form with."""
     if module.status is ModuleStatus.ARCHIVED:
         form.form_errors.append(_("This module is archived: it takes no new trainees."))
+        return 400
+    if only is not None and not set(form.trainees.data) <= only:
+        form.form_errors.append(_("Enrol the trainee found by their e-mail address."))
         return 400
     try:
         created = operations.enrol(module, form.selected_users, actor=current_user)
@@ -64,13 +77,18 @@ def enrolments(module_id: int):
     """Enrol trainees in a module, and see everyone's progress in it (the progress table)."""
     module = _taught_module(module_id)
     search = TraineeSearchForm(request.args)
+    exact_email = not current_user.is_admin
+    if exact_email:
+        search.q.label.text = _("Trainee's e-mail address")
     search_valid = search.validate()
     form = EnrolTraineesForm()
-    candidates = _candidates(module, search.q.data if search_valid else None)
+    candidates = _candidates(module, search.q.data if search_valid else None, exact_email=exact_email)
     form.trainees.choices = [SelectChoice(user.id, f"{user.display_name} ({user.email})") for user in candidates]
     status = 200 if search_valid else 400
     if form.validate_on_submit():
-        status = _enrol(module, form)
+        # A trainer enrols only whom their exact search found: ids guessed into the form would
+        # reveal the names of trainees they were never told about.
+        status = _enrol(module, form, only={user.id for user in candidates} if exact_email else None)
         if status is None:
             return redirect(url_for(".enrolments", module_id=module.id))
     elif form.is_submitted():
@@ -81,7 +99,8 @@ def enrolments(module_id: int):
         page=requested_page(request.args), per_page=current_app.config["PAGE_SIZE"], error_out=False)
     progress = progress_for(enrolment.id for enrolment in page.items)
     return render_template("learning/enrolments.html", module=module, search=search, form=form,
-                           candidates=candidates, page=page, progress=progress, confirm=ConfirmForm()), status
+                           exact_email=exact_email, candidates=candidates, page=page, progress=progress,
+                           confirm=ConfirmForm()), status
 
 
 @bp.post("/teach/modules/<int:module_id>/enrolments/<int:enrolment_id>/delete")

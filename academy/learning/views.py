@@ -27,7 +27,7 @@ from .completion import check_rule
 from .forms import ConfirmForm, attempt_form, submitted_answers
 from .handbook import handbook_filename, render_handbook
 from .models import Enrolment, EnrolmentStatus, LessonProgress, QuizAttempt
-from .permissions import learner_enrolment, reader_of
+from .permissions import learner_enrolment, reader_of, readable_versions
 from .progress import progress_for
 from .quiz import load_quiz, ordered_choices
 
@@ -41,11 +41,16 @@ UPCOMING_SESSIONS = 10
 @bp.get("/learn/")
 @roles_required(Role.TRAINEE)
 def home():
-    """The trainee's modules with their progress, and the next live sessions of those modules."""
+    """The trainee's modules with their progress, and the next live sessions of those modules.
+
+    Archived modules are listed only where the trainee completed them (among completed modules,
+    which come last)."""
     page = db.paginate(
         db.select(Enrolment).join(Enrolment.module).options(contains_eager(Enrolment.module))
         .where(Enrolment.user_id == current_user.id, Enrolment.status != EnrolmentStatus.WITHDRAWN,
-               Module.status == ModuleStatus.PUBLISHED)
+               db.or_(Module.status == ModuleStatus.PUBLISHED,  # archived: only to look back at
+                      db.and_(Module.status == ModuleStatus.ARCHIVED,
+                              Enrolment.status == EnrolmentStatus.COMPLETED)))
         .order_by(Enrolment.completed_at.is_not(None), Module.title, Module.id),
         page=requested_page(request.args), per_page=current_app.config["PAGE_SIZE"], error_out=False)
     sessions = upcoming_sessions(current_user, now=utcnow(), limit=UPCOMING_SESSIONS)
@@ -56,7 +61,8 @@ def home():
 @bp.get("/learn/modules/<int:module_id>")
 @signed_in
 def module(module_id: int):
-    """A module: summary, outcomes, partners, lessons (ticked when done), quiz and completion."""
+    """A module: summary, outcomes, partners, lessons (ticked when done), quiz and completion,
+    and links to the other language versions the viewer may read."""
     module = db.one_or_404(
         db.select(Module).where(Module.id == module_id).options(
             selectinload(Module.lessons).load_only(Lesson.id, Lesson.module_id, Lesson.position, Lesson.title,
@@ -69,8 +75,9 @@ def module(module_id: int):
                                       .where(LessonProgress.enrolment_id == reader.enrolment.id)))
         progress = progress_for([reader.enrolment.id])[reader.enrolment.id]
         rule = check_rule(module, progress)
+    versions = readable_versions(module, current_user)
     return render_template("learning/module.html", module=module, reader=reader, done=done,
-                           progress=progress, rule=rule, form=ConfirmForm())
+                           progress=progress, rule=rule, versions=versions, form=ConfirmForm())
 
 
 @cache

@@ -133,6 +133,12 @@ def _lesson_page(page, make, db, trainee):
     page.goto(f"/learn/lessons/{first.id}")
 
 
+def _quiz_page(page, make, db, trainee):
+    module, *_rest = _course(make, trainee)
+    page.goto(f"/learn/modules/{module.id}/quiz")
+    expect(page.locator("main form button[type=submit]")).to_be_visible()
+
+
 def _attempt_page(page, make, db, trainee):
     module, *_rest = _course(make, trainee)
     page.goto(f"/learn/modules/{module.id}/quiz")
@@ -150,6 +156,7 @@ def _attempt_result_page(page, make, db, trainee):
 PAGES = {
     "module": _module_page,
     "lesson": _lesson_page,
+    "quiz": _quiz_page,
     "quiz-attempt": _attempt_page,
     "quiz-result": _attempt_result_page,
 }
