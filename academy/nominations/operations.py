@@ -93,9 +93,17 @@ def transition(nomination: Nomination, to_status: S, *, actor, reason=None, now:
 
 
 def apply_transition(nomination: Nomination, to_status: S, *, actor, reason, now: datetime, user=None,
-                     paired: bool = False, promotion: bool = False) -> Nomination | None:
+                     paired: bool = False, promotion: bool = False, triggered_by=None) -> Nomination | None:
     """``transition`` for this package's own paths: ``paired`` when submitted with its pair
-    (``submission.submit_pair``), ``promotion`` when accepted from the waiting list (``waitlist``)."""
+    (``submission.submit_pair``), ``promotion`` when accepted from the waiting list (``waitlist``).
+
+    A promotion is the system's doing, not a person's: its ``actor`` must be None (no
+    ``decided_by``, no audit actor) and it carries no free-text reason (the page and the mail say
+    what happened in the reader's language). ``triggered_by``, the person whose change freed the
+    seat (perhaps a coordinator of another organisation), is kept only in the audit event's details.
+    """
+    if promotion and (actor is not None or reason is not None):
+        raise ValueError("a promotion from the waiting list has no actor and no reason")
     from_status = nomination.status
     check_allowed(nomination, to_status)
     reason_text = None if reason is None else str(reason)
@@ -125,10 +133,11 @@ def apply_transition(nomination: Nomination, to_status: S, *, actor, reason, now
 
     nomination.status = to_status
     db.session.flush()
+    details = {"promotion": True, "triggered_by_id": getattr(triggered_by, "id", None)} if promotion else {}
     record(f"nomination.{to_status.value}", actor=actor, target=nomination, reason=reason_text,
-           from_status=from_status.value)
+           from_status=from_status.value, **details)
     notifications.notify(nomination, notifications.PROMOTED if promotion else to_status.value,
-                         reason=None if promotion else reason_text, token=token,
+                         reason=reason_text, token=token,
                          was_seated=from_status in SEATED_STATUSES)
     if to_status is S.WITHDRAWN and from_status is S.ACCEPTED:
         # Imported here because the waiting list promotes through this function (it imports this module).

@@ -13,19 +13,27 @@ from ..core.forms import parse_id
 from ..organisations.forms import region_choices
 from ..organisations.models import Organisation
 from .models import Edition, Gender, NominationStatus
-from .operations import REASON_MAX
+from .operations import REASON_MAX, can_transition
 
 #: The statuses an admin reviews: drafts are the coordinators' unfinished work and stay theirs.
 REVIEWED_STATUSES = tuple(status for status in NominationStatus if status is not NominationStatus.DRAFT)
 
-#: Decision name → the status it moves a nomination to.
+#: Decision name → the status it moves a nomination to. Withdrawing is allowed whatever the
+#: nomination window (coordinators may withdraw only while it is open): it is how an admin frees a
+#: seat later; an accepted nominee's seat then goes to the waiting list, as on any withdrawal.
 DECISIONS = {
     "accept": NominationStatus.ACCEPTED,
     "waitlist": NominationStatus.WAITLISTED,
     "decline": NominationStatus.DECLINED,
+    "withdraw": NominationStatus.WITHDRAWN,
 }
 DECISION_CHOICES = (SelectChoice("accept", _l("Accept")), SelectChoice("waitlist", _l("Put on the waiting list")),
-                    SelectChoice("decline", _l("Decline")))
+                    SelectChoice("decline", _l("Decline")), SelectChoice("withdraw", _l("Withdraw")))
+#: The decisions that must say why.
+REASON_REQUIRED = {
+    "decline": _l("Say why the nomination is declined."),
+    "withdraw": _l("Say why the nomination is withdrawn."),
+}
 
 #: The most nominations one bulk decision may name (a few pages of the queue).
 BULK_MAX = 200
@@ -123,17 +131,25 @@ class QueueFilterForm(FlaskForm):
 
 
 class DecisionForm(FlaskForm):
-    """Accept, waitlist or decline one nomination; a decline says why."""
+    """Accept, waitlist, decline or withdraw one nomination; a decline or a withdrawal says why."""
 
     decision = RadioField(_l("Decision"), choices=list(DECISION_CHOICES),
                           validators=[DataRequired(_l("Choose a decision."))])
     reason = TextAreaField(_l("Reason"), filters=[_strip],
-                           description=_l("Required to decline. Kept with the decision and in its history."),
+                           description=_l("Required to decline or withdraw. Kept with the decision and in its "
+                                          "history, and sent to the nominee and their coordinator."),
                            validators=[Length(max=REASON_MAX, message=_l("Use at most %(max)d characters."))])
 
     def validate_reason(self, field) -> None:
-        if self.decision.data == "decline" and not field.data:
-            raise ValidationError(_l("Say why the nomination is declined."))
+        message = REASON_REQUIRED.get(self.decision.data)
+        if message is not None and not field.data:
+            raise ValidationError(message)
+
+    def offer_only(self, status: NominationStatus) -> None:
+        """Offer only the decisions the status machine allows from ``status`` (the page of one
+        nomination; a decision posted anyway is still refused by the machine, with its reason)."""
+        self.decision.choices = [choice for choice in DECISION_CHOICES
+                                 if can_transition(status, DECISIONS[choice.value])]
 
     @property
     def to_status(self) -> NominationStatus:

@@ -4,13 +4,16 @@ the edition's quota and parity rules allow.
 A seat frees when an accepted nominee withdraws (the status machine then promotes one nominee) or
 when an edition gains seats or loosens its rules (``edition_operations`` fills every free seat).
 Each promotion is an acceptance through ``operations.apply_transition``: the seat is taken under
-its lock, and the nominee is audited, told and sent their link to join.
+its lock, and the nominee is audited, told and sent their link to join. A promotion is the
+system's decision: no ``decided_by``, no audit actor; the person whose change freed the seat
+(``actor`` below) is kept in the audit event's details only.
 """
 from __future__ import annotations
 
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from ..db_types import utcnow
 from ..extensions import db
@@ -18,8 +21,9 @@ from . import rules
 from .models import Edition, Gender, Nomination, NominationStatus as S
 from .operations import apply_transition, seated_counts
 
-#: Decision reason stored on a nominee moved up from the waiting list into a freed seat.
-PROMOTED_REASON = "promoted from the waiting list"
+#: How a promotion reads where a person's name and reason would stand (the admins' nomination page,
+#: its history). Promotions store no free-text reason, so that this is said in the reader's language.
+PROMOTED_LABEL = _l("Accepted automatically from the waiting list")
 
 
 def fill_seats_from_waitlist(edition_id: int, *, actor, now: datetime | None = None) -> list[Nomination]:
@@ -33,7 +37,8 @@ def fill_seats_from_waitlist(edition_id: int, *, actor, now: datetime | None = N
 
 
 def promote_from_waitlist(edition_id: int, *, actor, now: datetime) -> Nomination | None:
-    """Give a freed seat to the first waitlisted nominee that quota and parity allow."""
+    """Give a freed seat to the first waitlisted nominee that quota and parity allow; ``actor`` is
+    the person whose change freed it, recorded as what triggered the promotion, not as its author."""
     edition = db.session.get(Edition, edition_id)
     if edition.seats_left <= 0:
         return None
@@ -49,7 +54,7 @@ def promote_from_waitlist(edition_id: int, *, actor, now: datetime) -> Nominatio
         if (rules.quota_allows(edition.quota_per_organisation, sum(seated.values()))
                 and rules.parity_allows(edition.parity_rule, seated[Gender.WOMAN], seated[Gender.MAN],
                                         candidate.gender)):
-            apply_transition(candidate, S.ACCEPTED, actor=actor, reason=PROMOTED_REASON, now=now,
-                             promotion=True)
+            apply_transition(candidate, S.ACCEPTED, actor=None, reason=None, now=now, promotion=True,
+                             triggered_by=actor)
             return candidate
     return None

@@ -289,15 +289,58 @@ def test_withdrawing_an_accepted_nominee_frees_the_seat_for_the_first_waitlisted
     now = utcnow()
     second = make.nomination(edition, status="waitlisted", waitlisted_at=now)
     first = make.nomination(edition, status="waitlisted", waitlisted_at=now - timedelta(hours=1))
-    promoted = transition(leaving, S.WITHDRAWN, actor=make.admin(), reason="moved abroad")
+    admin = make.admin()
+    promoted = transition(leaving, S.WITHDRAWN, actor=admin, reason="moved abroad")
     db.session.commit()
     assert promoted is not None and promoted.id == first.id
     assert db.session.get(Nomination, first.id).status is S.ACCEPTED
-    assert first.decision_reason == waitlist.PROMOTED_REASON
     assert db.session.get(Nomination, second.id).status is S.WAITLISTED
     assert db.session.get(Edition, edition.id).seats_taken == 1
-    actions = db.session.scalars(sa.select(AuditEvent.action).order_by(AuditEvent.id)).all()
-    assert actions == ["nomination.withdrawn", "nomination.accepted"]
+    events = db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.id)).all()
+    assert [event.action for event in events] == ["nomination.withdrawn", "nomination.accepted"]
+    assert events[0].actor_id == admin.id and events[0].details["reason"] == "moved abroad"
+
+
+def test_a_promotion_is_the_systems_decision_and_keeps_who_triggered_it_in_the_audit_only(make, db):
+    edition = make.edition(seats=1)
+    leaving_organisation = make.organisation()
+    leaving = make.nomination(edition, leaving_organisation, status="accepted")
+    waiting = make.nomination(edition, make.organisation(), status="waitlisted", decision_reason="wait, please")
+    # The coordinator of ANOTHER organisation than the promoted nominee's withdraws their own nominee.
+    coordinator = make.coordinator(leaving_organisation)
+    transition(leaving, S.WITHDRAWN, actor=coordinator)
+    db.session.commit()
+    stored = db.session.get(Nomination, waiting.id)
+    assert stored.status is S.ACCEPTED and stored.decided_at is not None
+    assert stored.decided_by_id is None
+    assert stored.decision_reason is None  # no free text: the page says it in the reader's language
+    accepted = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "nomination.accepted")).one()
+    assert accepted.actor_id is None and accepted.object_id == str(waiting.id)
+    assert accepted.details["promotion"] is True and accepted.details["triggered_by_id"] == coordinator.id
+    assert accepted.details["reason"] is None and accepted.details["from_status"] == "waitlisted"
+
+
+def test_filling_seats_after_an_edition_grows_is_the_systems_decision_too(make, db):
+    edition = make.edition(seats=1)
+    make.nomination(edition, status="accepted")
+    waiting = [make.nomination(edition, status="waitlisted", waitlisted_at=utcnow() - timedelta(hours=hours))
+               for hours in (2, 1)]
+    admin = make.admin()
+    edition.seats = 3
+    promoted = waitlist.fill_seats_from_waitlist(edition.id, actor=admin)
+    db.session.commit()
+    assert [nomination.id for nomination in promoted] == [nomination.id for nomination in waiting]
+    assert all(nomination.decided_by_id is None for nomination in promoted)
+    events = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "nomination.accepted")).all()
+    assert [(event.actor_id, event.details["triggered_by_id"]) for event in events] == [(None, admin.id)] * 2
+
+
+def test_a_promotion_refuses_an_actor_or_a_free_text_reason(make, db):
+    waiting = make.nomination(status="waitlisted")
+    for kwargs in ({"actor": make.admin(), "reason": None}, {"actor": None, "reason": "moved up"}):
+        with pytest.raises(ValueError):
+            operations.apply_transition(waiting, S.ACCEPTED, now=utcnow(), promotion=True, **kwargs)
+    assert waiting.status is S.WAITLISTED
 
 
 def test_promotion_skips_waitlisted_nominees_that_quota_or_parity_refuse(make, db):
