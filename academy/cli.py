@@ -28,8 +28,8 @@ def deliver_mail(limit: int) -> None:
 @academy_cli.command("purge-expired")
 @click.option("--dry-run", is_flag=True, help="Only count what would be purged.")
 def purge_expired_nominations(dry_run: bool) -> None:
-    """Remove the personal data of declined and withdrawn nominations past their retention,
-    and e-mail sent longer ago than its retention."""
+    """Remove the personal data of nominations past their retention (every one but those of
+    enrolled trainees) and e-mail sent longer ago than its retention."""
     from .db_types import utcnow
     from .nominations.purge import count_expired, purge_expired
     from .outbox.retention import count_sent_expired, delete_sent_expired

@@ -11,9 +11,12 @@ from ..extensions import db
 
 
 class AuditEvent(db.Model):
-    """One sensitive action. Never updated, never deleted by the application."""
+    """One sensitive action. Never deleted by the application, and never updated except that the
+    nomination purge blanks the free-text reason of a purged nomination's events (personal data)."""
 
     __tablename__ = "audit_events"
+    #: An object's history (a nomination's page, the purge of its reasons) is found by type and id.
+    __table_args__ = (sa.Index("ix_audit_events_object", "object_type", "object_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)

@@ -8,7 +8,9 @@ script correctly. Any text cell that a spreadsheet would run as a formula (start
 
 Who gets which rows is decided by the caller (``scope``); everyone who may export a row may
 also read its personal data (admins, and the coordinators of the nominee's own organisation), so
-the columns are the same for all.
+those columns (``COLUMNS``) are the same for all. Admins also get the nomination's paper trail
+(``ADMIN_ONLY_HEADER``, after the others): the consent's time and notice version, who nominated and
+who decided, the invitation's state (sent, expires, used) and the account it was linked to.
 """
 from __future__ import annotations
 
@@ -18,11 +20,14 @@ import io
 from datetime import date, datetime
 from typing import Iterable, Iterator
 
+from sqlalchemy.orm import aliased
+
+from ..accounts.models import User
 from ..extensions import db
 from ..organisations.models import Organisation, Region
 from .models import Edition, Nomination
 
-#: (header key, column) in the order of the file.
+#: (header key, column) in the order of the file: what everyone who may export gets.
 COLUMNS = (
     ("nomination_id", Nomination.id),
     ("edition_id", Nomination.edition_id),
@@ -48,6 +53,13 @@ COLUMNS = (
     ("purged_at", Nomination.purged_at),
 )
 HEADER = tuple(key for key, _column in COLUMNS)
+#: … and what admins get after those: the consent, who nominated and who decided (names of the
+#: accounts, as on the review screens), the invitation and the account it was linked to.
+ADMIN_ONLY_HEADER = (
+    "consent_at", "consent_version", "nominated_by_id", "nominated_by", "decided_by_id", "decided_by",
+    "invitation_sent_at", "invitation_expires_at", "invitation_used_at", "account_id",
+)
+ADMIN_HEADER = HEADER + ADMIN_ONLY_HEADER
 
 #: Rows fetched from the database per round trip (a server-side cursor on PostgreSQL).
 BATCH = 500
@@ -72,14 +84,44 @@ def neutralise(value) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def export_query(*, edition_id: int | None = None, organisation_id: int | None = None):
-    """The rows of the export, in edition then submission order (columns only, no ORM objects)."""
-    query = (db.select(*(column for _key, column in COLUMNS))
+def _admin_only_columns(nominator, decider) -> tuple:
+    """(header key, column) in the order of ``ADMIN_ONLY_HEADER``; ``nominator`` and ``decider``
+    are aliases of the accounts table (made per query: at import they would configure the mappers
+    before every model is defined)."""
+    return (
+        ("consent_at", Nomination.consent_at),
+        ("consent_version", Nomination.consent_version),
+        ("nominated_by_id", Nomination.nominated_by_id),
+        ("nominated_by", nominator.display_name),
+        ("decided_by_id", Nomination.decided_by_id),
+        ("decided_by", decider.display_name),
+        ("invitation_sent_at", Nomination.invitation_sent_at),
+        ("invitation_expires_at", Nomination.invitation_expires_at),
+        ("invitation_used_at", Nomination.invitation_used_at),
+        ("account_id", Nomination.user_id),
+    )
+
+
+def export_query(*, edition_id: int | None = None, organisation_id: int | None = None, admin: bool = False):
+    """The rows of the export, in edition then submission order (columns only, no ORM objects).
+
+    Each column is labelled with its header key (``stream_csv`` writes the header from them).
+    ``admin`` adds the ``ADMIN_ONLY_HEADER`` columns after ``COLUMNS`` (staff names, consent and
+    invitation details: for the academy's admins, never for a coordinator).
+    """
+    columns = COLUMNS
+    if admin:
+        nominator, decider = aliased(User, name="nominator"), aliased(User, name="decider")
+        columns += _admin_only_columns(nominator, decider)
+    query = (db.select(*(column.label(key) for key, column in columns))
              .select_from(Nomination)
              .join(Edition, Edition.id == Nomination.edition_id)
              .join(Organisation, Organisation.id == Nomination.organisation_id)
-             .join(Region, Region.id == Organisation.region_id)
-             .order_by(Nomination.edition_id, Nomination.id))
+             .join(Region, Region.id == Organisation.region_id))
+    if admin:
+        query = (query.outerjoin(nominator, nominator.id == Nomination.nominated_by_id)
+                 .outerjoin(decider, decider.id == Nomination.decided_by_id))
+    query = query.order_by(Nomination.edition_id, Nomination.id)
     if edition_id is not None:
         query = query.where(Nomination.edition_id == edition_id)
     if organisation_id is not None:
@@ -87,12 +129,12 @@ def export_query(*, edition_id: int | None = None, organisation_id: int | None =
     return query.execution_options(yield_per=BATCH)
 
 
-def csv_chunks(rows: Iterable) -> Iterator[str]:
-    """The CSV text of ``rows`` (BOM and header first) in chunks of about ``CHUNK`` characters."""
+def csv_chunks(rows: Iterable, header: Iterable[str] = HEADER) -> Iterator[str]:
+    """The CSV text of ``rows`` (BOM and ``header`` first) in chunks of about ``CHUNK`` characters."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     buffer.write(BOM)
-    writer.writerow(HEADER)
+    writer.writerow(header)
     for row in rows:
         writer.writerow([neutralise(value) for value in row])
         if buffer.tell() >= CHUNK:
@@ -112,5 +154,5 @@ def stream_csv(engine, query) -> Iterator[bytes]:
     """
     with engine.connect() as connection:
         result = connection.execute(query)
-        for chunk in csv_chunks(result):
+        for chunk in csv_chunks(result, tuple(result.keys())):
             yield chunk.encode("utf-8")

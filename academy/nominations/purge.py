@@ -1,14 +1,19 @@
-"""Removing the personal data of nominations that came to nothing, once it is no longer needed.
+"""Removing the personal data of nominations once it is no longer needed.
 
-A declined or withdrawn nomination keeps its personal data while its edition runs and for
-``NOMINATION_RETENTION_DAYS`` after the edition ends (questions, complaints, a late reversal),
-then ``purge_expired`` removes it: names, e-mail address, date of birth, languages, role,
-motivation, the decision's free-text reason and the invitation. What the reports count stays:
-edition, organisation, status, gender and country (the gender balance and the regional spread
-of the nominations are reported per edition), and the time and version of the consent given.
+A nomination keeps its personal data while its edition runs and for ``NOMINATION_RETENTION_DAYS``
+after the edition ends (questions, complaints, a late reversal), then ``purge_expired`` removes
+it, whatever became of the nomination, except for an enrolled one (the nominee took up the
+invitation and is a trainee: the nomination is their enrolment's record). So drafts, submitted,
+waitlisted, declined and withdrawn nominations are purged, and accepted ones whose invitation was
+never taken up. Removed: names, e-mail address, date of birth, languages, role, motivation, the
+decision's free-text reason and the invitation. What the reports count stays: edition,
+organisation, status, gender and country (the gender balance and the regional spread of the
+nominations are reported per edition), and the time and version of the consent given.
 
-Audit events are not touched (the trail is never rewritten); the nomination operations record
-ids, statuses and the decision reason there, no names or addresses.
+The audit trail keeps ids and statuses, never names or addresses; the only free text the
+nomination operations write there is the decision's reason, which the purge blanks in the
+nomination's own events (``details["reason"]`` becomes None, ``details["reason_removed"]`` True):
+the one change the application ever makes to past audit events.
 """
 from __future__ import annotations
 
@@ -16,12 +21,13 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
+from ..audit.models import AuditEvent
 from ..audit.operations import record
 from ..extensions import db
 from .models import Edition, Nomination, NominationStatus
 
-#: Nominations that never led to a seat; the only ones purged.
-PURGEABLE_STATUSES = (NominationStatus.DECLINED, NominationStatus.WITHDRAWN)
+#: Nominations purged once their retention is over: every status but ``enrolled``.
+PURGEABLE_STATUSES = tuple(status for status in NominationStatus if status is not NominationStatus.ENROLLED)
 #: Nominations blanked per UPDATE, so that one statement never holds a huge IN list.
 BATCH_SIZE = 500
 
@@ -31,6 +37,8 @@ PURGED_VALUES = dict(
     motivation="", decision_reason=None, invitation_token_hash=None, invitation_sent_at=None,
     invitation_expires_at=None, invitation_used_at=None,
 )
+#: The key of the decision's reason in a nomination's audit events (``operations.apply_transition``).
+AUDIT_REASON_KEY = "reason"
 
 
 def _expired(now: datetime, retention_days: int):
@@ -52,9 +60,9 @@ def count_expired(now: datetime, retention_days: int) -> int:
 
 
 def purge_expired(now: datetime, retention_days: int) -> int:
-    """Purge the personal data of declined and withdrawn nominations whose edition ended more
-    than ``retention_days`` days before ``now``; returns how many (flushes and audits, the caller
-    commits).
+    """Purge the personal data of every nomination but the enrolled ones whose edition ended more
+    than ``retention_days`` days before ``now``, and the reasons in their audit events; returns
+    how many nominations (flushes and audits, the caller commits).
 
     Idempotent: purged nominations are marked with ``purged_at`` and never selected again.
     """
@@ -71,8 +79,26 @@ def purge_expired(now: datetime, retention_days: int) -> int:
             .values(purged_at=now, updated_at=now, **PURGED_VALUES)
             .execution_options(synchronize_session=False))
         purged += result.rowcount
+        _blank_audit_reasons(batch)
     if purged:
         # Objects already in the session must not keep (or write back) the removed data.
         db.session.expire_all()
         record("nomination.purge", count=purged, retention_days=retention_days)
     return purged
+
+
+def _blank_audit_reasons(nomination_ids: list[int]) -> None:
+    """Blank the decision reason in the audit events of ``nomination_ids`` (those that hold one).
+
+    Audit events name their object by table name and id as text (``audit.operations.record``).
+    JSON is read and written back whole: the same on SQLite and PostgreSQL.
+    """
+    events = db.session.execute(
+        sa.select(AuditEvent.id, AuditEvent.details)
+        .where(AuditEvent.object_type == Nomination.__tablename__,
+               AuditEvent.object_id.in_([str(nomination_id) for nomination_id in nomination_ids]))).all()
+    blanked = [dict(id=event_id, details={**details, AUDIT_REASON_KEY: None, "reason_removed": True})
+               for event_id, details in events
+               if isinstance(details, dict) and details.get(AUDIT_REASON_KEY) not in (None, "")]
+    if blanked:
+        db.session.execute(sa.update(AuditEvent), blanked)

@@ -23,8 +23,9 @@ from .bulk_decisions import BulkOutcome, decide_many, visible_nominations
 from .export import export_query, stream_csv
 from .languages import language_name
 from .models import HISTORY_LABELS, Edition, Gender, Nomination, NominationStatus
-from .operations import NominationRefused, can_transition, eligibility_refusal, seated_counts, transition
-from .review_forms import BULK_ANCHORS, DECISIONS, BulkDecisionForm, DecisionForm, QueueFilterForm
+from .operations import NominationRefused, eligibility_refusal, seated_counts, transition
+from .review_forms import BULK_ANCHORS, BulkDecisionForm, DecisionForm, QueueFilterForm
+from .waitlist import PROMOTED_LABEL
 
 bp = Blueprint("review", __name__, url_prefix="/admin/nominations")
 
@@ -160,16 +161,29 @@ def _standing(nomination: Nomination) -> dict:
     }
 
 
+#: The audit actions of the decisions ``Nomination.decided_at`` records.
+DECISION_ACTIONS = frozenset(f"nomination.{status.value}" for status in
+                             (NominationStatus.ACCEPTED, NominationStatus.WAITLISTED, NominationStatus.DECLINED))
+
+
+def _last_decision_promoted(history: list[AuditEvent]) -> bool:
+    """Whether the nomination's last decision was a promotion from the waiting list (the system's)."""
+    decisions = [event for event in history if event.action in DECISION_ACTIONS]
+    return bool(decisions) and bool(decisions[-1].details.get("promotion"))
+
+
 def _show(nomination: Nomination, form: DecisionForm | None = None, status: int = 200, refusal=None):
     purged = nomination.purged_at is not None
     refusal_on_file = None if purged else eligibility_refusal(nomination.edition, nomination)
     age = None if purged else rules.age_on(nomination.date_of_birth, nomination.edition.starts_on)
-    decidable = any(can_transition(nomination.status, to_status) for to_status in DECISIONS.values())
+    form = form or DecisionForm(formdata=None)
+    form.offer_only(nomination.status)
+    history = _history(nomination)
     return render_template(
         "nominations/review/show.html", nomination=nomination, age=age, eligibility=refusal_on_file,
-        standing=_standing(nomination), history=_history(nomination), history_labels=HISTORY_LABELS,
-        decidable=decidable,
-        form=form or DecisionForm(formdata=None), refusal=refusal,
+        standing=_standing(nomination), history=history, history_labels=HISTORY_LABELS,
+        decidable=bool(form.decision.choices), promoted=_last_decision_promoted(history),
+        promoted_label=PROMOTED_LABEL, form=form, refusal=refusal,
         spoken_languages=[language_name(code, current_language()) for code in nomination.languages or ()]), status
 
 
@@ -183,19 +197,26 @@ def show_nomination(nomination_id: int):
 @bp.post("/<int:nomination_id>/decision")
 @roles_required(Role.ADMIN)
 def decide(nomination_id: int):
-    """Accept, waitlist or decline; a rule's refusal answers 409 and changes nothing."""
+    """Accept, waitlist, decline or withdraw; a rule's refusal answers 409 and changes nothing.
+
+    Withdrawing works whatever the nomination window: it is how a seat is freed once coordinators
+    can no longer withdraw. An accepted nominee's seat then goes to the waiting list.
+    """
     nomination = _load(nomination_id)
     form = DecisionForm()
     if not form.validate_on_submit():
         return _show(nomination, form, 400)
     try:
-        transition(nomination, form.to_status, actor=current_user, reason=form.reason.data or None)
+        promoted = transition(nomination, form.to_status, actor=current_user, reason=form.reason.data or None)
         db.session.commit()
     except NominationRefused as refusal:
         db.session.rollback()
         return _show(_load(nomination_id), form, 409, refusal=refusal.message)
     flash(_("Decision saved: %(name)s is now “%(status)s”.", name=nomination.full_name,
             status=nomination.status.label), "success")
+    if promoted is not None:
+        flash(_("The freed seat went to %(name)s, the first on the waiting list that quota and parity allow.",
+                name=promoted.full_name), "success")
     return redirect(url_for(".show_nomination", nomination_id=nomination.id))
 
 
@@ -286,7 +307,7 @@ def export():
     edition_id, organisation_id = _export_scope()
     record("nomination.export", actor=current_user, edition_id=edition_id, organisation_id=organisation_id)
     db.session.commit()
-    rows = export_query(edition_id=edition_id, organisation_id=organisation_id)
+    rows = export_query(edition_id=edition_id, organisation_id=organisation_id, admin=current_user.is_admin)
     response = Response(stream_csv(db.engine, rows), mimetype="text/csv; charset=utf-8")
     name = f"nominations-edition-{edition_id}.csv" if edition_id else "nominations.csv"
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 21:52:46.870825
+Create Date: 2026-11-29 00:15:26.243620
 
 """
 from alembic import op
@@ -199,6 +199,7 @@ def upgrade():
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_audit_events_action'), ['action'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_events_actor_id'), ['actor_id'], unique=False)
+        batch_op.create_index('ix_audit_events_object', ['object_type', 'object_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_events_object_type'), ['object_type'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_events_occurred_at'), ['occurred_at'], unique=False)
 
@@ -741,6 +742,7 @@ def downgrade():
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_events_occurred_at'))
         batch_op.drop_index(batch_op.f('ix_audit_events_object_type'))
+        batch_op.drop_index('ix_audit_events_object')
         batch_op.drop_index(batch_op.f('ix_audit_events_actor_id'))
         batch_op.drop_index(batch_op.f('ix_audit_events_action'))
 

@@ -1,4 +1,4 @@
-"""``academy purge-expired``: declined and withdrawn nominations lose their personal data after retention."""
+"""``academy purge-expired``: nominations that did not lead to an enrolment lose their personal data after retention."""
 from __future__ import annotations
 
 from collections import Counter
@@ -11,10 +11,12 @@ from academy.audit.models import AuditEvent
 from academy.config import build_config
 from academy.db_types import utcnow
 from academy.nominations.models import EditionStatus, Nomination
-from academy.nominations.purge import count_expired, purge_expired
+from academy.nominations.purge import PURGEABLE_STATUSES, count_expired, purge_expired
 
 RETENTION = 180
 ALL_STATUSES = ("draft", "submitted", "accepted", "waitlisted", "declined", "withdrawn", "enrolled")
+#: Nominations purged from an edition in ``history`` that ended long ago: every status but enrolled, 2 organisations.
+EXPIRED = 12
 
 
 def _edition_ended(make, days_ago: int, **fields):
@@ -64,14 +66,20 @@ def history(make):
     return made
 
 
-def test_only_expired_declined_and_withdrawn_nominations_are_purged(history, db):
+def test_every_status_but_enrolled_is_purgeable():
+    assert sorted(status.value for status in PURGEABLE_STATUSES) == sorted(set(ALL_STATUSES) - {"enrolled"})
+
+
+def test_only_expired_nominations_that_led_to_no_enrolment_are_purged(history, db):
+    """Drafts, submitted, waitlisted, declined, withdrawn and accepted-but-never-taken-up nominations
+    all lose their personal data after retention, as the privacy notice says; enrolled ones keep it."""
     now = utcnow()
     purged = purge_expired(now, RETENTION)
     db.session.commit()
 
     expected = {item.id for (edition, status, _), item in history.items()
-                if edition == "old" and status in ("declined", "withdrawn")}
-    assert purged == len(expected) == 4
+                if edition == "old" and status != "enrolled"}
+    assert purged == len(expected) == EXPIRED
     for nomination in _nominations(db).values():
         if nomination.id in expected:
             assert nomination.purged_at is not None
@@ -80,6 +88,7 @@ def test_only_expired_declined_and_withdrawn_nominations_are_purged(history, db)
             assert (nomination.motivation, nomination.party_role, nomination.languages) == ("", "", [])
             assert nomination.decision_reason is None
             assert nomination.invitation_token_hash is None and nomination.invitation_sent_at is None
+            assert nomination.consent_version == "2026-01" and nomination.consent_at is not None
         else:
             assert nomination.purged_at is None
             assert nomination.email and nomination.date_of_birth and nomination.given_names
@@ -137,18 +146,112 @@ def test_a_retention_beyond_the_calendar_purges_nothing(history, db):
 
 def test_count_matches_the_purge_and_writes_nothing(history, db):
     now = utcnow()
-    assert count_expired(now, RETENTION) == 4
+    assert count_expired(now, RETENTION) == EXPIRED
     assert all(item.purged_at is None for item in _nominations(db).values())
-    assert purge_expired(now, RETENTION) == 4
+    assert purge_expired(now, RETENTION) == EXPIRED
 
 
 def test_purge_in_batches(history, db, monkeypatch):
     from academy.nominations import purge
 
     monkeypatch.setattr(purge, "BATCH_SIZE", 3)
-    assert purge_expired(utcnow(), RETENTION) == 4
+    assert purge_expired(utcnow(), RETENTION) == EXPIRED
     db.session.commit()
-    assert sum(1 for item in _nominations(db).values() if item.purged_at is not None) == 4
+    assert sum(1 for item in _nominations(db).values() if item.purged_at is not None) == EXPIRED
+
+
+
+def test_an_accepted_nomination_never_taken_up_loses_its_data_and_its_link_but_keeps_its_seat(make, db):
+    from academy.nominations.invitation_links import find_invitation, issue_invitation
+
+    edition = _edition_ended(make, RETENTION + 1, seats=3)
+    accepted = make.nomination(edition, status="accepted")
+    token = issue_invitation(accepted, utcnow() - timedelta(days=RETENTION + 40))
+    db.session.commit()
+    seats_taken = edition.seats_taken
+
+    assert purge_expired(utcnow(), RETENTION) == 1
+    db.session.commit()
+
+    nomination = _nominations(db)[accepted.id]
+    assert nomination.status.value == "accepted" and nomination.purged_at is not None
+    assert (nomination.email, nomination.given_names, nomination.invitation_token_hash) == (None, "", None)
+    assert find_invitation(token) is None
+    assert db.session.get(type(edition), edition.id).seats_taken == seats_taken
+
+
+def test_an_enrolled_nomination_is_never_purged(make, db):
+    enrolled = make.nomination(_edition_ended(make, RETENTION * 10), status="enrolled")
+    assert purge_expired(utcnow(), RETENTION) == 0
+    assert _nominations(db)[enrolled.id].email == enrolled.email
+
+
+def _events_of(db, nomination) -> list[AuditEvent]:
+    db.session.expire_all()
+    return list(db.session.scalars(sa.select(AuditEvent).where(
+        AuditEvent.object_type == "nominations", AuditEvent.object_id == str(nomination.id))
+        .order_by(AuditEvent.id)))
+
+
+def test_the_purge_blanks_the_decision_reason_in_the_nominations_audit_events(make, db):
+    """The status machine writes the reason into the audit trail; the purge removes it there too,
+    and only there: every other fact of the event stays, and other nominations' events are untouched."""
+    from academy.nominations.operations import transition
+    from academy.nominations.models import NominationStatus
+
+    admin = make.admin()
+    old, recent = _edition_ended(make, RETENTION + 1, seats=5), _edition_ended(make, RETENTION - 1, seats=5)
+    expired = [make.nomination(old, status="submitted") for _ in range(3)]
+    kept = make.nomination(recent, status="submitted")
+    reasons = {}
+    for nomination, to_status in zip(expired + [kept], (NominationStatus.DECLINED, NominationStatus.WAITLISTED,
+                                                        NominationStatus.ACCEPTED, NominationStatus.DECLINED)):
+        reasons[nomination.id] = f"Confidential: health of nominee {nomination.id}"
+        transition(nomination, to_status, actor=admin, reason=reasons[nomination.id])
+    transition(expired[1], NominationStatus.WITHDRAWN, actor=admin)  # an event without a reason
+    db.session.commit()
+    before = {item.id: [(event.id, event.action, event.actor_id, event.occurred_at, dict(event.details))
+                        for event in _events_of(db, item)] for item in expired + [kept]}
+    assert all(any(event[4].get("reason") == reasons[item_id] for event in events)
+               for item_id, events in before.items())
+
+    assert purge_expired(utcnow(), RETENTION) == 3
+    db.session.commit()
+
+    for nomination in expired:
+        events = _events_of(db, nomination)
+        assert [(e.id, e.action, e.actor_id, e.occurred_at) for e in events] == [e[:4] for e in before[nomination.id]]
+        for event, (*_, details) in zip(events, before[nomination.id]):
+            if details.get("reason"):
+                assert event.details == {**details, "reason": None, "reason_removed": True}
+            else:
+                assert event.details == details
+        assert all(reasons[nomination.id] not in repr(event.details) for event in events)
+    assert [(e.id, e.action, e.actor_id, e.occurred_at, e.details) for e in _events_of(db, kept)] == before[kept.id]
+
+
+def test_blanking_audit_reasons_is_idempotent_and_batched(make, db, monkeypatch):
+    from academy.nominations import purge
+    from academy.nominations.models import NominationStatus
+    from academy.nominations.operations import transition
+
+    monkeypatch.setattr(purge, "BATCH_SIZE", 2)
+    admin = make.admin()
+    edition = _edition_ended(make, RETENTION + 1, seats=5)
+    nominations = [make.nomination(edition, status="submitted") for _ in range(5)]
+    for nomination in nominations:
+        transition(nomination, NominationStatus.DECLINED, actor=admin, reason="private")
+    db.session.commit()
+
+    assert purge_expired(utcnow(), RETENTION) == 5
+    db.session.commit()
+    assert purge_expired(utcnow(), RETENTION) == 0
+    db.session.commit()
+
+    details = [event.details for nomination in nominations for event in _events_of(db, nomination)
+               if event.action == "nomination.declined"]
+    assert len(details) == 5
+    assert all(item["reason"] is None and item["reason_removed"] is True for item in details)
 
 
 # --- the command -------------------------------------------------------------------------------
@@ -156,8 +259,8 @@ def test_purge_in_batches(history, db, monkeypatch):
 def test_command_purges_and_says_how_many(history, db, runner):
     result = runner.invoke(args=["academy", "purge-expired"])
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines()[0] == "4 nominations purged"
-    assert sum(1 for item in _nominations(db).values() if item.purged_at is not None) == 4
+    assert result.output.splitlines()[0] == f"{EXPIRED} nominations purged"
+    assert sum(1 for item in _nominations(db).values() if item.purged_at is not None) == EXPIRED
 
     again = runner.invoke(args=["academy", "purge-expired"])
     assert again.output.splitlines()[0] == "0 nominations purged"
@@ -167,7 +270,7 @@ def test_dry_run_counts_and_writes_nothing(history, db, runner):
     before = _report_counts(db)
     result = runner.invoke(args=["academy", "purge-expired", "--dry-run"])
     assert result.exit_code == 0, result.output
-    assert result.output.strip().startswith("4 nominations would be purged")
+    assert result.output.strip().startswith(f"{EXPIRED} nominations would be purged")
     assert all(item.purged_at is None and item.email for item in _nominations(db).values())
     assert _purge_events(db) == [] and _report_counts(db) == before
 
@@ -175,7 +278,7 @@ def test_dry_run_counts_and_writes_nothing(history, db, runner):
 def test_command_uses_the_configured_retention(history, db, app, runner, monkeypatch):
     monkeypatch.setitem(app.config, "NOMINATION_RETENTION_DAYS", RETENTION - 40)
     result = runner.invoke(args=["academy", "purge-expired", "--dry-run"])
-    assert result.output.strip().startswith("8 nominations would be purged")
+    assert result.output.strip().startswith(f"{2 * EXPIRED} nominations would be purged")
 
 
 # --- the setting -------------------------------------------------------------------------------
@@ -209,8 +312,9 @@ def test_nomination_pages_still_work_with_purged_nominations(make, db, make_app)
     web = make_app()
     organisation = make.organisation()
     edition = _edition_ended(make, RETENTION + 1)
-    purged = [make.nomination(edition, organisation, status=status) for status in ("declined", "withdrawn")]
-    assert purge_expired(utcnow(), RETENTION) == 2
+    purged = [make.nomination(edition, organisation, status=status) for status in ALL_STATUSES
+              if status != "enrolled"]
+    assert purge_expired(utcnow(), RETENTION) == len(purged)
     db.session.commit()
     values = {"edition_id": [edition.id], "nomination_id": [item.id for item in purged]}
     with web.test_request_context():
@@ -230,3 +334,49 @@ def test_nomination_pages_still_work_with_purged_nominations(make, db, make_app)
         sign_in_client(client, person)
         errors = [url for url in urls if client.get(url).status_code >= 500]
         assert errors == [], f"{person.email}: {errors}"
+
+
+# --- what the privacy notice promises ----------------------------------------------------------
+
+NOTICE = "/nominations/privacy-notice"
+
+
+def _notice(client, **headers) -> str:
+    response = client.get(NOTICE, headers=headers)
+    assert response.status_code == 200
+    return " ".join(response.get_data(as_text=True).split())
+
+
+def test_the_privacy_notice_states_the_configured_retention_and_what_is_purged(client):
+    from academy.nominations.nominate_forms import PRIVACY_NOTICE_VERSION
+
+    page = _notice(client)
+    assert f"Until {RETENTION} days after the end of the edition you are nominated for" in page
+    assert "whether it was declined, withdrawn, left on the waiting list or accepted without" in page
+    assert "is over" not in page
+    assert PRIVACY_NOTICE_VERSION in page and PRIVACY_NOTICE_VERSION != "2026-11"
+
+
+@pytest.mark.parametrize("days, expected", [
+    (1, "Until 1 day after the end of the edition"), (30, "Until 30 days after the end of the edition"),
+    (0, "Until the end of the edition you are nominated for."),
+])
+def test_the_privacy_notice_follows_the_retention_setting(client, app, monkeypatch, days, expected):
+    monkeypatch.setitem(app.config, "NOMINATION_RETENTION_DAYS", days)
+    assert expected in _notice(client)
+
+
+def test_the_privacy_notice_renders_in_every_language(client):
+    for language in ("fr", "es", "ar"):
+        assert str(RETENTION) in _notice(client, **{"Accept-Language": language})
+
+
+def test_consents_to_an_earlier_notice_stay_as_given(make, db):
+    """Bumping the notice's version rewrites no stored consent, and the purge keeps it too."""
+    edition = _edition_ended(make, RETENTION + 1)
+    given_at = (utcnow() - timedelta(days=RETENTION + 100)).replace(microsecond=0)
+    consented = make.nomination(edition, status="declined", consent_version="2026-11", consent_at=given_at)
+    assert purge_expired(utcnow(), RETENTION) == 1
+    db.session.commit()
+    nomination = _nominations(db)[consented.id]
+    assert (nomination.consent_version, nomination.consent_at) == ("2026-11", given_at)

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from academy.audit.models import AuditEvent
 from academy.db_types import utcnow
-from academy.nominations.export import BOM, HEADER, neutralise
+from academy.nominations.export import ADMIN_HEADER, BOM, neutralise
 from academy.nominations.models import Edition, Nomination, NominationStatus as S, ParityRule
 
 from ..querycount import count_queries
@@ -554,7 +554,7 @@ def test_admin_export_streams_every_nomination_with_neutralised_cells(admin_clie
     assert "attachment" in response.headers["Content-Disposition"]
     rows = _read_csv(response)
     assert len(rows) == 2
-    assert tuple(rows[0]) == HEADER
+    assert tuple(rows[0]) == ADMIN_HEADER
     assert rows[0]["given_names"] == "'=cmd|' /C calc'!A0"
     assert rows[0]["motivation"] == "'@SUM(1+1)"
     assert rows[1]["family_name"] == "'-Minus"

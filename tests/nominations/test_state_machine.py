@@ -17,10 +17,17 @@ from academy.nominations.models import (
 )
 from academy.nominations.operations import NominationRefused, transition
 
-ORGANISATIONS = 3
+ORGANISATIONS = 2
 #: Someone to nominate: (organisation index, gender, age on the first day); 17 and 36 are ineligible.
-PEOPLE = st.tuples(st.integers(0, ORGANISATIONS - 1), st.sampled_from(Gender),
+#: The first organisation nominates twice as many people as the second, so that it meets its quota.
+PEOPLE = st.tuples(st.sampled_from([0, 0, 1]), st.sampled_from(Gender),
                    st.sampled_from([17, 18, 22, 25, 28, 30, 35, 36]))
+#: (seats, quota per organisation): a quota of 1 or 2 with more seats than one organisation may
+#: fill but seldom more than all can, so that both the quota and the seats refuse; or no quota and
+#: few seats, so that the seats run out.
+SEATS_AND_QUOTA = st.one_of(
+    st.sampled_from([1, 1, 2]).flatmap(lambda quota: st.tuples(st.integers(quota + 1, 2 * quota + 1), st.just(quota))),
+    st.tuples(st.integers(1, 3), st.none()))
 #: Most actions pick a nomination the machine lets move; the rest probe illegal transitions.
 MOSTLY_TARGETED = st.sampled_from([True, True, True, False])
 
@@ -30,9 +37,10 @@ def test_random_nomination_histories_keep_every_invariant(app, make):
     outcomes = Counter()
 
     class Nominations(RuleBasedStateMachine):
-        @initialize(seats=st.integers(1, 5), quota=st.one_of(st.none(), st.integers(1, 3)),
-                    parity=st.sampled_from(ParityRule), people=st.lists(PEOPLE, min_size=4, max_size=10))
-        def set_up(self, seats, quota, parity, people):
+        @initialize(seats_and_quota=SEATS_AND_QUOTA, parity=st.sampled_from(ParityRule),
+                    people=st.lists(PEOPLE, min_size=6, max_size=10))
+        def set_up(self, seats_and_quota, parity, people):
+            seats, quota = seats_and_quota
             self.edition = make.edition(seats=seats, quota_per_organisation=quota, parity_rule=parity)
             self.edition_id, self.seats, self.quota, self.parity = self.edition.id, seats, quota, parity
             self.organisations = [make.organisation() for _ in range(ORGANISATIONS)]
@@ -101,7 +109,20 @@ def test_random_nomination_histories_keep_every_invariant(app, make):
         @precondition(lambda self: self.any_can_reach(S.ACCEPTED))
         @rule(index=st.integers(0, 1000), targeted=MOSTLY_TARGETED)
         def accept(self, index, targeted):
-            nomination = self.pick(index, targeted=targeted, to_status=S.ACCEPTED)
+            self.try_to_accept(self.pick(index, targeted=targeted, to_status=S.ACCEPTED))
+
+        @precondition(lambda self: self.any_can_reach(S.ACCEPTED))
+        @rule(index=st.integers(0, 1000))
+        def accept_in_the_fullest_organisation(self, index):
+            """Accept someone of the organisation with the most seats among those with someone to
+            accept: where the quota refuses, or the seats run out (random picks alone seldom get there)."""
+            candidates = [organisation.id for organisation in self.organisations
+                          if self.pick(0, targeted=True, to_status=S.ACCEPTED, organisation_id=organisation.id)]
+            if candidates:
+                fullest = max(candidates, key=self.seated)
+                self.try_to_accept(self.pick(index, targeted=True, to_status=S.ACCEPTED, organisation_id=fullest))
+
+        def try_to_accept(self, nomination):
             if nomination is None:
                 return
             before = self.parity_counts(nomination.organisation_id)
@@ -144,6 +165,11 @@ def test_random_nomination_histories_keep_every_invariant(app, make):
                 if self.attempt(lambda: taken.append(take_invitation(nomination, trainee))) and taken[0]:
                     outcomes["enrolled"] += 1
 
+        def seated(self, organisation_id) -> int:
+            return db.session.scalar(sa.select(sa.func.count(Nomination.id)).where(
+                Nomination.edition_id == self.edition_id, Nomination.organisation_id == organisation_id,
+                Nomination.status.in_(SEATED_STATUSES)))
+
         def parity_counts(self, organisation_id):
             rows = db.session.execute(sa.select(Nomination.gender, sa.func.count()).where(
                 Nomination.edition_id == self.edition_id, Nomination.organisation_id == organisation_id,
@@ -163,9 +189,7 @@ def test_random_nomination_histories_keep_every_invariant(app, make):
         def quotas_and_parity_hold_per_organisation(self):
             for organisation in self.organisations:
                 women, men = self.parity_counts(organisation.id)
-                seated = db.session.scalar(sa.select(sa.func.count(Nomination.id)).where(
-                    Nomination.edition_id == self.edition_id, Nomination.organisation_id == organisation.id,
-                    Nomination.status.in_(SEATED_STATUSES)))
+                seated = self.seated(organisation.id)
                 if self.quota is not None:
                     assert seated <= self.quota
                 if self.parity is not ParityRule.NONE:
@@ -185,5 +209,5 @@ def test_random_nomination_histories_keep_every_invariant(app, make):
         max_examples=30, stateful_step_count=50, deadline=None, derandomize=True,
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]))
     for outcome in ("accepted", "withdrawn from a seat", "enrolled", operations.SEATS_FULL,
-                    operations.NOT_ELIGIBLE, operations.ILLEGAL_TRANSITION):
+                    operations.QUOTA_REACHED, operations.NOT_ELIGIBLE, operations.ILLEGAL_TRANSITION):
         assert outcomes[outcome] > 0, outcome
