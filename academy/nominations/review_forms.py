@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
-from wtforms import RadioField, SelectChoice, SelectMultipleField, StringField, TextAreaField
+from wtforms import HiddenField, RadioField, SelectChoice, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from ..extensions import db
@@ -154,6 +154,14 @@ class DecisionForm(FlaskForm):
     @property
     def to_status(self) -> NominationStatus:
         return DECISIONS[self.decision.data]
+
+    #: "yes" once the admin has confirmed a decline or a withdrawal on the page that says what it does.
+    confirmed = HiddenField()
+
+    @property
+    def awaits_confirmation(self) -> bool:
+        """Whether this (valid) decision cannot be undone and has not been confirmed yet."""
+        return self.decision.data in REASON_REQUIRED and self.confirmed.data != "yes"
 
 
 #: Where the error summary of a bulk decision leads for each field (ids in the queue's template).

@@ -206,6 +206,10 @@ def decide(nomination_id: int):
     form = DecisionForm()
     if not form.validate_on_submit():
         return _show(nomination, form, 400)
+    if form.awaits_confirmation:
+        # A decline or a withdrawal cannot be undone and mails its reason: say so, then ask.
+        return render_template("nominations/review/confirm_decision.html", nomination=nomination, form=form,
+                               seated=nomination.status is NominationStatus.ACCEPTED)
     try:
         promoted = transition(nomination, form.to_status, actor=current_user, reason=form.reason.data or None)
         db.session.commit()

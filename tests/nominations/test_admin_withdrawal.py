@@ -69,7 +69,8 @@ def test_an_admin_frees_an_accepted_seat_after_the_window_closed_and_the_waiting
     assert coordinator_client.post(f"/nominations/{leaving.id}/withdraw").status_code == 409
     assert status_of(db, leaving) is S.ACCEPTED
 
-    response = admin_client.post(decide_path(leaving), data={"decision": "withdraw", "reason": "Cannot travel."})
+    response = admin_client.post(decide_path(leaving), data={"decision": "withdraw", "reason": "Cannot travel.",
+                                                             "confirmed": "yes"})
 
     assert response.status_code == 302
     assert (status_of(db, leaving), status_of(db, waiting)) == (S.WITHDRAWN, S.ACCEPTED)
@@ -87,12 +88,26 @@ def test_an_admin_frees_an_accepted_seat_after_the_window_closed_and_the_waiting
     assert "The freed seat went to Nadia" in page
 
 
+@pytest.mark.parametrize(("status", "warns_of_the_seat"), [("accepted", True), ("submitted", False)])
+def test_a_withdrawal_is_confirmed_first_and_an_accepted_nominees_seat_is_mentioned(
+        admin_client, make, db, closed_edition, status, warns_of_the_seat):
+    nomination = make.nomination(closed_edition, status=status, given_names="Bruno", family_name="Costa")
+
+    page = admin_client.post(decide_path(nomination), data={"decision": "withdraw", "reason": "Cannot travel."})
+
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Withdraw Bruno Costa?" in html and "Cannot travel." in html
+    assert ("holds a seat" in html) is warns_of_the_seat
+    assert status_of(db, nomination).value == status
+
+
 @pytest.mark.parametrize("status", ["submitted", "waitlisted", "accepted"])
 def test_an_admin_withdraws_submitted_waitlisted_and_accepted_nominations_in_any_window(
         admin_client, make, db, closed_edition, status):
     nomination = make.nomination(closed_edition, status=status)
 
-    response = admin_client.post(decide_path(nomination), data={"decision": "withdraw", "reason": "Asked to."})
+    response = admin_client.post(decide_path(nomination), data={"decision": "withdraw", "reason": "Asked to.",
+                                                                "confirmed": "yes"})
 
     assert response.status_code == 302
     assert status_of(db, nomination) is S.WITHDRAWN
@@ -102,7 +117,8 @@ def test_an_admin_withdraws_submitted_waitlisted_and_accepted_nominations_in_any
 
 def test_an_admin_withdraws_while_the_window_is_open_too(admin_client, make, db):
     nomination = make.nomination(make.edition(), status="submitted")
-    response = admin_client.post(decide_path(nomination), data={"decision": "withdraw", "reason": "Duplicate."})
+    response = admin_client.post(decide_path(nomination), data={"decision": "withdraw", "reason": "Duplicate.",
+                                                                "confirmed": "yes"})
     assert response.status_code == 302 and status_of(db, nomination) is S.WITHDRAWN
 
 
@@ -110,7 +126,8 @@ def test_an_admin_withdraws_while_the_window_is_open_too(admin_client, make, db)
 def test_withdrawing_needs_a_reason(admin_client, make, db, closed_edition, reason):
     nomination = make.nomination(closed_edition, status="accepted")
 
-    response = admin_client.post(decide_path(nomination), data={"decision": "withdraw", "reason": reason})
+    response = admin_client.post(decide_path(nomination), data={"decision": "withdraw", "reason": reason,
+                                                                "confirmed": "yes"})
 
     assert response.status_code == 400
     assert "Say why the nomination is withdrawn." in response.get_data(as_text=True)
@@ -122,7 +139,8 @@ def test_withdrawing_needs_a_reason(admin_client, make, db, closed_edition, reas
 def test_withdrawing_what_the_machine_does_not_allow_is_409_and_changes_nothing(admin_client, make, db, status):
     nomination = make.nomination(status=status)
 
-    response = admin_client.post(decide_path(nomination), data={"decision": "withdraw", "reason": "Because."})
+    response = admin_client.post(decide_path(nomination), data={"decision": "withdraw", "reason": "Because.",
+                                                                "confirmed": "yes"})
 
     assert response.status_code == 409
     assert "cannot go from" in response.get_data(as_text=True)
@@ -131,7 +149,8 @@ def test_withdrawing_what_the_machine_does_not_allow_is_409_and_changes_nothing(
 
 def test_accepted_to_declined_stays_impossible(admin_client, make, db):
     nomination = make.nomination(status="accepted")
-    response = admin_client.post(decide_path(nomination), data={"decision": "decline", "reason": "Changed mind."})
+    response = admin_client.post(decide_path(nomination), data={"decision": "decline", "reason": "Changed mind.",
+                                                                "confirmed": "yes"})
     assert response.status_code == 409 and status_of(db, nomination) is S.ACCEPTED
 
 
@@ -223,7 +242,8 @@ def test_an_admin_withdrawing_a_promoted_nominee_is_named_in_the_history(make, d
     db.session.commit()
     admin = make.admin(display_name="Ada Admin")
     client = login_as(admin)
-    client.post(decide_path(waiting), data={"decision": "withdraw", "reason": "Left the party."})
+    client.post(decide_path(waiting), data={"decision": "withdraw", "reason": "Left the party.",
+                                            "confirmed": "yes"})
 
     page = client.get(show_path(waiting)).get_data(as_text=True)
 

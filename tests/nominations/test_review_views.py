@@ -212,10 +212,48 @@ def test_declining_needs_a_reason(admin_client, make, db):
     assert "Say why" in response.get_data(as_text=True)
     assert fresh(db, Nomination, nomination.id).status is S.SUBMITTED
 
-    response = admin_client.post(decide_path(nomination), data={"decision": "decline", "reason": "Too late."})
+    response = admin_client.post(decide_path(nomination), data={"decision": "decline", "reason": "Too late.",
+                                                                "confirmed": "yes"})
     assert response.status_code == 302
     stored = fresh(db, Nomination, nomination.id)
     assert stored.status is S.DECLINED and stored.decision_reason == "Too late."
+
+
+def test_a_decline_is_confirmed_on_a_page_that_says_what_it_does_before_anything_changes(admin_client, make,
+                                                                                         db, outbox):
+    nomination = make.nomination(status="submitted", given_names="Amina", family_name="Diallo")
+
+    page = admin_client.post(decide_path(nomination),
+                             data={"decision": "decline", "reason": "Over the age <limit>"})
+
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Decline Amina Diallo?" in html and "Over the age &lt;limit&gt;" in html
+    assert "told by e-mail, with this reason" in html
+    assert '<input type="hidden" name="confirmed" value="yes">' in html
+    assert '<input type="hidden" name="decision" value="decline">' in html
+    assert fresh(db, Nomination, nomination.id).status is S.SUBMITTED
+    assert outbox() == []
+    confirmed = admin_client.post(decide_path(nomination), data={"decision": "decline", "confirmed": "yes",
+                                                                  "reason": "Over the age <limit>"})
+    assert confirmed.status_code == 302
+    assert fresh(db, Nomination, nomination.id).decision_reason == "Over the age <limit>"
+
+
+@pytest.mark.parametrize("confirmed", ["", "no", "YES"])
+def test_only_an_explicit_confirmation_declines(admin_client, make, db, confirmed):
+    nomination = make.nomination(status="submitted")
+    response = admin_client.post(decide_path(nomination), data={"decision": "decline", "reason": "Late.",
+                                                                "confirmed": confirmed})
+    assert response.status_code == 200 and "Decline" in response.get_data(as_text=True)
+    assert fresh(db, Nomination, nomination.id).status is S.SUBMITTED
+
+
+def test_accepting_and_waitlisting_need_no_confirmation(admin_client, make, db):
+    nomination = make.nomination(status="submitted")
+    assert admin_client.post(decide_path(nomination), data={"decision": "waitlist"}).status_code == 302
+    assert admin_client.post(decide_path(nomination), data={"decision": "accept"}).status_code == 302
+    assert fresh(db, Nomination, nomination.id).status is S.ACCEPTED
 
 
 def test_waitlisting_stamps_the_waiting_time(admin_client, make, db):
