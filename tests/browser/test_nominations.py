@@ -212,6 +212,18 @@ def _review_nomination(page, make, db, as_user):
     expect(page.locator("main form").first).to_be_visible()
 
 
+def _decline_confirmation(page, make, db, as_user):
+    edition, _modules = _edition(make)
+    nomination = make.nomination(edition, make.organisation(), status="submitted")
+    as_user(make.admin())
+    page.goto(f"/admin/nominations/{nomination.id}")
+    decision = page.locator("form[action$='/decision']")
+    decision.locator("input[name=decision][value=decline]").check()
+    decision.locator("textarea[name=reason]").fill("The nomination arrived after the deadline.")
+    decision.locator("button[type=submit]").click()
+    expect(page.locator("main form input[name=confirmed]")).to_have_value("yes")
+
+
 def _edition_form_with_errors(page, make, db, as_user):
     make.module(title="Organising a local branch")
     as_user(make.admin())
@@ -240,6 +252,7 @@ PAGES = {
     "withdraw-confirmation": _withdraw_confirmation,
     "review-queue": _review_queue,
     "review-nomination": _review_nomination,
+    "decline-confirmation": _decline_confirmation,
     "edition-form-errors": _edition_form_with_errors,
     "invitation": _invitation,
 }
