@@ -30,3 +30,21 @@ def login_as(client):
         sign_in_client(target, user)
         return target
     return sign_in
+
+
+@pytest.fixture
+def web(make_app):
+    """A second application serving the requests, so that each test client's signed-in user and
+    database session stay its own (the ``app`` fixture's pushed context would share ``g``)."""
+    return make_app()
+
+
+@pytest.fixture
+def client_for(web):
+    """``client_for(user)``: a fresh test client of ``web`` signed in as ``user`` (None: anonymous)."""
+    def build(user=None):
+        client = web.test_client()
+        if user is not None:
+            sign_in_client(client, user)
+        return client
+    return build

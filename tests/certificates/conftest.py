@@ -85,26 +85,6 @@ def completed_enrolment(make):
 
 
 @pytest.fixture
-def web(make_app):
-    """A second application for requests, so that the ``app`` fixture's context does not share
-    the signed-in user between clients."""
-    return make_app()
-
-
-@pytest.fixture
-def client_for(web):
-    """``client_for(user)``: a fresh test client signed in as ``user`` (None: anonymous)."""
-    from tests.fixtures_auth import sign_in_client
-
-    def build(user=None):
-        client = web.test_client()
-        if user is not None:
-            sign_in_client(client, user)
-        return client
-    return build
-
-
-@pytest.fixture
 def fresh(db):
     """``fresh(obj)``: ``obj`` reloaded from the database (what another request would see)."""
     def reload(obj):

@@ -43,20 +43,3 @@ def _no_leftover_completion_callbacks():
     _callbacks[:] = before
 
 
-@pytest.fixture
-def web(make_app):
-    """A second application for the requests: the ``app`` fixture's pushed context would share
-    ``g`` (and so the signed-in user) between requests of different people."""
-    return make_app()
-
-
-@pytest.fixture
-def client_for(web):
-    """``client_for(user)``: a fresh test client signed in as ``user``."""
-    from tests.fixtures_auth import sign_in_client
-
-    def build(user):
-        client = web.test_client()
-        sign_in_client(client, user)
-        return client
-    return build

@@ -28,25 +28,6 @@ def course(make):
 
 
 @pytest.fixture
-def web(make_app):
-    """A second application serving the requests, so that each test client's signed-in user and
-    database session stay its own (the ``app`` fixture's pushed context would be shared)."""
-    return make_app()
-
-
-@pytest.fixture
-def client_for(web):
-    """``client_for(user)``: a fresh test client signed in as ``user``."""
-    from tests.fixtures_auth import sign_in_client
-
-    def build(user):
-        client = web.test_client()
-        sign_in_client(client, user)
-        return client
-    return build
-
-
-@pytest.fixture
 def fresh():
     """``fresh(obj)``: reload ``obj`` from the database after requests changed it."""
     def reload(item):

@@ -30,22 +30,6 @@ class Intake:
     enrolment: object
 
 
-@pytest.fixture
-def web(make_app):
-    """An application of its own for the requests (the ``app`` fixture's context would share ``g``)."""
-    return make_app()
-
-
-@pytest.fixture
-def client_for(web):
-    def build(user=None):
-        client = web.test_client()
-        if user is not None:
-            sign_in_client(client, user)
-        return client
-    return build
-
-
 def _url(web, endpoint, **values):
     with web.test_request_context():
         return url_for(endpoint, **values)

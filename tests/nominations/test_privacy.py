@@ -43,11 +43,6 @@ class Planted:
 
 
 @pytest.fixture
-def web(make_app):
-    return make_app()
-
-
-@pytest.fixture
 def planted(make, db) -> Planted:
     module = make.module(lessons=1, title="Door to door")
     edition = make.edition(modules=[module], name="Privacy Intake b7e1", seats=20)
