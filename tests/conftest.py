@@ -139,6 +139,20 @@ def outbox(app):
 
 
 @pytest.fixture
+def completions():
+    """The ids of the enrolments the completion hook was called with, in order (the features
+    subscribed to completions, such as certificates, are left out: they are tested on their own)."""
+    from academy.learning.completion import _callbacks, on_enrolment_completed
+
+    saved = list(_callbacks)
+    _callbacks.clear()
+    calls = []
+    on_enrolment_completed(lambda enrolment: calls.append(enrolment.id))
+    yield calls
+    _callbacks[:] = saved
+
+
+@pytest.fixture
 def make(app):
     """The factories module, bound to the test application (``make.user(...)``)."""
     return factories

@@ -1,26 +1,13 @@
 """A course import that changes a module evaluates the completion of its trainees again."""
 from __future__ import annotations
 
-import pytest
 import sqlalchemy as sa
 
 from academy.audit.models import AuditEvent
 from academy.curriculum.models import Lesson, Module
-from academy.learning.completion import _callbacks, on_enrolment_completed
 from academy.learning.models import Enrolment, EnrolmentStatus, LessonProgress
 
 from .conftest import replace_in
-
-
-@pytest.fixture
-def completions():
-    """Ids of the enrolments the completion hook was called with (certificate hooks left out)."""
-    saved = list(_callbacks)
-    _callbacks.clear()
-    calls = []
-    on_enrolment_completed(lambda enrolment: calls.append(enrolment.id))
-    yield calls
-    _callbacks[:] = saved
 
 
 def _import(runner, path, *options):

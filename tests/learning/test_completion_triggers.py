@@ -5,31 +5,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 import sqlalchemy as sa
 
 from academy.audit.models import AuditEvent
 from academy.db_types import utcnow
 from academy.extensions import db
-from academy.learning.completion import _callbacks, on_enrolment_completed
 from academy.learning.models import Enrolment, EnrolmentStatus, LessonProgress
 
 MODULE_FORM = {"title": "Canvassing basics", "summary": "Knock on doors well.", "topic": "canvassing",
                "level": "intermediate", "estimated_hours": "6",
                "learning_outcomes": "Plan a route.\r\nWrite a script.\r\nRecord answers.",
                "requires_all_lessons": "y", "requires_quiz": "y", "attendance_percent": "50"}
-
-
-@pytest.fixture
-def completions():
-    """The ids of the enrolments the completion hook was called with (the certificate hooks are
-    left out: they are tested on their own)."""
-    saved = list(_callbacks)
-    _callbacks.clear()
-    calls = []
-    on_enrolment_completed(lambda enrolment: calls.append(enrolment.id))
-    yield calls
-    _callbacks[:] = saved
 
 
 def _stored(enrolment) -> Enrolment:
