@@ -69,7 +69,6 @@ class Progress:
         return percent(self.sessions_attended, self.sessions_held) if self.sessions_held else None
 
 
-@cache
 def counted_sessions() -> tuple:
     """Conditions on ``LiveSession`` (correlated with ``Enrolment``): the sessions that count for
     an enrolment. They are its module's sessions from the moment it was created on, and any earlier
@@ -81,6 +80,7 @@ def counted_sessions() -> tuple:
             sa.or_(LiveSession.starts_at >= Enrolment.created_at, recorded))
 
 
+@cache
 def _progress_query() -> sa.Select:
     """The statement behind ``progress_for``, built once: building it (a dozen correlated
     subqueries) took longer than running it. Parameters: ``ids`` (the enrolments), ``now``."""

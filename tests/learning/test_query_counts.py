@@ -82,3 +82,10 @@ def test_learning_pages_do_not_grow_queries_with_data(make, db, web, screen):
 
     assert small > 0
     assert large == small, f"{small} queries with little data, {large} with more.\n{small_log}\n---\n{large_log}"
+
+
+def test_the_progress_statement_is_built_once_per_process_not_per_request():
+    """Building it (a dozen correlated subqueries) costs more than running it: it is cached."""
+    from academy.learning import progress
+
+    assert progress._progress_query() is progress._progress_query()
