@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from academy.db_types import utcnow
-from academy.extensions import db
 from academy.learning.models import EnrolmentStatus
 
 
