@@ -98,13 +98,18 @@ def _queue_filters() -> tuple[QueueFilterForm, bool]:
     return form, form.validate() if request.args else True
 
 
+def _queue_args() -> dict[str, str]:
+    """The queue's filters of this request, to keep in the links and forms of the next page."""
+    return {name: request.args[name] for name in QUEUE_ARGS if request.args.get(name)}
+
+
 def _render_queue(filter_form: QueueFilterForm, bulk_form: BulkDecisionForm, status: int = 200, *,
                   ticked: frozenset[int] = frozenset(), errors=(), outcome: BulkOutcome | None = None):
     """The queue page; after a bulk decision, with its ticks, decision, errors or outcome kept."""
     filters = filter_form.filters()
     return (render_template(
         "nominations/review/queue.html", form=filter_form, page=_queue_page(filters), filters=filters,
-        queue_args={name: request.args[name] for name in QUEUE_ARGS if request.args.get(name)},
+        queue_args=_queue_args(),
         bulk_form=bulk_form, ticked=ticked, errors=errors, outcome=outcome or BulkOutcome(),
         refusals={line.nomination_id: line.message for line in (outcome.refused if outcome else ())},
         submitted_on=_day_formatter(), gender_labels={gender: str(gender.label) for gender in Gender},
@@ -242,6 +247,14 @@ def bulk_decide():
     if len(nominations) != len(form.ids):
         return _render_queue(filter_form, form, 400, ticked=form.ticked(), errors=[
             (BULK_ANCHORS["nomination_ids"], _("Some of these nominations do not exist (any more)."))])
+    if form.awaits_confirmation:
+        # Declines and withdrawals cannot be undone and mail their reason: list who, then ask.
+        listed = db.session.scalars(
+            db.select(Nomination).where(Nomination.id.in_(form.ids))
+            .options(joinedload(Nomination.organisation), joinedload(Nomination.edition))
+            .order_by(Nomination.family_name, Nomination.given_names, Nomination.id)).all()
+        return render_template("nominations/review/confirm_bulk_decision.html", form=form, nominations=listed,
+                               queue_args=_queue_args())
     outcome = decide_many(nominations, form.to_status, actor=current_user, decision=form.decision.data,
                           reason=form.reason.data or None)
     db.session.commit()

@@ -224,6 +224,19 @@ def _decline_confirmation(page, make, db, as_user):
     expect(page.locator("main form input[name=confirmed]")).to_have_value("yes")
 
 
+def _bulk_decline_confirmation(page, make, db, as_user):
+    edition, _modules = _edition(make)
+    picked = [make.nomination(edition, make.organisation(), status="submitted") for _ in range(2)]
+    as_user(make.admin())
+    page.goto("/admin/nominations/")
+    for nomination in picked:
+        page.locator(f"#pick-{nomination.id}").check()
+    page.locator("#decision-decline").check()
+    page.locator("#reason").fill("The edition is full of first-time trainees.")
+    page.locator("#decision-decline").locator("xpath=ancestor::form").locator("button[type=submit]").click()
+    expect(page.locator("main form input[name=confirmed]")).to_have_value("yes")
+
+
 def _edition_form_with_errors(page, make, db, as_user):
     make.module(title="Organising a local branch")
     as_user(make.admin())
@@ -253,6 +266,7 @@ PAGES = {
     "review-queue": _review_queue,
     "review-nomination": _review_nomination,
     "decline-confirmation": _decline_confirmation,
+    "bulk-decline-confirmation": _bulk_decline_confirmation,
     "edition-form-errors": _edition_form_with_errors,
     "invitation": _invitation,
 }

@@ -192,7 +192,16 @@ def test_bulk_withdrawal_frees_seats_for_the_waiting_list_not_for_a_ticked_waiti
     assert refused.status_code == 400 and "Say why the nomination is withdrawn." in refused.get_data(as_text=True)
     assert status_of(db, leaving) is S.ACCEPTED
 
-    response = admin_client.post(BULK, data={"decision": "withdraw", "reason": "Edition moved.", "nomination_ids": ids})
+    asked = admin_client.post(BULK, data={"decision": "withdraw", "reason": "Edition moved.", "nomination_ids": ids})
+    page = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and "Withdraw 2 nominations?" in page and "Edition moved." in page
+    assert leaving.full_name in page and ticked_waiting.full_name in page and next_waiting.full_name not in page
+    assert "their seats go to the waiting list" in page
+    assert page.count('<input type="hidden" name="nomination_ids"') == 2
+    assert status_of(db, leaving) is S.ACCEPTED  # nothing happens before the confirmation
+
+    response = admin_client.post(BULK, data={"decision": "withdraw", "reason": "Edition moved.", "nomination_ids": ids,
+                                             "confirmed": "yes"})
 
     assert response.status_code == 200
     assert [status_of(db, n) for n in (leaving, ticked_waiting, next_waiting)] == [S.WITHDRAWN, S.WITHDRAWN,
@@ -204,7 +213,7 @@ def test_bulk_withdrawal_frees_seats_for_the_waiting_list_not_for_a_ticked_waiti
 
 def test_bulk_withdrawal_reports_nominations_that_cannot_be_withdrawn(admin_client, make, db):
     withdrawable, declined = make.nomination(status="submitted"), make.nomination(status="declined")
-    response = admin_client.post(BULK, data={"decision": "withdraw", "reason": "Cleaning up.",
+    response = admin_client.post(BULK, data={"decision": "withdraw", "reason": "Cleaning up.", "confirmed": "yes",
                                              "nomination_ids": [str(withdrawable.id), str(declined.id)]})
     assert response.status_code == 200
     assert (status_of(db, withdrawable), status_of(db, declined)) == (S.WITHDRAWN, S.DECLINED)

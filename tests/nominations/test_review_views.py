@@ -373,6 +373,27 @@ def test_bulk_where_every_one_is_refused_answers_409(admin_client, make, db):
     assert fresh(db, Nomination, nomination.id).status is S.DECLINED
 
 
+def test_a_bulk_decline_lists_whom_it_declines_and_waits_for_the_confirmation(admin_client, make, db, outbox):
+    edition = make.edition()
+    picked = [make.nomination(edition, status="submitted", given_names=name) for name in ("Ines", "Omar")]
+    ids = [str(n.id) for n in picked]
+
+    asked = admin_client.post(BULK, query_string={"edition": edition.id},
+                              data={"decision": "decline", "reason": "Places went to first-time trainees.",
+                                    "nomination_ids": ids})
+
+    page = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and "Decline 2 nominations?" in page
+    assert all(n.full_name in page for n in picked) and "Places went to first-time trainees." in page
+    assert f'action="/admin/nominations/decisions?edition={edition.id}"' in page
+    assert {fresh(db, Nomination, n.id).status for n in picked} == {S.SUBMITTED} and outbox() == []
+    done = admin_client.post(BULK, query_string={"edition": edition.id},
+                             data={"decision": "decline", "reason": "Places went to first-time trainees.",
+                                   "nomination_ids": ids, "confirmed": "yes"})
+    assert done.status_code == 200
+    assert {fresh(db, Nomination, n.id).status for n in picked} == {S.DECLINED}
+
+
 def test_a_refused_bulk_decline_shows_the_same_queue_with_ticks_decision_and_reason_kept(admin_client, make, db):
     edition, other = make.edition(), make.edition()
     picked = [make.nomination(edition, status="submitted") for _ in range(2)]
