@@ -5,9 +5,10 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (EmailField, PasswordField, SelectChoice, SelectField, SelectMultipleField, StringField,
                      ValidationError)
-from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length
+from wtforms.validators import DataRequired, Email, EqualTo, InputRequired
 
 from ..config import LANGUAGES
+from ..core.forms import at_most
 from ..i18n import LANGUAGE_NAMES
 from ..live.times import time_zone_names
 from ..text import HIDDEN_CHARACTERS_MESSAGE, has_hidden_characters
@@ -29,7 +30,7 @@ def _normalise_email(value):
 def email_field(label=_l("E-mail address"), **kwargs) -> EmailField:
     """An e-mail field: trimmed, lower-cased, syntax-checked (no DNS look-up), column-sized."""
     return EmailField(label, filters=[_normalise_email], validators=[
-        DataRequired(), Length(max=EMAIL_MAX),
+        DataRequired(), at_most(EMAIL_MAX),
         Email(message=_l("Please enter a valid e-mail address."), check_deliverability=False),
     ], render_kw={"autocomplete": "email", "maxlength": EMAIL_MAX}, **kwargs)
 
@@ -43,7 +44,7 @@ def refuse_hidden_characters(form, field) -> None:
 def display_name_field() -> StringField:
     """The name shown in the interface and on certificates."""
     return StringField(_l("Name"), filters=[_strip],
-                       validators=[DataRequired(), refuse_hidden_characters, Length(max=NAME_MAX)],
+                       validators=[DataRequired(), refuse_hidden_characters, at_most(NAME_MAX)],
                        description=_l("As it should appear on certificates."),
                        render_kw={"autocomplete": "name", "maxlength": NAME_MAX})
 
@@ -87,16 +88,16 @@ class SignInForm(FlaskForm):
     """Sign in with e-mail address and password."""
 
     email = EmailField(_l("E-mail address"), filters=[_normalise_email],
-                       validators=[DataRequired(), Length(max=EMAIL_MAX)],
+                       validators=[DataRequired(), at_most(EMAIL_MAX)],
                        render_kw={"autocomplete": "username", "maxlength": EMAIL_MAX})
-    password = PasswordField(_l("Password"), validators=[InputRequired(), Length(max=passwords.MAX_LENGTH)],
+    password = PasswordField(_l("Password"), validators=[InputRequired(), at_most(passwords.MAX_LENGTH)],
                              render_kw={"autocomplete": "current-password"})
 
 
 class SignInCodeForm(FlaskForm):
     """The second step of signing in: six digits from the app, or a recovery code."""
 
-    code = StringField(_l("Code"), filters=[_strip], validators=[DataRequired(), Length(max=40)],
+    code = StringField(_l("Code"), filters=[_strip], validators=[DataRequired(), at_most(40)],
                        description=_l("The six digits your authenticator app shows now. Lost your "
                                       "phone? Type one of your recovery codes instead."),
                        render_kw={"autocomplete": "one-time-code", "maxlength": 40, "spellcheck": "false",
@@ -148,7 +149,7 @@ class ProfileForm(FlaskForm):
 
 def current_password_field() -> PasswordField:
     """The current password, asked again before a security change."""
-    return PasswordField(_l("Current password"), validators=[InputRequired(), Length(max=passwords.MAX_LENGTH)],
+    return PasswordField(_l("Current password"), validators=[InputRequired(), at_most(passwords.MAX_LENGTH)],
                          render_kw={"autocomplete": "current-password"})
 
 

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import StringField, ValidationError
-from wtforms.validators import InputRequired, Length
+from wtforms.validators import InputRequired
 
+from ..core.forms import at_most
 from .forms import ReauthenticatedForm, current_password_field
 
 #: Long enough for a recovery code typed in groups with separators, short enough to refuse junk.
@@ -23,7 +24,7 @@ class TwoFactorSetupForm(ReauthenticatedForm):
     """Turn two-step verification on: the first code from the app, then the password."""
 
     code = StringField(_l("Six-digit code from the app"), filters=[_strip],
-                       validators=[InputRequired(), Length(max=CODE_MAX)],
+                       validators=[InputRequired(), at_most(CODE_MAX)],
                        description=_l("The app shows a new code every 30 seconds; type the one it shows now."),
                        render_kw={"inputmode": "numeric", "autocomplete": "one-time-code",
                                   "maxlength": CODE_MAX, "spellcheck": "false", "dir": "ltr"})
@@ -46,7 +47,7 @@ class TwoFactorOffForm(ReauthenticatedForm):
     cannot remove the protection."""
 
     code = StringField(_l("Code from the app, or a recovery code"), filters=[_strip],
-                       validators=[InputRequired(), Length(max=CODE_MAX)],
+                       validators=[InputRequired(), at_most(CODE_MAX)],
                        description=_l("Six digits from your authenticator app, or one of your unused "
                                       "recovery codes (it will then be used up)."),
                        render_kw={"autocomplete": "one-time-code", "maxlength": CODE_MAX,

@@ -5,12 +5,12 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (SearchField, SelectChoice, SelectField, SelectMultipleField, StringField, ValidationError,
                      widgets)
-from wtforms.validators import DataRequired, Length, Optional, StopValidation
+from wtforms.validators import DataRequired, Optional, StopValidation
 
 from ..accounts.forms import display_name_field, email_field, language_field
 from ..accounts.models import Role
 from ..accounts.operations import find_user_by_email
-from ..core.forms import LongSelect
+from ..core.forms import LongSelect, at_most
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -108,7 +108,7 @@ class ResetTwoFactorForm(FlaskForm):
     """Turn off someone's two-step verification (a lost phone), saying why for the audit trail."""
 
     reason = StringField(_l("Reason"), filters=[_strip],
-                         validators=[DataRequired(message=_l("Say why, for the audit trail.")), Length(max=200)],
+                         validators=[DataRequired(message=_l("Say why, for the audit trail.")), at_most(200)],
                          description=_l("For example: lost phone, confirmed by a call with the person."),
                          render_kw={"maxlength": 200})
 
@@ -125,7 +125,7 @@ class UserFilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET search changes nothing
 
-    q = SearchField(_l("Search name or e-mail"), validators=[Optional(), Length(max=100)],
+    q = SearchField(_l("Search name or e-mail"), validators=[Optional(), at_most(100)],
                     render_kw={"maxlength": 100})
     role = SelectField(_l("Role"), choices=lambda: [SelectChoice("", _l("Any"))] + role_choices(),
                        validators=[Optional()])

@@ -2,16 +2,16 @@
 from __future__ import annotations
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
+from flask_babel import format_date, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, Optional, ValidationError
 
 from ..accounts.forms import refuse_hidden_characters
 from ..accounts.models import User
 from ..config import LANGUAGES
-from ..core.forms import parse_id
+from ..core.forms import at_most, parse_id
 from ..curriculum.models import Module
 from ..extensions import db
 from ..i18n import LANGUAGE_NAMES
@@ -40,7 +40,7 @@ class VerifyCodeForm(FlaskForm):
         csrf = False
 
     code = StringField(_l("Verification code"), filters=[_strip],
-                       validators=[DataRequired(), Length(max=MAX_INPUT_LENGTH)],
+                       validators=[DataRequired(), at_most(MAX_INPUT_LENGTH)],
                        description=_l("20 letters and digits, printed under the QR code, e.g. 7K3QD-M0XJ4-9TZ2B-HX6WA."))
 
     def validate_code(self, field):
@@ -77,7 +77,7 @@ class SearchForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = StringField(_l("Serial, code or name"), filters=[_strip], validators=[Optional(), Length(max=100)])
+    q = StringField(_l("Serial, code or name"), filters=[_strip], validators=[Optional(), at_most(100)])
     status = SelectField(_l("Status"), validators=[Optional()])
     module = SelectField(_l("Module"), validators=[Optional()])
     edition = SelectField(_l("Edition"), validators=[Optional()])
@@ -100,29 +100,29 @@ class SearchForm(FlaskForm):
 
 
 def module_choices() -> list[tuple[str, str]]:
-    """Every module as ``(id, "title (language)")``, in title order (one query)."""
+    """Every module as ``(id, "title (language name)")``, in title order (one query)."""
     rows = db.session.execute(db.select(Module.id, Module.title, Module.language)
                               .order_by(Module.title, Module.language, Module.id)).all()
-    return [(str(row.id), f"{row.title} ({row.language})") for row in rows]
+    return [(str(row.id), f"{row.title} ({LANGUAGE_NAMES.get(row.language, row.language)})") for row in rows]
 
 
 def edition_choices() -> list[tuple[str, str]]:
-    """Every edition as ``(id, "name (start date)")``, newest first (one query)."""
+    """Every edition as ``(id, "name (start date in the reader's language)")``, newest first (one query)."""
     rows = db.session.execute(db.select(Edition.id, Edition.name, Edition.starts_on)
                               .order_by(Edition.starts_on.desc(), Edition.id.desc())).all()
-    return [(str(row.id), f"{row.name} ({row.starts_on.isoformat()})") for row in rows]
+    return [(str(row.id), f"{row.name} ({format_date(row.starts_on, 'medium')})") for row in rows]
 
 
 class IssueForm(FlaskForm):
     """An admin issues a certificate for a trainee's enrolment in a module, or for a whole edition."""
 
     email = StringField(_l("Trainee's e-mail address"), filters=[_strip],
-                        validators=[DataRequired(), Email(), Length(max=254)])
+                        validators=[DataRequired(), Email(), at_most(254)])
     module = SelectField(_l("Module"), validators=[Optional()])
     edition = SelectField(_l("Or a whole edition"), validators=[Optional()],
                           description=_l("An edition certificate covers every module of the edition."))
     language = SelectField(_l("Language of the certificate"), validators=[Optional()])
-    reason = TextAreaField(_l("Reason"), filters=[_strip], validators=[Length(max=REASON_MAX_LENGTH)],
+    reason = TextAreaField(_l("Reason"), filters=[_strip], validators=[at_most(REASON_MAX_LENGTH)],
                            description=_l("Required when the trainee has not completed the module "
                                           "(or every module of the edition)."))
 
@@ -171,7 +171,7 @@ class RevokeForm(FlaskForm):
     """Revoke a certificate, saying why."""
 
     reason = TextAreaField(_l("Reason for revoking"), filters=[_strip],
-                           validators=[DataRequired(), Length(max=REASON_MAX_LENGTH)],
+                           validators=[DataRequired(), at_most(REASON_MAX_LENGTH)],
                            description=_l("Sent to the holder by e-mail and kept in the record and the audit log; not shown to the public."))
 
 
@@ -179,10 +179,10 @@ class ReissueForm(FlaskForm):
     """Replace a certificate by a new one (a corrected name, another language)."""
 
     holder_name = StringField(_l("Name to print"), filters=[_strip],
-                              validators=[DataRequired(), refuse_hidden_characters, Length(max=NAME_MAX_LENGTH)])
+                              validators=[DataRequired(), refuse_hidden_characters, at_most(NAME_MAX_LENGTH)])
     language = SelectField(_l("Language of the certificate"), validators=[DataRequired()])
     reason = TextAreaField(_l("Reason for reissuing"), filters=[_strip],
-                           validators=[DataRequired(), Length(max=REASON_MAX_LENGTH)])
+                           validators=[DataRequired(), at_most(REASON_MAX_LENGTH)])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import escape
 from wtforms import HiddenField, SelectChoice, SelectField
@@ -19,6 +20,11 @@ class LanguageForm(FlaskForm):
     language = SelectField(choices=[SelectChoice(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
                            validators=[DataRequired()])
     next = HiddenField(validators=[Length(max=2000)])
+
+
+def at_most(length: int) -> Length:
+    """``Length(max=length)`` with this project's message (WTForms' own is left in English in Arabic)."""
+    return Length(max=length, message=_l("Use at most %(max)d characters."))
 
 
 class LongSelect(Select):

@@ -10,10 +10,11 @@ from wtforms import (
     BooleanField, IntegerField, SelectChoice, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField,
     URLField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
+from wtforms.validators import DataRequired, InputRequired, NumberRange, ValidationError
 
 from ..accounts.models import Role, User, UserRole
 from ..config import LANGUAGES
+from ..core.forms import at_most
 from ..extensions import db
 from ..i18n import LANGUAGE_NAMES
 from ..media.file_types import ACCEPTED_EXTENSIONS
@@ -38,8 +39,8 @@ def _check_slug(field) -> None:
 class ModuleForm(FlaskForm):
     """A module's editable fields; the trainers field is removed for people who are not admins."""
 
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=rules.TITLE_MAX)])
-    summary = TextAreaField(_l("Summary"), validators=[DataRequired(), Length(max=rules.MODULE_SUMMARY_MAX)],
+    title = StringField(_l("Title"), validators=[DataRequired(), at_most(rules.TITLE_MAX)])
+    summary = TextAreaField(_l("Summary"), validators=[DataRequired(), at_most(rules.MODULE_SUMMARY_MAX)],
                             description=_l("Two or three sentences shown in the catalogue."))
     topic = SelectField(_l("Topic"), validators=[DataRequired()],
                         choices=[SelectChoice(topic.value, label) for topic, label in TOPIC_LABELS.items()])
@@ -110,7 +111,7 @@ class ModuleForm(FlaskForm):
 class NewModuleForm(ModuleForm):
     """A module created in the browser: its slug and language are fixed from then on."""
 
-    slug = StringField(_l("Slug"), validators=[DataRequired(), Length(max=rules.SLUG_MAX)],
+    slug = StringField(_l("Slug"), validators=[DataRequired(), at_most(rules.SLUG_MAX)],
                        description=_l("Shared by every language version, such as “party-organisation”. "
                                       "It cannot be changed later."))
     language = SelectField(_l("Language"), choices=[SelectChoice(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
@@ -128,13 +129,13 @@ class NewModuleForm(ModuleForm):
 class LessonForm(FlaskForm):
     """A lesson's fields; "Preview" shows the rendered text without saving."""
 
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=rules.TITLE_MAX)])
-    summary = StringField(_l("Summary"), validators=[DataRequired(), Length(max=rules.LESSON_SUMMARY_MAX)],
+    title = StringField(_l("Title"), validators=[DataRequired(), at_most(rules.TITLE_MAX)])
+    summary = StringField(_l("Summary"), validators=[DataRequired(), at_most(rules.LESSON_SUMMARY_MAX)],
                           description=_l("One sentence for the lesson list."))
     estimated_minutes = IntegerField(_l("Estimated minutes"), default=30,
                                      validators=[InputRequired(), NumberRange(rules.MINUTES_MIN, rules.MINUTES_MAX)])
     body_markdown = TextAreaField(
-        _l("Text"), validators=[DataRequired(), Length(max=rules.BODY_MAX)],
+        _l("Text"), validators=[DataRequired(), at_most(rules.BODY_MAX)],
         description=_l("Markdown: ## and ### headings, lists, **bold**, *italic*, > quotes, tables and "
                        "http, https or mailto links. HTML and images are not shown."))
     preview = SubmitField(_l("Preview"))
@@ -148,7 +149,7 @@ class LessonForm(FlaskForm):
 class NewLessonForm(LessonForm):
     """A new lesson; its slug names its file in exports and cannot change later."""
 
-    slug = StringField(_l("Slug"), validators=[DataRequired(), Length(max=rules.SLUG_MAX)],
+    slug = StringField(_l("Slug"), validators=[DataRequired(), at_most(rules.SLUG_MAX)],
                        description=_l("Names the lesson's file in exports, such as “branch-meetings”. "
                                       "It cannot be changed later."))
 
@@ -167,7 +168,7 @@ class NewLessonForm(LessonForm):
 class FileMaterialForm(FlaskForm):
     """A file attached to a lesson (type checked by content, images cleaned of metadata)."""
 
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=rules.TITLE_MAX)])
+    title = StringField(_l("Title"), validators=[DataRequired(), at_most(rules.TITLE_MAX)])
     file = FileField(_l("File"), validators=[FileRequired(_l("Choose a file to upload."))],
                      render_kw={"accept": ",".join(sorted(f".{extension}" for extension in ACCEPTED_EXTENSIONS))})
     submit = SubmitField(_l("Upload file"))
@@ -176,8 +177,8 @@ class FileMaterialForm(FlaskForm):
 class LinkMaterialForm(FlaskForm):
     """A link attached to a lesson: a video or further reading elsewhere."""
 
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=rules.TITLE_MAX)])
-    url = URLField(_l("Address"), validators=[DataRequired(), Length(max=rules.LINK_URL_MAX)],
+    title = StringField(_l("Title"), validators=[DataRequired(), at_most(rules.TITLE_MAX)])
+    url = URLField(_l("Address"), validators=[DataRequired(), at_most(rules.LINK_URL_MAX)],
                       description=_l("Starting with https:// or http://"))
     submit = SubmitField(_l("Add link"))
 

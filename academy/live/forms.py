@@ -47,6 +47,17 @@ def _https_lowercase_scheme(value):
     return _strip(value)
 
 
+class HourMinuteField(TimeField):
+    """A ``HH:MM`` time whose parse error is this project's message (WTForms has none in Arabic)."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError(_l("Enter a time as HH:MM.")) from None
+
+
 class SessionForm(FlaskForm):
     """Schedule or change a session. Date and time are read in the time zone of the person typing."""
 
@@ -55,7 +66,7 @@ class SessionForm(FlaskForm):
         Length(max=_max(LiveSession.title), message=_l("Use at most %(max)d characters."))],
         render_kw={"maxlength": _max(LiveSession.title)})
     day = DateField(_l("Date"), validators=[InputRequired(_l("Enter the date."))])
-    start_time = TimeField(_l("Start time"), validators=[InputRequired(_l("Enter the start time."))])
+    start_time = HourMinuteField(_l("Start time"), validators=[InputRequired(_l("Enter the start time."))])
     duration_minutes = IntegerField(_l("Duration in minutes"), default=90, validators=[
         InputRequired(_l("Enter the duration.")),
         NumberRange(min=5, max=1440, message=_l("Between %(min)d and %(max)d minutes."))],
