@@ -170,7 +170,9 @@ class IssueForm(FlaskForm):
 class RevokeForm(FlaskForm):
     """Revoke a certificate, saying why."""
 
-    reason = TextAreaField(_l("Reason for revoking"), filters=[_strip],
+    # Its own id: the reissue form's ``reason`` shares the page, and one id for both would tie
+    # both labels to the first field (the reason typed would go to the wrong form).
+    reason = TextAreaField(_l("Reason for revoking"), id="revoke-reason", filters=[_strip],
                            validators=[DataRequired(), at_most(REASON_MAX_LENGTH)],
                            description=_l("Sent to the holder by e-mail and kept in the record and the audit log; not shown to the public."))
 

@@ -72,6 +72,16 @@ def pdf_subject(pdf: bytes, tmp_path: Path) -> str:
     return ""
 
 
+def pdf_qr_code(pdf: bytes, tmp_path: Path, resolution: int = 150) -> str:
+    """What the QR code on the PDF's first page decodes to (the page drawn by pdftoppm, read by zbarimg)."""
+    require_tool("pdftoppm")
+    zbarimg = require_tool("zbarimg")
+    path = tmp_path / "qr.pdf"
+    path.write_bytes(pdf)
+    run_tool("pdftoppm", "-png", "-r", str(resolution), "-singlefile", str(path), str(tmp_path / "qr-page"))
+    return run_tool(zbarimg, "--raw", "-q", str(tmp_path / "qr-page.png")).strip()
+
+
 @pytest.fixture
 def completed_enrolment(make):
     """``completed_enrolment(trainee=None, module=None)``: an enrolment marked completed (no hook run)."""

@@ -18,7 +18,7 @@ from academy.certificates.snapshots import preview_snapshot
 from academy.certificates.rendering import clean_text, render_certificate, text_direction_of
 from academy.pdf import DEFAULT_BASE_URL, StaticFilesFetcher
 
-from .conftest import pdf_fonts, pdf_page_count, pdf_text, require_tool, run_tool
+from .conftest import pdf_fonts, pdf_page_count, pdf_qr_code, pdf_text, require_tool, run_tool
 
 FIXED = datetime(2027, 3, 5, 10, 11, 12, tzinfo=timezone.utc)
 
@@ -122,13 +122,8 @@ def test_the_pdf_dates_come_from_the_issue_time(app, tmp_path):
 
 
 def test_the_qr_code_decodes_to_the_verification_url(app, tmp_path):
-    require_tool("pdftoppm")
-    zbarimg = require_tool("zbarimg")
     snapshot = sample(app)
-    (tmp_path / "qr.pdf").write_bytes(render_certificate(snapshot))
-    run_tool("pdftoppm", "-png", "-r", "150", "-singlefile", str(tmp_path / "qr.pdf"), str(tmp_path / "page"))
-    decoded = run_tool(zbarimg, "--raw", "-q", str(tmp_path / "page.png")).strip()
-    assert decoded == snapshot["verification_url"]
+    assert pdf_qr_code(render_certificate(snapshot), tmp_path) == snapshot["verification_url"]
 
 
 def test_an_arabic_certificate_reads_right_to_left_in_arabic(app, tmp_path):
@@ -204,13 +199,9 @@ def test_the_template_cannot_reach_python_internals(app):
 @pytest.mark.parametrize("code", ["0000000000000000000Z", "ZZZZZZZZZZZZZZZZZZZZ", "7K3QDM0XJ49TZ2BHX6WA",
                                   "M1N2P3Q4R5S6T7V8W9X0"])
 def test_qr_codes_of_many_verification_urls_decode(app, tmp_path, code):
-    require_tool("pdftoppm")
-    zbarimg = require_tool("zbarimg")
     snapshot = sample(app)
     snapshot["verification_url"] = f"https://academy.example.org/verify/{code[:5]}-{code[5:10]}-{code[10:15]}-{code[15:]}"
-    (tmp_path / "qr.pdf").write_bytes(render_certificate(snapshot))
-    run_tool("pdftoppm", "-png", "-r", "100", "-singlefile", str(tmp_path / "qr.pdf"), str(tmp_path / "page"))
-    assert run_tool(zbarimg, "--raw", "-q", str(tmp_path / "page.png")).strip() == snapshot["verification_url"]
+    assert pdf_qr_code(render_certificate(snapshot), tmp_path, resolution=100) == snapshot["verification_url"]
 
 
 def test_the_font_subsetter_allocates_the_same_arrays_through_open_array_types():

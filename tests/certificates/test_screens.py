@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 import pytest
@@ -209,3 +210,12 @@ def test_the_admin_detail_page_shows_history_and_forms(client_for, people, certi
     html = client_for(people["admin"]).get(f"/admin/certificates/{certificate.id}").get_data(as_text=True)
     assert certificate.serial in html and "Revoke" in html and "Reissue" in html
     assert certificate.pdf_sha256 in html
+
+
+def test_the_revoke_and_reissue_forms_on_the_admin_detail_page_have_distinct_field_ids(client_for, people,
+                                                                                        certificate):
+    html = client_for(people["admin"]).get(f"/admin/certificates/{certificate.id}").get_data(as_text=True)
+    ids = [value for value in re.findall(r'\bid="([^"]+)"', html) if value != "csrf_token"]
+    assert sorted(value for value in set(ids) if ids.count(value) > 1) == []
+    assert re.search(r'<label for="revoke-reason">Reason for revoking</label>', html)
+    assert re.search(r'<textarea[^>]*id="revoke-reason"[^>]*name="reason"', html)
