@@ -32,6 +32,15 @@ def _verify_limit() -> str:
 _limited = limiter.shared_limit(_verify_limit, scope="certificate-verification")
 
 
+@bp.after_request
+def _not_indexed(response):
+    """A certificate's pages name its holder: whoever has the code may check it, but search engines
+    must not list who took part."""
+    if request.view_args and "code" in request.view_args:
+        response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
 def _public_json(payload, status: int = 200):
     response = jsonify(payload)
     response.status_code = status

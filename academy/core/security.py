@@ -34,6 +34,10 @@ def apply_security_headers(response):
     if current_user and current_user.is_authenticated:
         # Personal pages must not linger in shared or browser caches.
         headers["Cache-Control"] = "no-store"
+    elif request.endpoint != "static":
+        # Signed-out pages can be personal too (an invitation link shows the invitee's name and
+        # address); a view that may be cached says so itself (the JWKS document).
+        headers.setdefault("Cache-Control", "no-store")
     return response
 
 

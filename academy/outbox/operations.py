@@ -1,6 +1,7 @@
 """Queue e-mail with the action that causes it; deliver it once that action has committed."""
 from __future__ import annotations
 
+import re
 import smtplib
 import ssl
 from collections import defaultdict
@@ -16,6 +17,9 @@ from flask_babel import force_locale
 from ..db_types import utcnow
 from ..extensions import db
 from .models import OutboxMessage
+
+#: What e-mail headers refuse as line breaks (C0 and C1 controls, line and paragraph separators).
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 
 
 @dataclass(frozen=True)
@@ -51,7 +55,7 @@ def queue_mails(mails: list[Mail]) -> list[OutboxMessage]:
     rows = []
     for language, group in by_language.items():
         with force_locale(language):
-            rows.extend(dict(recipient=mail.recipient, subject=str(mail.subject)[:255], language=language,
+            rows.extend(dict(recipient=mail.recipient, subject=_one_line(mail.subject)[:255], language=language,
                              body_text=render_template(f"mail/{mail.template}.txt", **mail.context))
                         for mail in group)
     if not rows:
@@ -61,6 +65,12 @@ def queue_mails(mails: list[Mail]) -> list[OutboxMessage]:
     if has_request_context():
         g.setdefault("outbox_pending", []).extend(message.id for message in messages)
     return messages
+
+
+def _one_line(subject) -> str:
+    """``subject`` without control characters: a title with a line break in it (a trainer may type
+    one) would otherwise make the message impossible to send."""
+    return _CONTROL_CHARACTERS.sub(" ", str(subject))
 
 
 def _as_email(message: OutboxMessage) -> EmailMessage:
@@ -117,7 +127,7 @@ def deliver(message_ids: list[int] | None = None, limit: int = 200) -> tuple[int
         message = db.session.get(OutboxMessage, message_id)
         try:
             _send(_as_email(message), message)
-        except (OSError, smtplib.SMTPException) as error:
+        except (OSError, smtplib.SMTPException, ValueError) as error:  # ValueError: a malformed header
             message.last_error = f"{type(error).__name__}: {error}"[:500]
             failed += 1
         else:
