@@ -4,12 +4,15 @@ Also Flask-Babel with the catalogue and language code remembered per request (``
 a page looks them up once per translated string otherwise."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cached_property
 
+from babel.lists import format_list as babel_format_list
 from flask import current_app, has_request_context, request, session
 from flask.globals import _cv_app
 from flask_babel import Babel, Domain, get_locale, get_translations
 from flask_login import current_user
+from markupsafe import Markup
 
 from .config import RTL_LANGUAGES
 
@@ -73,6 +76,19 @@ def current_language() -> str:
     if state is not None:
         setattr(state, _LANGUAGE_MEMO, (vars(state).get("babel_locale"), language))
     return language
+
+
+def format_list(items: Iterable[str], style: str = "standard") -> str:
+    """``items`` as the reader's language writes a list: "A, B et C", "A وB وC" (``style="or"``:
+    "A, B ou C"). English outside an application."""
+    return babel_format_list([str(item) for item in items], style=style, locale=get_locale() or "en")
+
+
+def format_list_html(items: Iterable[str], isolated: bool = False) -> Markup:
+    """``format_list`` for templates (the ``format_list`` filter): each item escaped, and kept
+    in its own writing direction with ``<bdi>`` when ``isolated`` (names in any script)."""
+    pattern = Markup("<bdi>%s</bdi>") if isolated else Markup("%s")
+    return Markup(format_list(pattern % item for item in items))
 
 
 def text_direction(language: str | None = None) -> str:

@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "academy" / "translations"
 LANGUAGES = ("fr", "es", "ar")
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None,
-            "lazy_ngettext": (1, 2), "_n": (1, 2)}
+            "lazy_ngettext": (1, 2), "_n": (1, 2), "N_": None}
 #: The folders ``make translations`` skips (its ``--ignore-dirs``): Babel's own default would also
 #: skip every folder whose name starts with an underscore, such as templates/_macros.
 IGNORED_DIRS = (".*", "__pycache__", "node_modules", "instance")

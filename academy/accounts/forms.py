@@ -2,15 +2,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (EmailField, PasswordField, SelectChoice, SelectField, SelectMultipleField, StringField,
                      ValidationError)
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired
 
 from ..config import LANGUAGES
-from ..core.forms import at_most
-from ..i18n import LANGUAGE_NAMES
-from ..live.times import time_zone_names
+from ..core.forms import AcademyForm, LongSelect, at_most
+from ..i18n import LANGUAGE_NAMES, current_language
+from ..live.times import time_zone_labels
 from ..text import HIDDEN_CHARACTERS_MESSAGE, has_hidden_characters
 from . import passwords
 
@@ -58,7 +57,9 @@ def language_field() -> SelectField:
 def time_zone_field() -> SelectField:
     """The time zone in which dates and times (live sessions above all) are shown."""
     return SelectField(_l("Time zone"), validators=[DataRequired()],
-                       choices=lambda: [SelectChoice(name) for name in time_zone_names()],
+                       choices=lambda: [SelectChoice(name, label)
+                                        for name, label in time_zone_labels(current_language())],
+                       widget=LongSelect(),
                        description=_l("Live sessions and other times are shown in this time zone."))
 
 
@@ -84,7 +85,7 @@ def _check_policy(password: str, *, email: str | None, name: str | None) -> None
         raise ValidationError(" ".join(str(problem) for problem in problems))
 
 
-class SignInForm(FlaskForm):
+class SignInForm(AcademyForm):
     """Sign in with e-mail address and password."""
 
     email = EmailField(_l("E-mail address"), filters=[_normalise_email],
@@ -94,7 +95,7 @@ class SignInForm(FlaskForm):
                              render_kw={"autocomplete": "current-password"})
 
 
-class SignInCodeForm(FlaskForm):
+class SignInCodeForm(AcademyForm):
     """The second step of signing in: six digits from the app, or a recovery code."""
 
     code = StringField(_l("Code"), filters=[_strip], validators=[DataRequired(), at_most(40)],
@@ -104,13 +105,13 @@ class SignInCodeForm(FlaskForm):
                                   "autocapitalize": "characters", "autofocus": True})
 
 
-class RequestResetForm(FlaskForm):
+class RequestResetForm(AcademyForm):
     """Ask for a password-reset link."""
 
     email = email_field()
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(AcademyForm):
     """Choose a new password through a reset link."""
 
     password, confirm = _new_password_fields()
@@ -123,7 +124,7 @@ class ResetPasswordForm(FlaskForm):
         _check_policy(field.data, email=self.user.email, name=self.user.display_name)
 
 
-class AcceptInvitationForm(FlaskForm):
+class AcceptInvitationForm(AcademyForm):
     """Complete an invited account: name, language and a password."""
 
     display_name = display_name_field()
@@ -139,7 +140,7 @@ class AcceptInvitationForm(FlaskForm):
         _check_policy(field.data, email=self.user.email, name=self.display_name.data)
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(AcademyForm):
     """Change one's own name, language and time zone."""
 
     display_name = display_name_field()
@@ -153,7 +154,7 @@ def current_password_field() -> PasswordField:
                          render_kw={"autocomplete": "current-password"})
 
 
-class ReauthenticatedForm(FlaskForm):
+class ReauthenticatedForm(AcademyForm):
     """A security change on one's own account, proven by typing the current password again: a
     session left open on a shared computer must not be enough."""
 

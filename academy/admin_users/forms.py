@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (SearchField, SelectChoice, SelectField, SelectMultipleField, StringField, ValidationError,
                      widgets)
 from wtforms.validators import DataRequired, Optional, StopValidation
@@ -10,7 +9,7 @@ from wtforms.validators import DataRequired, Optional, StopValidation
 from ..accounts.forms import display_name_field, email_field, language_field
 from ..accounts.models import Role
 from ..accounts.operations import find_user_by_email
-from ..core.forms import LongSelect, at_most
+from ..core.forms import AcademyForm, LongSelect, at_most
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -55,7 +54,7 @@ def organisation_field(label=_l("Organisation")) -> SelectField:
     return SelectField(label, coerce=optional_int, choices=[], widget=LongSelect())
 
 
-class _UserFieldsForm(FlaskForm):
+class _UserFieldsForm(AcademyForm):
     """What an administrator sets on an account, shared by inviting and editing."""
 
     display_name = display_name_field()
@@ -104,7 +103,7 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-class ResetTwoFactorForm(FlaskForm):
+class ResetTwoFactorForm(AcademyForm):
     """Turn off someone's two-step verification (a lost phone), saying why for the audit trail."""
 
     reason = StringField(_l("Reason"), filters=[_strip],
@@ -119,7 +118,7 @@ TWO_FACTOR_CHOICES = [SelectChoice("", _l("Any")), SelectChoice("on", _l("On")),
                       SelectChoice("missing", _l("Off, though their role requires it"))]
 
 
-class UserFilterForm(FlaskForm):
+class UserFilterForm(AcademyForm):
     """The list's search and filters, read from the query string."""
 
     class Meta:

@@ -5,10 +5,10 @@ import re
 from datetime import date, datetime, time, timedelta, tzinfo
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import Length, Optional, ValidationError
 
+from ..core.forms import AcademyForm
 from ..extensions import db
 from .models import AuditEvent
 
@@ -45,7 +45,7 @@ def action_choices(actions: list[str]) -> list[tuple[str, str]]:
             + [(action, action) for action in sorted(actions)])
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(AcademyForm):
     """Filters of the audit log. Invalid values are reported next to their field and ignored."""
 
     class Meta:

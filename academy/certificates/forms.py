@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from flask import current_app
 from flask_babel import format_date, lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Optional, ValidationError
@@ -11,7 +10,7 @@ from wtforms.validators import DataRequired, Email, Optional, ValidationError
 from ..accounts.forms import refuse_hidden_characters
 from ..accounts.models import User
 from ..config import LANGUAGES
-from ..core.forms import at_most, parse_id
+from ..core.forms import AcademyForm, at_most, parse_id
 from ..curriculum.models import Module
 from ..extensions import db
 from ..i18n import LANGUAGE_NAMES
@@ -33,7 +32,7 @@ def language_choices(blank_label=None) -> list[tuple[str, str]]:
     return ([("", blank_label)] if blank_label is not None else []) + choices
 
 
-class VerifyCodeForm(FlaskForm):
+class VerifyCodeForm(AcademyForm):
     """Type a verification code (a GET form: the answer is a page anyone may bookmark)."""
 
     class Meta:
@@ -52,7 +51,7 @@ class VerifyCodeForm(FlaskForm):
         return normalise_code(self.code.data)
 
 
-class VerifyFileForm(FlaskForm):
+class VerifyFileForm(AcademyForm):
     """Upload a PDF to learn whether that exact file is a certificate we issued."""
 
     document = FileField(_l("Certificate PDF"), validators=[FileRequired(_l("Choose a PDF file."))],
@@ -71,7 +70,7 @@ class VerifyFileForm(FlaskForm):
         return content
 
 
-class SearchForm(FlaskForm):
+class SearchForm(AcademyForm):
     """The filters above the admins' certificate list (query string; bad values are 400)."""
 
     class Meta:
@@ -113,7 +112,7 @@ def edition_choices() -> list[tuple[str, str]]:
     return [(str(row.id), f"{row.name} ({format_date(row.starts_on, 'medium')})") for row in rows]
 
 
-class IssueForm(FlaskForm):
+class IssueForm(AcademyForm):
     """An admin issues a certificate for a trainee's enrolment in a module, or for a whole edition."""
 
     email = StringField(_l("Trainee's e-mail address"), filters=[_strip],
@@ -167,7 +166,7 @@ class IssueForm(FlaskForm):
         return True
 
 
-class RevokeForm(FlaskForm):
+class RevokeForm(AcademyForm):
     """Revoke a certificate, saying why."""
 
     # Its own id: the reissue form's ``reason`` shares the page, and one id for both would tie
@@ -177,7 +176,7 @@ class RevokeForm(FlaskForm):
                            description=_l("Sent to the holder by e-mail and kept in the record and the audit log; not shown to the public."))
 
 
-class ReissueForm(FlaskForm):
+class ReissueForm(AcademyForm):
     """Replace a certificate by a new one (a corrected name, another language)."""
 
     holder_name = StringField(_l("Name to print"), filters=[_strip],

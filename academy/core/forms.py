@@ -1,12 +1,13 @@
 """Forms shared by every page."""
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import get_translations, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import escape
-from wtforms import HiddenField, SelectChoice, SelectField
+from wtforms import HiddenField, PasswordField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 from wtforms.widgets import Select
 
@@ -14,7 +15,64 @@ from ..config import LANGUAGES
 from ..i18n import LANGUAGE_NAMES
 
 
-class LanguageForm(FlaskForm):
+class CatalogueMessages:
+    """WTForms' translations object reading this project's catalogue in the locale in force.
+
+    WTForms' own catalogues get Arabic wrong (an integer called a "real number", no Arabic for
+    "Not a valid choice.", English plural forms); its messages are listed in ``wtforms_messages``
+    so that they are extracted into ours. The locale is looked up when a message is shown, not
+    when the form is built.
+    """
+
+    def gettext(self, string: str) -> str:
+        return get_translations().ugettext(string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        # Not flask_babel's ngettext: it would fill %(value)s-style placeholders WTForms fills itself.
+        return get_translations().ungettext(singular, plural, n)
+
+
+_CATALOGUE_MESSAGES = CatalogueMessages()
+
+
+#: Shown beside a text field that holds a control character (an escape, a bell, a line break on one line).
+CONTROL_CHARACTERS_MESSAGE = _l("Remove the control characters from this field.")
+
+#: The only control characters a text may hold: in a text area, line breaks and tabs.
+_MULTI_LINE_CONTROLS = frozenset("\t\n\r")
+
+
+def _holds_control_characters(text: str, multi_line: bool) -> bool:
+    return any(unicodedata.category(char) == "Cc" and not (multi_line and char in _MULTI_LINE_CONTROLS)
+               for char in text)
+
+
+class AcademyForm(FlaskForm):
+    """The base of every form of the application: WTForms' built-in messages come from our
+    catalogue, and no text field takes a control character.
+
+    Nobody types an escape sequence or a line break into a one-line field; such a value comes
+    from a crafted request or a bad paste, and would travel on into e-mail subjects, CSV exports
+    and terminals. Passwords are left as typed. A form nested with ``FormField`` derives from it
+    too, with ``class Meta: csrf = False``.
+    """
+
+    class Meta:
+        def get_translations(self, form):
+            return _CATALOGUE_MESSAGES
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators=extra_validators)
+        for field in self:
+            if (isinstance(field, StringField) and not isinstance(field, PasswordField) and not field.errors
+                    and isinstance(field.data, str)
+                    and _holds_control_characters(field.data, multi_line=isinstance(field, TextAreaField))):
+                field.errors.append(CONTROL_CHARACTERS_MESSAGE)
+                valid = False
+        return valid
+
+
+class LanguageForm(AcademyForm):
     """The language switcher shown on every page."""
 
     language = SelectField(choices=[SelectChoice(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],

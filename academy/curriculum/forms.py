@@ -4,7 +4,6 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask_babel import gettext as _, lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField, IntegerField, SelectChoice, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField,
@@ -14,7 +13,7 @@ from wtforms.validators import DataRequired, InputRequired, NumberRange, Validat
 
 from ..accounts.models import Role, User, UserRole
 from ..config import LANGUAGES
-from ..core.forms import at_most
+from ..core.forms import AcademyForm, at_most
 from ..extensions import db
 from ..i18n import LANGUAGE_NAMES
 from ..media.file_types import ACCEPTED_EXTENSIONS
@@ -36,7 +35,7 @@ def _check_slug(field) -> None:
                                 "“branch-meetings”."))
 
 
-class ModuleForm(FlaskForm):
+class ModuleForm(AcademyForm):
     """A module's editable fields; the trainers field is removed for people who are not admins."""
 
     title = StringField(_l("Title"), validators=[DataRequired(), at_most(rules.TITLE_MAX)])
@@ -126,7 +125,7 @@ class NewModuleForm(ModuleForm):
             raise ValidationError(_("A module with this slug exists in this language already."))
 
 
-class LessonForm(FlaskForm):
+class LessonForm(AcademyForm):
     """A lesson's fields; "Preview" shows the rendered text without saving."""
 
     title = StringField(_l("Title"), validators=[DataRequired(), at_most(rules.TITLE_MAX)])
@@ -165,7 +164,7 @@ class NewLessonForm(LessonForm):
             raise ValidationError(_("Another lesson of this module has this slug."))
 
 
-class FileMaterialForm(FlaskForm):
+class FileMaterialForm(AcademyForm):
     """A file attached to a lesson (type checked by content, images cleaned of metadata)."""
 
     title = StringField(_l("Title"), validators=[DataRequired(), at_most(rules.TITLE_MAX)])
@@ -174,7 +173,7 @@ class FileMaterialForm(FlaskForm):
     submit = SubmitField(_l("Upload file"))
 
 
-class LinkMaterialForm(FlaskForm):
+class LinkMaterialForm(AcademyForm):
     """A link attached to a lesson: a video or further reading elsewhere."""
 
     title = StringField(_l("Title"), validators=[DataRequired(), at_most(rules.TITLE_MAX)])
@@ -190,17 +189,17 @@ class LinkMaterialForm(FlaskForm):
             raise ValidationError(_("Enter a full address starting with https:// or http://."))
 
 
-class MoveLessonForm(FlaskForm):
+class MoveLessonForm(AcademyForm):
     direction = SelectField(choices=[SelectChoice("up", _l("Move up")), SelectChoice("down", _l("Move down"))],
                             validators=[DataRequired()])
 
 
-class ModuleStatusForm(FlaskForm):
+class ModuleStatusForm(AcademyForm):
     status = SelectField(choices=[SelectChoice(status.value, label) for status, label in STATUS_LABELS.items()],
                          validators=[DataRequired()])
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(AcademyForm):
     """A button that changes something: only its CSRF token is checked."""
 
 

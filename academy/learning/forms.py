@@ -4,12 +4,12 @@ from __future__ import annotations
 from typing import Mapping, Sequence
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice, SelectMultipleField, StringField
 from wtforms.validators import Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..accounts.models import Role, User, UserRole
+from ..core.forms import AcademyForm
 from ..curriculum.models import Question, QuestionKind
 from ..extensions import db
 from .quiz import ordered_choices
@@ -29,7 +29,7 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-class TraineeSearchForm(FlaskForm):
+class TraineeSearchForm(AcademyForm):
     """Find trainees to enrol, by name or e-mail address (a GET form: no CSRF token)."""
 
     class Meta:
@@ -40,7 +40,7 @@ class TraineeSearchForm(FlaskForm):
                         "Type between %(min)d and %(max)d characters."))])
 
 
-class EnrolTraineesForm(FlaskForm):
+class EnrolTraineesForm(AcademyForm):
     """Enrol the trainees ticked in the search results."""
 
     trainees = MultiCheckboxField(_l("Trainees to enrol"), coerce=int, validate_choice=False)
@@ -62,18 +62,18 @@ class EnrolTraineesForm(FlaskForm):
         self.selected_users = sorted(users, key=lambda user: user.id)
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(AcademyForm):
     """A button that only carries the CSRF token (unenrol, mark as complete, start an attempt)."""
 
 
-def attempt_form(questions: Sequence[Question], choice_order: Mapping[str, list[int]], **kwargs) -> FlaskForm:
+def attempt_form(questions: Sequence[Question], choice_order: Mapping[str, list[int]], **kwargs) -> AcademyForm:
     """A form with one field per question, its choices in the attempt's stored order.
 
     A radio group for single-answer questions, checkboxes for the others. Unanswered questions
     are allowed (they score nothing); any value that is not a choice of its question fails.
     """
 
-    class AttemptForm(FlaskForm):
+    class AttemptForm(AcademyForm):
         pass
 
     for number, question in enumerate(questions, start=1):
@@ -93,7 +93,7 @@ def field_name(question: Question) -> str:
     return f"question_{question.id}"
 
 
-def submitted_answers(form: FlaskForm, questions: Sequence[Question]) -> dict[int, list[int]]:
+def submitted_answers(form: AcademyForm, questions: Sequence[Question]) -> dict[int, list[int]]:
     """The choices ticked in a validated ``attempt_form``: question id → choice ids."""
     answers = {}
     for question in questions:

@@ -5,12 +5,12 @@ from datetime import date
 from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import (DateField, FieldList, Form, FormField, IntegerField, RadioField, SelectChoice,
+from wtforms import (DateField, FieldList, FormField, IntegerField, RadioField, SelectChoice,
                      SelectField, StringField, TimeField, URLField, ValidationError)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
+from ..core.forms import AcademyForm
 from .models import AttendanceStatus, LiveSession
 from .times import NonexistentLocalTime, to_utc
 
@@ -58,7 +58,7 @@ class HourMinuteField(TimeField):
             raise ValueError(_l("Enter a time as HH:MM.")) from None
 
 
-class SessionForm(FlaskForm):
+class SessionForm(AcademyForm):
     """Schedule or change a session. Date and time are read in the time zone of the person typing."""
 
     title = StringField(_l("Title"), filters=[_strip], validators=[
@@ -136,14 +136,17 @@ class SessionForm(FlaskForm):
 STATUS_CHOICES = [SelectChoice(status.value, status.label) for status in AttendanceStatus]
 
 
-class AttendanceEntryForm(Form):
+class AttendanceEntryForm(AcademyForm):
     """One trainee's row: which enrolment, and the status chosen (none yet is allowed)."""
+
+    class Meta:
+        csrf = False  # one token, for the whole list, is in ``AttendanceForm``
 
     enrolment_id = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
     status = RadioField(_l("Attendance"), choices=STATUS_CHOICES, validators=[Optional()])
 
 
-class AttendanceForm(FlaskForm):
+class AttendanceForm(AcademyForm):
     """The whole attendance list of one session, sent at once."""
 
     entries = FieldList(FormField(AttendanceEntryForm))
@@ -164,5 +167,5 @@ class AttendanceForm(FlaskForm):
                 for entry in self.entries if entry.form.status.data}
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(AcademyForm):
     """A button that only POSTs (with its CSRF token): cancel a session, regenerate a feed."""

@@ -7,16 +7,43 @@ clear message; a time in a fold means its first occurrence (``fold=0``), and the
 """
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from babel.dates import get_timezone_location
 
 
 @lru_cache(maxsize=1)
 def time_zone_names() -> tuple[str, ...]:
     """Every IANA time zone this system knows, sorted (the choices of a time-zone select)."""
     return tuple(sorted(available_timezones()))
+
+
+@lru_cache(maxsize=8)
+def time_zone_labels(language: str) -> tuple[tuple[str, str], ...]:
+    """``(IANA name, label)`` of every time zone, the label naming its city in ``language``
+    (``("Africa/Cairo", "القاهرة (Africa/Cairo)")``), sorted by label.
+
+    Kept per language for the life of the process: six hundred look-ups in Babel's data would
+    otherwise be paid by every page showing the list.
+    """
+    labels = []
+    for name in time_zone_names():
+        try:
+            city = get_timezone_location(name, locale=language, return_city=True)
+        except LookupError:  # a name without CLDR data, such as "Factory"
+            city = name
+        labels.append((name, name if city == name else f"{city} ({name})"))
+    return tuple(sorted(labels, key=lambda label: (_alphabetical(label[1]), label[0])))
+
+
+def _alphabetical(text: str) -> str:
+    """``text`` without accents or case (“Éfaté” sorts beside “Efate”, not after “Z”)."""
+    return "".join(char for char in unicodedata.normalize("NFKD", text)
+                   if not unicodedata.combining(char)).casefold()
 
 
 @lru_cache(maxsize=1)

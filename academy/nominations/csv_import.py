@@ -22,6 +22,7 @@ from wtforms.validators import ValidationError
 from ..audit.operations import record
 from ..db_types import utcnow
 from ..extensions import db
+from ..i18n import format_list
 from ..organisations.models import Organisation
 from . import operations, rules, submission
 from .models import Edition, Nomination, NominationStatus, ParityRule
@@ -106,12 +107,12 @@ def _check_header(header: list[str]) -> list[RowError]:
     unknown = [name for name in names if name not in COLUMNS]
     repeated = sorted({name for name in names if name in COLUMNS and names.count(name) > 1})
     if missing:
-        errors.append(RowError(1, _l("Missing columns: %(columns)s.", columns=", ".join(missing))))
+        errors.append(RowError(1, _l("Missing columns: %(columns)s.", columns=format_list(missing))))
     if unknown:
         errors.append(RowError(1, _l("Unknown columns: %(columns)s.",
-                                     columns=", ".join(name or "“”" for name in unknown))))
+                                     columns=format_list(name or "“”" for name in unknown))))
     if repeated:
-        errors.append(RowError(1, _l("Repeated columns: %(columns)s.", columns=", ".join(repeated))))
+        errors.append(RowError(1, _l("Repeated columns: %(columns)s.", columns=format_list(repeated))))
     return errors
 
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (DateField, DateTimeLocalField, IntegerField, RadioField, SelectChoice, SelectField,
                      SelectMultipleField, StringField, TextAreaField, ValidationError)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..config import LANGUAGES
-from ..core.forms import LongSelect
+from ..core.forms import AcademyForm, LongSelect
 from ..curriculum.models import Module, ModuleStatus
 from ..extensions import db
 from ..i18n import LANGUAGE_NAMES, current_language
@@ -47,7 +46,7 @@ def _text(field) -> list[str]:
     return [str(value) for value in field.data or []]
 
 
-class EditionForm(FlaskForm):
+class EditionForm(AcademyForm):
     """Create or edit an edition. The window is typed in the administrator's time zone.
 
     ``existing`` is the edition being edited (its ``seats_taken`` bounds the seats); ``zone_name``
@@ -196,7 +195,7 @@ class EditionForm(FlaskForm):
     def validate_ends_on(self, field) -> None:
         _check_year(field.data)
         starts_on = self.starts_on.data
-        if isinstance(starts_on, date) and field.data < starts_on:
+        if field.data is not None and isinstance(starts_on, date) and field.data < starts_on:
             raise ValidationError(_l("The last day cannot be before the first day."))
 
     def validate_nominations_open_at(self, field) -> None:
@@ -211,6 +210,8 @@ class EditionForm(FlaskForm):
 
     def _resolve(self, field) -> None:
         """Turn the wall-clock date-time of ``field`` into UTC (refusing times the clocks skip)."""
+        if field.data is None:  # not a date and time: the field's own check said so
+            return
         _check_year(field.data)
         try:
             instant = to_utc(field.data.date(), field.data.time(), self.zone_name)
@@ -224,12 +225,13 @@ class EditionForm(FlaskForm):
 
     def validate_seats(self, field) -> None:
         taken = self.existing.seats_taken if self.existing is not None else 0
-        if field.data < taken:
+        if field.data is not None and field.data < taken:
             raise ValidationError(_l("%(taken)d seats are already taken: the edition cannot have fewer "
                                      "seats than that.", taken=taken))
 
     def validate_max_age(self, field) -> None:
-        if self.min_age.data is not None and not self.min_age.errors and field.data < self.min_age.data:
+        if (field.data is not None and self.min_age.data is not None and not self.min_age.errors
+                and field.data < self.min_age.data):
             raise ValidationError(_l("The maximum age cannot be below the minimum age."))
 
     # --- the lists ----------------------------------------------------------------------------

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectChoice, SelectField, ValidationError
 from wtforms.validators import DataRequired
 
+from ..core.forms import AcademyForm
 from .edition_operations import EditionAction
 from .models import EditionStatus
 
@@ -15,7 +15,7 @@ STATUS_FILTERS = ([SelectChoice("", _l("Current (not archived)"))]
                   + [SelectChoice("all", _l("All"))])
 
 
-class EditionFilterForm(FlaskForm):
+class EditionFilterForm(AcademyForm):
     """The status filter of the editions list, read from the query string."""
 
     class Meta:
@@ -37,7 +37,7 @@ class EditionFilterForm(FlaskForm):
         return [status for status in EditionStatus if status is not EditionStatus.ARCHIVED]
 
 
-class StatusChangeForm(FlaskForm):
+class StatusChangeForm(AcademyForm):
     """One status button of an edition (the form carries the CSRF token and the action)."""
 
     action = HiddenField(validators=[DataRequired()])

@@ -6,11 +6,10 @@ then ignored, so a mangled link still shows the whole list rather than an error 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField
 from wtforms.validators import ValidationError
 
-from ..core.forms import LongSelect
+from ..core.forms import AcademyForm, LongSelect
 from ..organisations.forms import parse_id
 
 
@@ -18,7 +17,7 @@ def _text(value) -> str:
     return "" if value is None else str(value)
 
 
-class _ChoiceFilter(FlaskForm):
+class _ChoiceFilter(AcademyForm):
     """A filter of one select whose empty value means "all"."""
 
     class Meta:

@@ -12,7 +12,6 @@ from functools import lru_cache
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField, DateField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField,
@@ -20,8 +19,9 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, ValidationError
 
 from ..config import LANGUAGES
+from ..core.forms import AcademyForm
 from ..countries import country_choices, is_country
-from ..i18n import LANGUAGE_NAMES, current_language
+from ..i18n import LANGUAGE_NAMES, current_language, format_list
 from ..text import HIDDEN_CHARACTERS_MESSAGE, has_hidden_characters
 from .languages import is_language_code, language_choices
 from .models import Gender, Nomination
@@ -130,7 +130,7 @@ def clean_languages(codes) -> list[str]:
     unknown = [code for code in cleaned if not is_language_code(code)]
     if unknown:
         raise ValidationError(_l("Unknown language codes: %(codes)s. Use ISO 639-1 codes such as en, fr, ar.",
-                                 codes=", ".join(unknown)))
+                                 codes=format_list(unknown)))
     return cleaned
 
 
@@ -142,7 +142,8 @@ def split_languages(text: str) -> list[str]:
 def clean_mail_language(code: str | None) -> str:
     code = (code or "").strip().lower()
     if code not in LANGUAGES:
-        raise ValidationError(_l("Choose one of the academy's languages: %(codes)s.", codes=", ".join(LANGUAGES)))
+        raise ValidationError(_l("Choose one of the academy's languages: %(codes)s.",
+                                 codes=format_list(LANGUAGES, style="or")))
     return code
 
 
@@ -157,7 +158,7 @@ def clean_free_text(text: str | None, column: str) -> str:
 # --- Forms ------------------------------------------------------------------------------------
 
 
-class NominationForm(FlaskForm):
+class NominationForm(AcademyForm):
     """Nominate one person, or correct a nomination that is still a draft or submitted."""
 
     given_names = StringField(_l("Given names"), filters=[_strip],
@@ -234,7 +235,7 @@ def _id_or_blank(value) -> str:
     return "" if value is None else str(value)
 
 
-class PairForm(FlaskForm):
+class PairForm(AcademyForm):
     """Submit a woman's and a man's draft together (editions with the ``pairs`` parity rule)."""
 
     woman = SelectField(_l("Woman"), validate_choice=False, coerce=_id_or_blank,
@@ -248,7 +249,7 @@ class PairForm(FlaskForm):
         self.man.choices = [("", _l("Choose"))] + [(str(item.id), item.full_name) for item in men]
 
 
-class UploadForm(FlaskForm):
+class UploadForm(AcademyForm):
     """A CSV file of nominees for one edition."""
 
     file = FileField(_l("CSV file"), validators=[FileRequired(_l("Choose a CSV file."))],

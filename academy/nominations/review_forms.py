@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from wtforms import HiddenField, RadioField, SelectChoice, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from ..extensions import db
 from ..i18n import current_language
-from ..core.forms import parse_id
+from ..core.forms import AcademyForm, parse_id
 from ..organisations.forms import region_choices
 from ..organisations.models import Organisation
 from .models import Edition, Gender, NominationStatus
@@ -61,7 +60,7 @@ def organisation_choices() -> list[tuple[str, str]]:
     return rows.all()
 
 
-class QueueFilterForm(FlaskForm):
+class QueueFilterForm(AcademyForm):
     """The filters above the review queue, read from the query string.
 
     A value that is not one of the options is reported next to its field and the page answers
@@ -130,7 +129,7 @@ class QueueFilterForm(FlaskForm):
         }
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(AcademyForm):
     """Accept, waitlist, decline or withdraw one nomination; a decline or a withdrawal says why."""
 
     decision = RadioField(_l("Decision"), choices=list(DECISION_CHOICES),

@@ -4,12 +4,11 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, SelectField, StringField, URLField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
-from ..core.forms import parse_id
+from ..core.forms import AcademyForm, parse_id
 from ..countries import country_choices, is_country
 from ..extensions import db
 from ..i18n import current_language
@@ -67,7 +66,7 @@ def validate_web_address(form, field) -> None:
         raise ValidationError(_l("Enter a web address starting with http:// or https://."))
 
 
-class OrganisationForm(FlaskForm):
+class OrganisationForm(AcademyForm):
     """Create or edit a member organisation (``existing`` is the one being edited)."""
 
     name = StringField(_l("Name"), filters=[_strip], validators=[
@@ -160,7 +159,7 @@ class OrganisationForm(FlaskForm):
                     website=self.website.data or None)
 
 
-class RegionForm(FlaskForm):
+class RegionForm(AcademyForm):
     """Create or edit a regional network: a stable code and its name in the four languages."""
 
     code = StringField(_l("Code"), filters=[_strip, lambda value: value.lower() if value else value],
@@ -212,7 +211,7 @@ class RegionForm(FlaskForm):
 STATUS_CHOICES = (("active", _l("Active")), ("inactive", _l("Inactive")), ("all", _l("All")))
 
 
-class OrganisationFilterForm(FlaskForm):
+class OrganisationFilterForm(AcademyForm):
     """The search and filters above the organisations list, read from the query string.
 
     A value that does not validate is reported next to its field and then ignored, so a mangled

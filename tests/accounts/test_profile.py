@@ -39,6 +39,16 @@ def test_name_and_language_can_be_changed(client, make, login_as, db):
     assert b'dir="rtl"' in client.get("/profile").data
 
 
+def test_time_zones_are_named_in_the_readers_language_and_sent_as_iana_names(client, make, login_as):
+    login_as(make.trainee(preferred_language="ar", time_zone="Africa/Cairo"))
+
+    page = client.get("/profile").text
+
+    assert '<option selected value="Africa/Cairo">القاهرة (Africa/Cairo)</option>' in page
+    assert '<option value="Asia/Beirut">بيروت (Asia/Beirut)</option>' in page
+    assert ">Africa/Abidjan<" not in page
+
+
 def test_bad_profile_values_are_refused_and_nothing_changes(client, make, login_as, db):
     user = make.trainee(display_name="Ana")
     login_as(user)

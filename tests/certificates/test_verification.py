@@ -36,6 +36,18 @@ def test_the_public_page_shows_the_certificate_and_nothing_else_about_the_person
     assert f"/verify/{certificate.display_code}/credential.json" in html
 
 
+def test_partners_are_listed_as_the_reader_writes_a_list_each_name_isolated(client_for, make, holder,
+                                                                            completed_enrolment):
+    partners = [make.organisation(name="Fundación <Abierta>"), make.organisation(name="Fundación Horizonte Común")]
+    module = make.module(title="Door-to-Door Canvassing", partners=partners)
+    certificate = make.certificate(completed_enrolment(holder, module))
+
+    html = client_for().get(f"/verify/{certificate.display_code}",
+                            headers={"Accept-Language": "ar"}).get_data(as_text=True)
+
+    assert "<bdi>Fundación &lt;Abierta&gt;</bdi> و<bdi>Fundación Horizonte Común</bdi>" in html
+
+
 @pytest.mark.parametrize("typed", [
     "{code}", "{lower}", "{spaced}", "{confusable}",
 ])

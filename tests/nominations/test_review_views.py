@@ -184,6 +184,15 @@ def test_show_nomination_reports_ineligibility(admin_client, make):
     assert "Not eligible" in page
 
 
+def test_spoken_languages_are_listed_as_the_reader_writes_a_list(client, make, login_as):
+    login_as(make.admin(preferred_language="ar"))
+    nomination = make.nomination(status="submitted", languages=["fr", "en", "sw"])
+
+    page = client.get(f"/admin/nominations/{nomination.id}").get_data(as_text=True)
+
+    assert "<dd>الفرنسية والإنجليزية والسواحلية</dd>" in page
+
+
 def test_unknown_nomination_is_404(admin_client):
     assert admin_client.get("/admin/nominations/424242").status_code == 404
 
