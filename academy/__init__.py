@@ -95,6 +95,7 @@ def _register_hooks(app: Flask) -> None:
     from .access import enforce_access
     from .accounts.enforcement import require_two_factor
     from .core.errors import register_error_handlers
+    from .core.input_guard import refuse_nul_characters
     from .core.security import apply_security_headers
     from .i18n import current_language, format_list_html, text_direction, LANGUAGE_NAMES
     from .outbox.operations import deliver_after_request
@@ -104,6 +105,7 @@ def _register_hooks(app: Flask) -> None:
     app.jinja_env.finalize = _plain_lazy_strings
     app.add_template_filter(format_list_html, "format_list")
 
+    app.before_request(refuse_nul_characters)
     app.before_request(enforce_access)
     app.before_request(require_two_factor)  # after the access check, which loads the user
     app.after_request(deliver_after_request)
