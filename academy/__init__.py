@@ -5,6 +5,7 @@ from pathlib import Path
 
 from flask import Flask
 from flask_babel.speaklater import LazyString
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from .config import build_config
@@ -38,6 +39,12 @@ def create_app(config: dict | None = None) -> Flask:
         if "HTTPS" in config and "SESSION_COOKIE_SECURE" not in config:
             # Over HTTPS the session cookie is never sent in clear, however HTTPS was switched on.
             app.config["SESSION_COOKIE_SECURE"] = bool(config["HTTPS"])
+
+    hops = app.config["TRUSTED_PROXIES"]
+    if not isinstance(hops, int) or hops < 0:
+        raise ValueError(f"TRUSTED_PROXIES must be a whole number of proxies, 0 or more, not {hops!r}")
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
     _init_extensions(app)
     _register_blueprints(app)

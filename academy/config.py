@@ -85,6 +85,11 @@ def build_config(instance_path: Path) -> dict:
         "PREFERRED_URL_SCHEME": "https" if https else "http",
         "SERVER_BASE_URL": os.environ.get("SERVER_BASE_URL", ""),
         "HTTPS": https,
+        # How many reverse proxies stand in front (0: none). Their X-Forwarded-For and
+        # X-Forwarded-Proto are believed that many hops deep, so rate limits and the audit log
+        # see the visitor's address and not the proxy's; never more than really exist, or a
+        # visitor could choose their own address.
+        "TRUSTED_PROXIES": _env_int("TRUSTED_PROXIES", 0),
         # Cookies: the session cookie never reaches scripts and stays on this site.
         "SESSION_COOKIE_NAME": "academy_session",
         "SESSION_COOKIE_HTTPONLY": True,
