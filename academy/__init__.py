@@ -101,11 +101,11 @@ def _register_blueprints(app: Flask) -> None:
 def _register_hooks(app: Flask) -> None:
     from .access import enforce_access
     from .accounts.enforcement import require_two_factor
+    from .core.after_response import run_after_response
     from .core.errors import register_error_handlers
     from .core.input_guard import refuse_nul_characters
     from .core.security import apply_security_headers
     from .i18n import current_language, format_list_html, text_direction, LANGUAGE_NAMES
-    from .outbox.operations import deliver_after_request
 
     # Flask-Babel's lazy strings declare themselves safe HTML (``__html__``); a lazy message that
     # interpolates user input would then reach the page unescaped. Render them as plain text.
@@ -115,7 +115,7 @@ def _register_hooks(app: Flask) -> None:
     app.before_request(refuse_nul_characters)
     app.before_request(enforce_access)
     app.before_request(require_two_factor)  # after the access check, which loads the user
-    app.after_request(deliver_after_request)
+    app.after_request(run_after_response)
     app.after_request(apply_security_headers)
     register_error_handlers(app)
 

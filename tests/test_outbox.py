@@ -37,6 +37,7 @@ def test_a_committed_action_writes_its_mail_in_the_recipients_language(make, mak
     before = set(_eml_files(application))
     response = application.test_client().post("/reset-password", data={"email": "lea@example.org"})
     assert response.status_code == 302
+    response.close()  # as a server does once the answer is sent: mail goes out only then
     written = [path for path in _eml_files(application) if path not in before]
     assert len(written) == 1
     mail = message_from_bytes(written[0].read_bytes(), policy=policy.default)
@@ -78,6 +79,18 @@ def test_a_failed_delivery_is_kept_and_retried_by_the_command(make_app, mail_dir
     with working.app_context():
         message = db.session.scalars(db.select(OutboxMessage)).one()
         assert message.sent_at is not None and message.attempts == 2 and message.last_error is None
+
+
+def test_mail_that_cannot_be_sent_after_the_answer_is_kept_for_the_command(make, make_app):
+    unreachable = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=_closed_port(), MAIL_USE_TLS=False)
+    make.user(email="lea@example.org")
+    response = unreachable.test_client().post("/reset-password", data={"email": "lea@example.org"})
+    assert response.status_code == 302
+    response.close()
+    with unreachable.app_context():
+        message = db.session.scalars(db.select(OutboxMessage)).one()
+        assert message.sent_at is None and message.attempts == 1
+        assert message.last_error.startswith("ConnectionRefusedError")
 
 
 def test_a_message_is_delivered_only_once_even_when_asked_twice(app):

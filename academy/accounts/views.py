@@ -6,6 +6,7 @@ from flask_babel import gettext as _, lazy_gettext as _l, ngettext
 from flask_login import current_user
 
 from ..access import public, signed_in
+from ..core.after_response import after_response
 from ..core.errors import render_error
 from ..core.security import safe_next
 from ..extensions import db, limiter
@@ -128,11 +129,14 @@ def sign_out():
 @limiter.limit(_reset_limit, methods=["POST"])
 @public
 def request_reset():
-    """Ask for a reset link; the answer is the same whether or not the address has an account."""
+    """Ask for a reset link; the answer is the same whether or not the address has an account.
+
+    It also takes the same time: everything that depends on the account (the link, the e-mail,
+    the audit) happens once the answer has been sent.
+    """
     form = RequestResetForm()
     if form.validate_on_submit():
-        operations.request_reset(form.email.data)
-        db.session.commit()
+        after_response(_send_reset_link, form.email.data)
         hours = int(lifetime(TokenPurpose.RESET).total_seconds() // 3600)
         flash(ngettext("If an account exists for %(email)s, we have sent it a link to choose a new "
                        "password. The link works for %(num)d hour.",
@@ -141,6 +145,12 @@ def request_reset():
               "success")
         return redirect(url_for("accounts.sign_in"))
     return render_template("accounts/request_reset.html", form=form), _status(form)
+
+
+def _send_reset_link(email: str) -> None:
+    """What a reset request does for the account, if any (after the answer: see ``request_reset``)."""
+    operations.request_reset(email)
+    db.session.commit()
 
 
 @bp.route("/reset-password/<token>", methods=["GET", "POST"])

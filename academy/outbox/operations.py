@@ -1,4 +1,5 @@
-"""Queue e-mail with the action that causes it; deliver it once that action has committed."""
+"""Queue e-mail with the action that causes it; deliver it once that action has committed and the
+response has been sent (nobody waits for the mail server, and nobody can time who was sent mail)."""
 from __future__ import annotations
 
 import re
@@ -14,6 +15,7 @@ import sqlalchemy as sa
 from flask import current_app, g, has_request_context, render_template
 from flask_babel import force_locale
 
+from ..core.after_response import after_response
 from ..db_types import utcnow
 from ..extensions import db
 from .models import OutboxMessage
@@ -63,7 +65,10 @@ def queue_mails(mails: list[Mail]) -> list[OutboxMessage]:
     # The ORM's bulk INSERT sends multi-row statements (in batches the driver allows), not one per message.
     messages = list(db.session.scalars(sa.insert(OutboxMessage).returning(OutboxMessage), rows))
     if has_request_context():
-        g.setdefault("outbox_pending", []).extend(message.id for message in messages)
+        if "outbox_pending" not in g:
+            g.outbox_pending = []
+            after_response(deliver, g.outbox_pending)  # the list as it stands once the request is over
+        g.outbox_pending.extend(message.id for message in messages)
     return messages
 
 
@@ -136,16 +141,3 @@ def deliver(message_ids: list[int] | None = None, limit: int = 200) -> tuple[int
             sent += 1
         db.session.commit()
     return sent, failed
-
-
-def deliver_after_request(response):
-    """``after_request`` hook: deliver what this request queued (its transaction has committed)."""
-    pending = g.pop("outbox_pending", None)
-    if pending:
-        db.session.rollback()  # anything not committed by the view is not ours to send
-        try:
-            deliver(pending)
-        except Exception:  # delivery must never break the response; the CLI retries
-            current_app.logger.exception("outbox delivery failed")
-            db.session.rollback()
-    return response
