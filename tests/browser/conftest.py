@@ -106,6 +106,20 @@ def sign_in_context(live_app, live_server, app):
     return sign_in
 
 
+@pytest.fixture
+def sign_in_with_language(sign_in_context, db):
+    """``sign_in_with_language(page, language)`` gives ``as_user(user)``, which signs ``user`` into
+    ``page``'s browser context with ``language`` as their preferred language (for the pages the
+    accessibility checks open as someone)."""
+    def bind(page, language: str):
+        def as_user(user) -> None:
+            user.preferred_language = language
+            db.session.commit()
+            sign_in_context(page.context, user)
+        return as_user
+    return bind
+
+
 @pytest.fixture(scope="session")
 def axe_source() -> str:
     """The axe-core script (installed by ``npm ci`` from package.json)."""

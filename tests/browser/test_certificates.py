@@ -281,15 +281,9 @@ PAGES = {
 
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("page_name", list(PAGES))
-def test_certificate_page_has_no_accessibility_violations(axe_page, assert_accessible, sign_in_context, make, db,
+def test_certificate_page_has_no_accessibility_violations(axe_page, assert_accessible, sign_in_with_language, make, db,
                                                           page_name, language):
     page = axe_page(locale=language)
-
-    def as_user(user):
-        user.preferred_language = language
-        db.session.commit()
-        sign_in_context(page.context, user)
-
-    PAGES[page_name](page, make, db, as_user)
+    PAGES[page_name](page, make, db, sign_in_with_language(page, language))
     expect_language(page, language)
     assert_accessible(page, f"{page_name} ({language})")
