@@ -125,3 +125,16 @@ def test_a_batch_is_rendered_per_language_written_at_once_and_delivered_after_th
 def test_an_empty_batch_writes_nothing(app):
     assert queue_mails([]) == []
     assert db.session.scalar(db.select(db.func.count()).select_from(OutboxMessage)) == 0
+
+
+def test_a_mail_file_never_replaces_an_earlier_one_of_the_same_name(make_app, mail_dir):
+    """Ids start again when the database is recreated: a message with the id and second of an
+    earlier one gets a file of its own, not the earlier one's."""
+    from academy.outbox.operations import _write_new_file
+
+    directory = Path(mail_dir)
+    directory.mkdir(parents=True, exist_ok=True)
+    first = _write_new_file(directory, "20261129T041918-00000001", b"first")
+    second = _write_new_file(directory, "20261129T041918-00000001", b"second")
+    assert first != second and second.name == "20261129T041918-00000001-2.eml"
+    assert (first.read_bytes(), second.read_bytes()) == (b"first", b"second")

@@ -96,8 +96,7 @@ def _send(email: EmailMessage, message: OutboxMessage) -> None:
     if not config["MAIL_SERVER"]:
         mail_dir = Path(config["MAIL_DIR"])
         mail_dir.mkdir(parents=True, exist_ok=True)
-        name = f"{message.created_at:%Y%m%dT%H%M%S}-{message.id:08d}.eml"
-        (mail_dir / name).write_bytes(bytes(email))
+        _write_new_file(mail_dir, f"{message.created_at:%Y%m%dT%H%M%S}-{message.id:08d}", bytes(email))
         return
     smtp_class = smtplib.SMTP_SSL if config["MAIL_USE_SSL"] else smtplib.SMTP
     with smtp_class(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30) as smtp:
@@ -106,6 +105,20 @@ def _send(email: EmailMessage, message: OutboxMessage) -> None:
         if config["MAIL_USERNAME"]:
             smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
         smtp.send_message(email)
+
+
+def _write_new_file(directory: Path, stem: str, content: bytes) -> Path:
+    """Write ``content`` to ``<stem>.eml`` in ``directory``, never over an existing file: after
+    the database is recreated, ids start again and a name can recur (``<stem>-2.eml`` then)."""
+    number = 1
+    while True:
+        path = directory / (f"{stem}.eml" if number == 1 else f"{stem}-{number}.eml")
+        try:
+            with path.open("xb") as file:
+                file.write(content)
+            return path
+        except FileExistsError:
+            number += 1
 
 
 def deliver(message_ids: list[int] | None = None, limit: int = 200) -> tuple[int, int]:
