@@ -20,8 +20,11 @@ def engine_options(app: Flask) -> dict:
 
     A pooled connection to a server can die while idle, so it is pinged before each use; a
     SQLite file has no server to lose, and the ping would be one more statement per request.
+    A database error's message leaves out the statement's parameters: they are names, e-mail
+    addresses and dates of birth, and the message reaches the logs.
     """
     options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+    options.setdefault("hide_parameters", True)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         options["pool_pre_ping"] = False
     return options

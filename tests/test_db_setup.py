@@ -28,3 +28,19 @@ def test_a_sqlite_connection_refuses_a_row_that_breaks_a_foreign_key(tmp_path):
         with db.engine.connect() as connection, pytest.raises(sa.exc.IntegrityError):
             connection.execute(sa.text("INSERT INTO child (id, parent_id) VALUES (1, 42)"))
         db.engine.dispose()
+
+
+def test_a_database_error_does_not_carry_the_parameters_it_was_given(app, db, make):
+    """Error messages reach the logs: the statement's parameters (here a name) stay out of them.
+    (PostgreSQL's own detail of a unique violation still names the duplicated key.)"""
+    make.user(email="nadia.haddad@example.org")
+    db.session.commit()
+    with pytest.raises(sa.exc.IntegrityError) as raised:
+        with db.engine.begin() as connection:
+            connection.execute(sa.text(
+                "INSERT INTO users (email, display_name, preferred_language, time_zone, is_active, "
+                "failed_sign_ins, created_at) VALUES (:email, :name, 'en', 'UTC', :active, 0, :now)"),
+                {"email": "nadia.haddad@example.org", "name": "Nadia Secret-Haddad", "active": True,
+                 "now": "2026-01-01 00:00:00"})
+    assert "Secret-Haddad" not in str(raised.value)
+    assert "hidden due to hide_parameters" in str(raised.value)
