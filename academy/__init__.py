@@ -112,9 +112,10 @@ def _register_hooks(app: Flask) -> None:
     app.jinja_env.finalize = _plain_lazy_strings
     app.add_template_filter(format_list_html, "format_list")
 
-    app.before_request(refuse_nul_characters)
     app.before_request(enforce_access)
     app.before_request(require_two_factor)  # after the access check, which loads the user
+    # After both: a request nobody may make is refused as such, whatever it carries.
+    app.before_request(refuse_nul_characters)
     app.after_request(run_after_response)
     app.after_request(apply_security_headers)
     register_error_handlers(app)

@@ -55,3 +55,11 @@ def test_binary_file_content_is_not_inspected(admin_client):
                                  content_type="multipart/form-data")
     assert response.status_code == 200
     assert "caractère nul" not in response.get_data(as_text=True)
+
+
+def test_the_access_check_comes_first(client, client_for, make):
+    """Someone who may not make the request is refused as such, whatever the request carries."""
+    response = client.get("/admin/organisations/?q=a%00b")
+    assert response.status_code == 302 and "/sign-in" in response.headers["Location"]
+    trainee_client = client_for(make.trainee())
+    assert trainee_client.get("/admin/organisations/?q=a%00b").status_code == 403

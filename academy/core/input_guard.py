@@ -1,4 +1,4 @@
-"""Refuse requests carrying a NUL character, before any view reads them.
+"""Refuse requests carrying a NUL character, before any view reads them (after the access checks).
 
 No text this application keeps or looks up contains U+0000. PostgreSQL refuses it in every
 string (a query comparing a search term holding one fails outright), SQLite and the files
