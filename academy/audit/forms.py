@@ -6,9 +6,9 @@ from datetime import date, datetime, time, timedelta, tzinfo
 
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, SelectField, StringField
-from wtforms.validators import Length, Optional, ValidationError
+from wtforms.validators import Optional, ValidationError
 
-from ..core.forms import AcademyForm
+from ..core.forms import AcademyForm, at_most, with_parse_error
 from ..extensions import db
 from .models import AuditEvent
 
@@ -27,15 +27,8 @@ def _text(value) -> str:
     return "" if value is None else str(value)
 
 
-class IsoDateField(DateField):
-    """A ``YYYY-MM-DD`` date whose parse error is this project's (translated) message."""
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            self.data = None
-            raise ValueError(_l("Enter a date as YYYY-MM-DD.")) from None
+#: A ``YYYY-MM-DD`` date.
+IsoDateField = with_parse_error(DateField, _l("Enter a date as YYYY-MM-DD."))
 
 
 def action_choices(actions: list[str]) -> list[tuple[str, str]]:
@@ -53,10 +46,10 @@ class AuditFilterForm(AcademyForm):
 
     action = SelectField(_l("Action"), validate_choice=False, coerce=_text)
     actor = StringField(_l("Actor's e-mail contains"), filters=[_strip], validators=[
-        Optional(), Length(max=254, message=_l("Use at most %(max)d characters."))])
+        Optional(), at_most(254)])
     object_type = SelectField(_l("Object type"), validate_choice=False, coerce=_text)
     object_id = StringField(_l("Object id"), filters=[_strip], validators=[
-        Optional(), Length(max=64, message=_l("Use at most %(max)d characters."))])
+        Optional(), at_most(64)])
     date_from = IsoDateField(_l("From"), validators=[Optional()])
     date_to = IsoDateField(_l("To"), validators=[Optional()])
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from flask_babel import get_translations, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import escape
-from wtforms import HiddenField, PasswordField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import Field, HiddenField, PasswordField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 from wtforms.widgets import Select
 
@@ -83,6 +83,22 @@ class LanguageForm(AcademyForm):
 def at_most(length: int) -> Length:
     """``Length(max=length)`` with this project's message (WTForms' own is left in English in Arabic)."""
     return Length(max=length, message=_l("Use at most %(max)d characters."))
+
+
+def with_parse_error(field_class: type[Field], message) -> type[Field]:
+    """``field_class`` saying ``message`` when the text sent cannot be read (a date that is not
+    ``YYYY-MM-DD``): WTForms' own message tells what went wrong, not what to type."""
+
+    class ParsedField(field_class):
+        def process_formdata(self, valuelist):
+            try:
+                super().process_formdata(valuelist)
+            except ValueError:
+                self.data = None
+                raise ValueError(message) from None
+
+    ParsedField.__name__ = ParsedField.__qualname__ = f"Parsed{field_class.__name__}"
+    return ParsedField
 
 
 class LongSelect(Select):

@@ -7,10 +7,10 @@ from urllib.parse import urlsplit
 from flask_babel import lazy_gettext as _l
 from wtforms import (DateField, FieldList, FormField, IntegerField, RadioField, SelectChoice,
                      SelectField, StringField, TimeField, URLField, ValidationError)
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
-from ..core.forms import AcademyForm
+from ..core.forms import AcademyForm, at_most, with_parse_error
 from .models import AttendanceStatus, LiveSession
 from .times import NonexistentLocalTime, to_utc
 
@@ -47,15 +47,8 @@ def _https_lowercase_scheme(value):
     return _strip(value)
 
 
-class HourMinuteField(TimeField):
-    """A ``HH:MM`` time whose parse error is this project's message (WTForms has none in Arabic)."""
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            self.data = None
-            raise ValueError(_l("Enter a time as HH:MM.")) from None
+#: A ``HH:MM`` time.
+HourMinuteField = with_parse_error(TimeField, _l("Enter a time as HH:MM."))
 
 
 class SessionForm(AcademyForm):
@@ -63,7 +56,7 @@ class SessionForm(AcademyForm):
 
     title = StringField(_l("Title"), filters=[_strip], validators=[
         DataRequired(_l("Give the session a title.")),
-        Length(max=_max(LiveSession.title), message=_l("Use at most %(max)d characters."))],
+        at_most(_max(LiveSession.title))],
         render_kw={"maxlength": _max(LiveSession.title)})
     day = DateField(_l("Date"), validators=[InputRequired(_l("Enter the date."))])
     start_time = HourMinuteField(_l("Start time"), validators=[InputRequired(_l("Enter the start time."))])
@@ -72,11 +65,11 @@ class SessionForm(AcademyForm):
         NumberRange(min=5, max=1440, message=_l("Between %(min)d and %(max)d minutes."))],
         render_kw={"min": 5, "max": 1440})
     location = StringField(_l("Place"), filters=[_strip], validators=[
-        Optional(), Length(max=_max(LiveSession.location), message=_l("Use at most %(max)d characters."))],
+        Optional(), at_most(_max(LiveSession.location))],
         description=_l("Room and address, for a session in person."),
         render_kw={"maxlength": _max(LiveSession.location)})
     online_url = URLField(_l("Online link"), filters=[_https_lowercase_scheme], validators=[
-        Optional(), Length(max=_max(LiveSession.online_url), message=_l("Use at most %(max)d characters.")),
+        Optional(), at_most(_max(LiveSession.online_url)),
         validate_https_link],
         description=_l("For an online session: the https:// link of the video call. Only enrolled "
                        "trainees, trainers and administrators see it."),

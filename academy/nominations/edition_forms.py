@@ -6,10 +6,10 @@ from datetime import date, datetime
 from flask_babel import lazy_gettext as _l
 from wtforms import (DateField, DateTimeLocalField, IntegerField, RadioField, SelectChoice, SelectField,
                      SelectMultipleField, StringField, TextAreaField, ValidationError)
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 
 from ..config import LANGUAGES
-from ..core.forms import AcademyForm, LongSelect
+from ..core.forms import AcademyForm, LongSelect, at_most
 from ..curriculum.models import Module, ModuleStatus
 from ..extensions import db
 from ..i18n import LANGUAGE_NAMES, current_language
@@ -56,17 +56,17 @@ class EditionForm(AcademyForm):
     # In the order of the page, which is the order of the error summary above it.
     name = StringField(_l("Name"), filters=[_strip], validators=[
         DataRequired(_l("Give the edition a name.")),
-        Length(max=_max(Edition.name), message=_l("Use at most %(max)d characters."))],
+        at_most(_max(Edition.name))],
         render_kw={"maxlength": _max(Edition.name)})
     description = TextAreaField(_l("Description"), filters=[_strip], validators=[
-        Optional(), Length(max=_max(Edition.description), message=_l("Use at most %(max)d characters."))],
+        Optional(), at_most(_max(Edition.description))],
         description=_l("What the intake is about; coordinators read it before nominating."))
     language = SelectField(_l("Language of instruction"), validate_choice=False, default=LANGUAGES[0],
                            choices=[SelectChoice(code, LANGUAGE_NAMES[code]) for code in LANGUAGES])
     format = SelectField(_l("Format"), validate_choice=False,
                          choices=[SelectChoice(item.value, item.label) for item in EditionFormat])
     venue = StringField(_l("Venue"), filters=[_strip], validators=[
-        Optional(), Length(max=_max(Edition.venue), message=_l("Use at most %(max)d characters."))],
+        Optional(), at_most(_max(Edition.venue))],
         description=_l("Where it takes place, for an edition in person or blended."))
     starts_on = DateField(_l("First day"), invalid_value_message=_l("Enter a valid date."),
                           validators=[InputRequired(_l("Enter the first day."))])

@@ -4,11 +4,11 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from wtforms import HiddenField, RadioField, SelectChoice, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms.validators import DataRequired, ValidationError
 
 from ..extensions import db
 from ..i18n import current_language
-from ..core.forms import AcademyForm, parse_id
+from ..core.forms import AcademyForm, at_most, parse_id
 from ..organisations.forms import region_choices
 from ..organisations.models import Organisation
 from .models import Edition, Gender, NominationStatus
@@ -137,7 +137,7 @@ class DecisionForm(AcademyForm):
     reason = TextAreaField(_l("Reason"), filters=[_strip],
                            description=_l("Required to decline or withdraw. Kept with the decision and in its "
                                           "history, and sent to the nominee and their coordinator."),
-                           validators=[Length(max=REASON_MAX, message=_l("Use at most %(max)d characters."))])
+                           validators=[at_most(REASON_MAX)])
 
     def validate_reason(self, field) -> None:
         message = REASON_REQUIRED.get(self.decision.data)

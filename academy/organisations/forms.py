@@ -6,9 +6,9 @@ from urllib.parse import urlsplit
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import BooleanField, SelectField, StringField, URLField
-from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, Optional, Regexp, ValidationError
 
-from ..core.forms import AcademyForm, parse_id
+from ..core.forms import AcademyForm, at_most, parse_id
 from ..countries import country_choices, is_country
 from ..extensions import db
 from ..i18n import current_language
@@ -71,13 +71,13 @@ class OrganisationForm(AcademyForm):
 
     name = StringField(_l("Name"), filters=[_strip], validators=[
         DataRequired(_l("Enter the organisation's name.")),
-        Length(max=_max_length(Organisation.name), message=_l("Use at most %(max)d characters.")),
+        at_most(_max_length(Organisation.name)),
     ])
     short_name = StringField(_l("Short name"), filters=[_strip],
                              description=_l("The acronym the organisation uses, e.g. PSD."),
                              validators=[
         DataRequired(_l("Enter the short name.")),
-        Length(max=_max_length(Organisation.short_name), message=_l("Use at most %(max)d characters.")),
+        at_most(_max_length(Organisation.short_name)),
     ])
     country = SelectField(_l("Country"), validate_choice=False, coerce=_id_text,
                           validators=[DataRequired(_l("Choose a country."))])
@@ -89,7 +89,7 @@ class OrganisationForm(AcademyForm):
                        description=_l("Optional. A full address such as https://example.org."),
                        validators=[
         Optional(),
-        Length(max=_max_length(Organisation.website), message=_l("Use at most %(max)d characters.")),
+        at_most(_max_length(Organisation.website)),
         validate_web_address,
     ])
     logo = FileField(_l("Logo"), description=_l(
@@ -166,25 +166,25 @@ class RegionForm(AcademyForm):
                        description=_l("Lower-case letters, digits and hyphens, e.g. asia-pacific."),
                        validators=[
         DataRequired(_l("Enter a code.")),
-        Length(max=_max_length(Region.code), message=_l("Use at most %(max)d characters.")),
+        at_most(_max_length(Region.code)),
         Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$", message=_l("Use lower-case letters, digits and hyphens.")),
     ])
     name_en = StringField(_l("Name in English"), filters=[_strip], validators=[
         DataRequired(_l("Enter the name in English.")),
-        Length(max=_max_length(Region.name_en), message=_l("Use at most %(max)d characters.")),
+        at_most(_max_length(Region.name_en)),
     ])
     name_fr = StringField(_l("Name in French"), filters=[_strip], render_kw={"lang": "fr"}, validators=[
         DataRequired(_l("Enter the name in French.")),
-        Length(max=_max_length(Region.name_fr), message=_l("Use at most %(max)d characters.")),
+        at_most(_max_length(Region.name_fr)),
     ])
     name_es = StringField(_l("Name in Spanish"), filters=[_strip], render_kw={"lang": "es"}, validators=[
         DataRequired(_l("Enter the name in Spanish.")),
-        Length(max=_max_length(Region.name_es), message=_l("Use at most %(max)d characters.")),
+        at_most(_max_length(Region.name_es)),
     ])
     name_ar = StringField(_l("Name in Arabic"), filters=[_strip], render_kw={"lang": "ar", "dir": "rtl"},
                           validators=[
         DataRequired(_l("Enter the name in Arabic.")),
-        Length(max=_max_length(Region.name_ar), message=_l("Use at most %(max)d characters.")),
+        at_most(_max_length(Region.name_ar)),
     ])
 
     def __init__(self, *args, existing: Region | None = None, **kwargs):
@@ -223,7 +223,7 @@ class OrganisationFilterForm(AcademyForm):
 
     q = StringField(_l("Search"), filters=[_strip], description=_l("Name or short name."),
                     render_kw={"type": "search"},
-                    validators=[Optional(), Length(max=100, message=_l("Use at most %(max)d characters."))])
+                    validators=[Optional(), at_most(100)])
     region = SelectField(_l("Region"), validate_choice=False, coerce=_id_text)
     kind = SelectField(_l("Kind"), validate_choice=False, coerce=_id_text)
     status = SelectField(_l("Status"), validate_choice=False, coerce=_id_text, default="active")
