@@ -16,6 +16,7 @@ import pytest
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from academy import PROJECT_ROOT, create_app
+from tests.browser.pages import expect_language
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 AXE_SCRIPT = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -154,8 +155,12 @@ def _describe(violations: list[dict]) -> str:
 
 @pytest.fixture
 def assert_accessible(axe_source):
-    """``assert_accessible(page)``: run axe-core on the loaded page and fail on any violation."""
-    def check(page, label: str = "") -> None:
+    """``assert_accessible(page, name, language)``: check that the loaded page is in ``language``
+    (when given) and written in its direction, run axe-core on it and fail on any violation."""
+    def check(page, label: str = "", language: str | None = None) -> None:
+        if language:
+            expect_language(page, language)
+            label = f"{label} ({language})"
         page.add_script_tag(content=axe_source)
         result = page.evaluate("options => axe.run(document, options)", {"runOnly": AXE_TAGS})
         violations = result["violations"]

@@ -14,7 +14,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.test_foundation import expect_language, sign_in
+from tests.browser.pages import sign_in
 from tests.certificates.conftest import pdf_qr_code
 
 pytestmark = pytest.mark.browser
@@ -285,5 +285,4 @@ def test_certificate_page_has_no_accessibility_violations(axe_page, assert_acces
                                                           page_name, language):
     page = axe_page(locale=language)
     PAGES[page_name](page, make, db, sign_in_with_language(page, language))
-    expect_language(page, language)
-    assert_accessible(page, f"{page_name} ({language})")
+    assert_accessible(page, page_name, language)

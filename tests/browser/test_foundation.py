@@ -10,28 +10,14 @@ import re
 
 import pyotp
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from tests import factories
+from tests.browser.pages import expect_language, sign_in
 
 pytestmark = pytest.mark.browser
 
 LANGUAGES = ["en", "ar"]
-
-
-def sign_in(page: Page, email: str, password: str = factories.DEFAULT_PASSWORD) -> None:
-    """Sign in through the real form (by field names, so that it works in every language)."""
-    page.goto("/sign-in")
-    page.locator("main input[name=email]").fill(email)
-    page.locator("main input[name=password]").fill(password)
-    page.locator("main form button[type=submit]").click()
-    expect(page.locator("form[action$='/sign-out']")).to_be_visible()
-
-
-def expect_language(page: Page, language: str) -> None:
-    direction = "rtl" if language == "ar" else "ltr"
-    expect(page.locator("html")).to_have_attribute("lang", language)
-    expect(page.locator("html")).to_have_attribute("dir", direction)
 
 
 # --- journeys ------------------------------------------------------------------------------------
@@ -227,5 +213,4 @@ def test_page_has_no_accessibility_violations(axe_page, assert_accessible, sign_
         sign_in_context(page.context, make.admin(preferred_language=language))
 
     PAGES[page_name](page, make, admin)
-    expect_language(page, language)
-    assert_accessible(page, f"{page_name} ({language})")
+    assert_accessible(page, page_name, language)

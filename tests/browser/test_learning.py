@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.test_foundation import expect_language, sign_in
+from tests.browser.pages import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -171,5 +171,4 @@ def test_learning_page_has_no_accessibility_violations(axe_page, assert_accessib
     sign_in_context(page.context, trainee)
 
     PAGES[page_name](page, make, db, trainee)
-    expect_language(page, language)
-    assert_accessible(page, f"{page_name} ({language})")
+    assert_accessible(page, page_name, language)
