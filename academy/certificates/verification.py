@@ -45,7 +45,8 @@ def _public_json(payload, status: int = 200):
     response = jsonify(payload)
     response.status_code = status
     response.headers["Access-Control-Allow-Origin"] = "*"  # verifiers and wallets read these from anywhere
-    response.headers["Cache-Control"] = "no-cache"
+    # A credential names its holder: no shared cache may keep it (the JWKS document says otherwise itself).
+    response.headers["Cache-Control"] = "no-store"
     return response
 
 
