@@ -1,11 +1,11 @@
 """Nominating many people at once from a CSV file: all rows or none.
 
 Every row is checked first, with the rules of the nomination form (``nominate_forms.clean_*``),
-for duplicate addresses (within the file and against the edition's nominations), eligibility and
-spreadsheet formulas; every problem of every row is reported with its line number and column, so
-that one upload shows all there is to fix. Only a file without a single problem is written, in
-the caller's one transaction. The checks read the database a fixed number
-of times whatever the file's length, so thousands of rows import in about a second.
+for duplicate addresses (within the file and against the organisation's nominations for the
+edition), eligibility and spreadsheet formulas; every problem of every row is reported with its
+line number and column, so that one upload shows all there is to fix. Only a file without a
+single problem is written, in the caller's one transaction. The checks read the database a fixed
+number of times whatever the file's length, so thousands of rows import in about a second.
 """
 from __future__ import annotations
 
@@ -244,8 +244,10 @@ def check_rows(edition: Edition, organisation: Organisation, rows: list[_Row], *
                submit: bool = False) -> list[RowError]:
     """Fill each row's ``values``; return every problem of the file and of every row."""
     errors = _file_errors(edition, organisation, now, submit)
+    # The organisation's own nominations only: another organisation's are not this coordinator's to learn of.
     taken = set(db.session.scalars(sa.select(Nomination.email).where(
-        Nomination.edition_id == edition.id, Nomination.email.is_not(None))))
+        Nomination.edition_id == edition.id, Nomination.organisation_id == organisation.id,
+        Nomination.email.is_not(None))))
     first_line: dict[str, int] = {}
     today = now.date()
     for row in rows:

@@ -103,7 +103,12 @@ class Nomination(db.Model):
 
     __tablename__ = "nominations"
     __table_args__ = (
-        sa.UniqueConstraint("edition_id", "email", name="uq_nominations_edition_id_email"),
+        # An organisation nominates a person once per edition. Two organisations may nominate the
+        # same address: refusing the second would tell its coordinator that someone else nominated
+        # this person. The admins see both and seat the person once (the index below).
+        # (Columns in this order, so that the index also finds an address's nominations in an edition.)
+        sa.UniqueConstraint("edition_id", "email", "organisation_id",
+                            name="uq_nominations_edition_id_email_organisation_id"),
         # One account takes one seat per edition (NULLs, i.e. not yet enrolled, never collide).
         sa.UniqueConstraint("edition_id", "user_id", name="uq_nominations_edition_id_user_id"),
         sa.CheckConstraint("email = lower(email)", name="email_lowercase"),
@@ -186,6 +191,11 @@ class Nomination(db.Model):
         return self.status in SEATED_STATUSES
 
 
+#: ``SEATED_STATUSES`` as SQL, for the partial index below.
+_SEATED_SQL = sa.text("status IN (" + ", ".join(f"'{status.value}'" for status in SEATED_STATUSES) + ")")
+# One seat per person per edition, whichever organisations nominated them.
+sa.Index("uq_nominations_edition_id_email_seated", Nomination.edition_id, Nomination.email, unique=True,
+         sqlite_where=_SEATED_SQL, postgresql_where=_SEATED_SQL)
 # The review queue filters by edition and status together.
 sa.Index("ix_nominations_edition_id_status", Nomination.edition_id, Nomination.status)
 # … and lists the newest submissions first: one page is read off these in order, never sorted.

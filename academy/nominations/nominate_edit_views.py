@@ -71,10 +71,11 @@ def _form_refused(form, edition, nomination, message):
 
 
 def _update(nomination: Nomination, values: dict) -> None:
-    """Correct a nominee's details (the address stays unique in the edition)."""
+    """Correct a nominee's details (the address stays unique among the organisation's nominations
+    for the edition; other organisations' nominations are not this coordinator's to learn of)."""
     clash = db.session.scalar(db.select(Nomination.id).where(
-        Nomination.edition_id == nomination.edition_id, Nomination.email == values["email"],
-        Nomination.id != nomination.id))
+        Nomination.edition_id == nomination.edition_id, Nomination.organisation_id == nomination.organisation_id,
+        Nomination.email == values["email"], Nomination.id != nomination.id))
     if clash is not None:
         raise operations.NominationRefused(operations.DUPLICATE_EMAIL, _(
             "This person has already been nominated for this edition."))

@@ -51,6 +51,7 @@ NOT_ELIGIBLE = "not_eligible"
 WINDOW_CLOSED = "window_closed"
 ILLEGAL_TRANSITION = "illegal_transition"
 DUPLICATE_EMAIL = "duplicate_email"
+ALREADY_SEATED = "already_seated"
 
 #: Why a woman or a man of a ``pairs`` edition is not submitted alone.
 PAIRS_MESSAGE = _l("This edition takes women and men in pairs: submit a woman and a man together.")
@@ -227,7 +228,11 @@ def _take_seat_within_rules(nomination: Nomination) -> None:
     edition = _edition_of(nomination)
     counts = seated_counts(edition.id, nomination.organisation_id)
     refusal = None
-    if not rules.quota_allows(edition.quota_per_organisation, sum(counts.values())):
+    if nomination.email is not None and nomination.email in seated_addresses(edition.id):
+        refusal = NominationRefused(ALREADY_SEATED, _l(
+            "This person already has a seat in this edition: another organisation nominated the same "
+            "address, and that nomination was accepted."))
+    elif not rules.quota_allows(edition.quota_per_organisation, sum(counts.values())):
         refusal = NominationRefused(QUOTA_REACHED, _l(
             "The organisation already has %(quota)d accepted nominees, its quota for this edition.",
             quota=edition.quota_per_organisation))
@@ -264,6 +269,15 @@ def _expire_seats(edition_id: int) -> None:
     edition = db.session.identity_map.get(db.session.identity_key(Edition, edition_id))
     if edition is not None:
         db.session.expire(edition, ["seats_taken"])
+
+
+def seated_addresses(edition_id: int) -> set[str]:
+    """The addresses of the people who hold a seat in the edition (a person holds one at most,
+    however many organisations nominated them)."""
+    return set(db.session.scalars(
+        sa.select(Nomination.email)
+        .where(Nomination.edition_id == edition_id, Nomination.status.in_(SEATED_STATUSES),
+               Nomination.email.is_not(None))))
 
 
 def seated_counts(edition_id: int, organisation_id: int) -> dict[Gender, int]:

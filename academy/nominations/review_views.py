@@ -7,7 +7,7 @@ from flask_babel import format_date, get_timezone, gettext as _, ngettext
 from flask_login import current_user
 from flask_sqlalchemy.pagination import Pagination
 from markupsafe import Markup
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
 from ..access import require, roles_required
 from ..accounts.models import Role
@@ -69,12 +69,33 @@ def _queue_page(filters: dict) -> QueuePage:
         order = (Nomination.submitted_at.desc(), Nomination.id.desc())
     rows = (db.select(Nomination.id, Nomination.given_names, Nomination.family_name, Nomination.purged_at,
                       Nomination.gender, Nomination.status, Nomination.submitted_at,
-                      Organisation.name.label("organisation"), Edition.name.label("edition"))
+                      Organisation.name.label("organisation"), Edition.name.label("edition"),
+                      _nominated_twice().label("nominated_twice"))
             .join(Organisation, Organisation.id == Nomination.organisation_id)
             .join(Edition, Edition.id == Nomination.edition_id)
             .where(*conditions).order_by(*order))
     return QueuePage(page=requested_page(request.args), per_page=current_app.config["PAGE_SIZE"],
                      max_per_page=None, error_out=False, rows=rows, count_query=_queue_count(filters))
+
+
+def _nominated_twice():
+    """Whether another organisation nominated the same address for the same edition (a person holds
+    one seat at most: the admins accept one nomination and decline the others)."""
+    other = aliased(Nomination)
+    return db.exists().where(other.edition_id == Nomination.edition_id, other.email == Nomination.email,
+                             other.id != Nomination.id)
+
+
+def _same_person(nomination: Nomination) -> list:
+    """The edition's other nominations of ``nomination``'s address: organisation, status, id."""
+    if nomination.email is None:
+        return []
+    return db.session.execute(
+        db.select(Nomination.id, Nomination.status, Organisation.name.label("organisation"))
+        .join(Organisation, Organisation.id == Nomination.organisation_id)
+        .where(Nomination.edition_id == nomination.edition_id, Nomination.email == nomination.email,
+               Nomination.id != nomination.id)
+        .order_by(Nomination.id)).all()
 
 
 def _queue_count(filters: dict):
@@ -186,7 +207,8 @@ def _show(nomination: Nomination, form: DecisionForm | None = None, status: int 
     history = _history(nomination)
     return render_template(
         "nominations/review/show.html", nomination=nomination, age=age, eligibility=refusal_on_file,
-        standing=_standing(nomination), history=history, history_labels=HISTORY_LABELS,
+        standing=_standing(nomination), same_person=_same_person(nomination), history=history,
+        history_labels=HISTORY_LABELS,
         decidable=bool(form.decision.choices), promoted=_last_decision_promoted(history),
         promoted_label=PROMOTED_LABEL, form=form, refusal=refusal,
         spoken_languages=[language_name(code, current_language()) for code in nomination.languages or ()]), status

@@ -31,8 +31,11 @@ def nominate(edition: Edition, organisation: Organisation, *, nominated_by, now:
     now = now or utcnow()
     check_window(edition, now)
     email = fields.pop("email").strip().lower()
+    # Only this organisation's nominations: whether another organisation nominated the same
+    # person is not this coordinator's to learn (the admins see both).
     exists = db.session.scalar(sa.select(sa.literal(True)).where(
-        Nomination.edition_id == edition.id, Nomination.email == email))
+        Nomination.edition_id == edition.id, Nomination.organisation_id == organisation.id,
+        Nomination.email == email))
     if exists:
         raise NominationRefused(DUPLICATE_EMAIL, _l("This person has already been nominated for this edition."))
     nomination = Nomination(edition_id=edition.id, organisation_id=organisation.id,

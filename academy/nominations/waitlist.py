@@ -19,7 +19,7 @@ from ..db_types import utcnow
 from ..extensions import db
 from . import rules
 from .models import Edition, Gender, Nomination, NominationStatus as S
-from .operations import apply_transition, seated_counts
+from .operations import apply_transition, seated_addresses, seated_counts
 
 #: How a promotion reads where a person's name and reason would stand (the admins' nomination page,
 #: its history). Promotions store no free-text reason, so that this is said in the reader's language.
@@ -37,7 +37,8 @@ def fill_seats_from_waitlist(edition_id: int, *, actor, now: datetime | None = N
 
 
 def promote_from_waitlist(edition_id: int, *, actor, now: datetime) -> Nomination | None:
-    """Give a freed seat to the first waitlisted nominee that quota and parity allow; ``actor`` is
+    """Give a freed seat to the first waitlisted nominee that quota and parity allow (and who holds
+    no seat yet through another organisation's nomination); ``actor`` is
     the person whose change freed it, recorded as what triggered the promotion, not as its author."""
     edition = db.session.get(Edition, edition_id)
     if edition.seats_left <= 0:
@@ -47,7 +48,10 @@ def promote_from_waitlist(edition_id: int, *, actor, now: datetime) -> Nominatio
         .where(Nomination.edition_id == edition_id, Nomination.status == S.WAITLISTED)
         .order_by(Nomination.waitlisted_at, Nomination.id)).all()
     counts: dict[int, dict[Gender, int]] = {}
+    seated_elsewhere = seated_addresses(edition_id) if waiting else set()
     for candidate in waiting:
+        if candidate.email in seated_elsewhere:  # nominated by two organisations, seated through the other
+            continue
         if candidate.organisation_id not in counts:
             counts[candidate.organisation_id] = seated_counts(edition_id, candidate.organisation_id)
         seated = counts[candidate.organisation_id]

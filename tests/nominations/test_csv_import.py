@@ -181,8 +181,8 @@ def test_every_problem_of_several_lines_is_reported_and_nothing_written(setting,
 
 
 def test_an_address_already_nominated_does_not_hide_the_lines_other_problems(setting, db, make):
-    edition = setting[0]
-    make.nomination(edition, email="nominee1@example.org")
+    edition, organisation, _coordinator = setting
+    make.nomination(edition, organisation, email="nominee1@example.org")
     problems = _problems(setting, _csv([_row(1, edition, country="EU")]), db)
     assert [(line, column) for line, column, _message in problems] == [(2, "email"), (2, "country")]
     assert "already been nominated" in problems[0][2]
@@ -200,11 +200,20 @@ def test_line_numbers_count_physical_lines_of_multiline_cells(setting, db):
     assert [line for line, _ in _errors(setting, _csv(rows), db)] == [5]
 
 
-def test_addresses_already_nominated_for_the_edition_are_refused(setting, db, make):
-    edition = setting[0]
-    make.nomination(edition, email="nominee1@example.org")  # by another organisation
+def test_addresses_the_organisation_already_nominated_for_the_edition_are_refused(setting, db, make):
+    edition, organisation, _coordinator = setting
+    make.nomination(edition, organisation, email="nominee1@example.org")
     errors = _errors(setting, _csv([_row(1, edition, email="Nominee1@Example.org"), _row(2, edition)]), db)
     assert errors == [(2, "This person has already been nominated for this edition.")]
+
+
+def test_another_organisations_nomination_of_an_address_is_neither_refused_nor_revealed(setting, db, make):
+    """Refusing the row would tell this coordinator that another organisation nominated the person."""
+    edition = setting[0]
+    make.nomination(edition, email="nominee1@example.org")  # by another organisation
+    ids = _import(setting, _csv([_row(1, edition, email="Nominee1@Example.org"), _row(2, edition)]))
+    emails = db.session.scalars(sa.select(Nomination.email).where(Nomination.id.in_(ids)))
+    assert sorted(emails) == ["nominee1@example.org", "nominee2@example.org"]
 
 
 def test_missing_unknown_and_repeated_columns_are_reported(setting, db):

@@ -185,11 +185,22 @@ def test_closed_window_is_refused(client, db, make, coordinator):
              "Nominations for this edition are not open.", db)
 
 
-def test_duplicate_email_is_refused(client, db, make, coordinator, organisation):
+def test_an_address_the_organisation_already_nominated_is_refused(client, db, make, coordinator, organisation):
     edition = make.edition()
-    make.nomination(edition, email="amina.diallo@example.org")
+    make.nomination(edition, organisation, email="amina.diallo@example.org")
     _refused(client.post(f"/nominations/editions/{edition.id}/new", data=_form(edition)),
              "This person has already been nominated for this edition.", db, count=1)
+
+
+def test_another_organisations_nomination_of_the_address_is_not_revealed(client, db, make, coordinator,
+                                                                        organisation):
+    """Two organisations may nominate one person; refusing would tell the second coordinator of the first."""
+    edition = make.edition()
+    make.nomination(edition, email="amina.diallo@example.org")  # by another organisation
+    response = client.post(f"/nominations/editions/{edition.id}/new", data=_form(edition))
+    assert response.status_code == 302
+    assert "already" not in response.get_data(as_text=True)
+    assert sorted(n.organisation_id == organisation.id for n in _nominations(db)) == [False, True]
 
 
 def test_ineligible_age_is_refused(client, db, make, coordinator):
@@ -229,9 +240,10 @@ def test_edit_corrects_a_submitted_nomination(client, db, make, coordinator, org
     assert "family_name" in event.details["fields"]
 
 
-def test_edit_to_an_address_already_nominated_is_refused(client, db, make, coordinator, organisation):
+def test_edit_to_an_address_the_organisation_already_nominated_is_refused(client, db, make, coordinator,
+                                                                           organisation):
     edition = make.edition()
-    make.nomination(edition, email="taken@example.org")
+    make.nomination(edition, organisation, email="taken@example.org")
     nomination = make.nomination(edition, organisation, family_name="Before")
     response = client.post(f"/nominations/{nomination.id}/edit",
                            data=_form(edition, email="taken@example.org", family_name="After"))

@@ -107,11 +107,11 @@ def test_the_same_email_twice_in_one_edition_is_refused(make, db):
     submission.nominate(make.edition(), organisation, nominated_by=coordinator, **nominee_fields())
 
 
-def test_the_database_rejects_duplicate_emails_too(make, db):
-    edition = make.edition()
-    make.nomination(edition, email="same@example.org")
+def test_the_database_rejects_an_organisations_duplicate_emails_too(make, db):
+    edition, organisation = make.edition(), make.organisation()
+    make.nomination(edition, organisation, email="same@example.org")
     with pytest.raises(sa.exc.IntegrityError):
-        make.nomination(edition, email="same@example.org")
+        make.nomination(edition, organisation, email="same@example.org")
     db.session.rollback()
 
 
