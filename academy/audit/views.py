@@ -4,7 +4,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Blueprint, current_app, render_template, request
-from flask_babel import get_timezone
+from flask_babel import get_timezone, gettext as _
 from sqlalchemy.orm import joinedload
 
 from ..access import roles_required
@@ -59,6 +59,8 @@ def describe_details(details) -> list[tuple[str, str]]:
 def _plain(value) -> str:
     if value is None:
         return "—"
+    if isinstance(value, bool):  # Python's "True" would show in English whatever the language
+        return _("Yes") if value else _("No")
     if isinstance(value, (list, tuple)):
         return ", ".join(_plain(item) for item in value)
     if isinstance(value, dict):

@@ -34,9 +34,10 @@ from .nominate_forms import (
 #: The columns a file must have, in the template's order (any order is accepted).
 COLUMNS = ("given_names", "family_name", "email", "date_of_birth", "gender", "country", "languages",
            "mail_language", "party_role", "motivation")
-#: The template's example row; rows whose first cell starts with ``#`` are skipped.
+#: The template's example row; rows whose first cell starts with ``#`` are skipped. The free-text
+#: cells are in the reader's language (the codes stay as the file must hold them).
 EXAMPLE_ROW = ("# Amina", "Diallo", "amina.diallo@example.org", "2001-05-17", "woman", "SN", "fr wo en", "fr",
-               "Youth secretary", "Runs the party's youth campaigns in Thiès.")
+               _l("Youth secretary"), _l("Runs the party's youth campaigns in Thiès."))
 COMMENT_MARK = "#"
 #: Largest file accepted, in bytes (5,000 nominees with long motivations fit).
 MAX_BYTES = 4 * 1024 * 1024
