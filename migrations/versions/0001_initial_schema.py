@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 00:15:26.243620
+Create Date: 2026-11-29 05:59:54.752844
 
 """
 from alembic import op
@@ -286,7 +286,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_nominations_organisation_id_organisations'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_nominations_user_id_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_nominations')),
-    sa.UniqueConstraint('edition_id', 'email', name='uq_nominations_edition_id_email'),
+    sa.UniqueConstraint('edition_id', 'email', 'organisation_id', name='uq_nominations_edition_id_email_organisation_id'),
     sa.UniqueConstraint('edition_id', 'user_id', name='uq_nominations_edition_id_user_id'),
     sa.UniqueConstraint('invitation_token_hash', name=op.f('uq_nominations_invitation_token_hash'))
     )
@@ -303,6 +303,7 @@ def upgrade():
         batch_op.create_index('ix_nominations_status_submitted_at', ['status', 'submitted_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_nominations_submitted_at'), ['submitted_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_nominations_user_id'), ['user_id'], unique=False)
+        batch_op.create_index('uq_nominations_edition_id_email_seated', ['edition_id', 'email'], unique=True, sqlite_where=sa.text("status IN ('accepted', 'enrolled')"), postgresql_where=sa.text("status IN ('accepted', 'enrolled')"))
 
     op.create_table('recovery_codes',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -717,6 +718,7 @@ def downgrade():
 
     op.drop_table('recovery_codes')
     with op.batch_alter_table('nominations', schema=None) as batch_op:
+        batch_op.drop_index('uq_nominations_edition_id_email_seated', sqlite_where=sa.text("status IN ('accepted', 'enrolled')"), postgresql_where=sa.text("status IN ('accepted', 'enrolled')"))
         batch_op.drop_index(batch_op.f('ix_nominations_user_id'))
         batch_op.drop_index(batch_op.f('ix_nominations_submitted_at'))
         batch_op.drop_index('ix_nominations_status_submitted_at')
