@@ -228,7 +228,7 @@ def _take_seat_within_rules(nomination: Nomination) -> None:
     edition = _edition_of(nomination)
     counts = seated_counts(edition.id, nomination.organisation_id)
     refusal = None
-    if nomination.email is not None and nomination.email in seated_addresses(edition.id):
+    if _seated_through_another_nomination(nomination):
         refusal = NominationRefused(ALREADY_SEATED, _l(
             "This person already has a seat in this edition: another organisation nominated the same "
             "address, and that nomination was accepted."))
@@ -269,6 +269,15 @@ def _expire_seats(edition_id: int) -> None:
     edition = db.session.identity_map.get(db.session.identity_key(Edition, edition_id))
     if edition is not None:
         db.session.expire(edition, ["seats_taken"])
+
+
+def _seated_through_another_nomination(nomination: Nomination) -> bool:
+    """Whether the nominee already holds a seat in the edition, nominated by another organisation."""
+    if nomination.email is None:
+        return False
+    return bool(db.session.scalar(sa.select(sa.exists().where(
+        Nomination.edition_id == nomination.edition_id, Nomination.email == nomination.email,
+        Nomination.id != nomination.id, Nomination.status.in_(SEATED_STATUSES)))))
 
 
 def seated_addresses(edition_id: int) -> set[str]:

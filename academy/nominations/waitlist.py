@@ -37,9 +37,9 @@ def fill_seats_from_waitlist(edition_id: int, *, actor, now: datetime | None = N
 
 
 def promote_from_waitlist(edition_id: int, *, actor, now: datetime) -> Nomination | None:
-    """Give a freed seat to the first waitlisted nominee that quota and parity allow (and who holds
-    no seat yet through another organisation's nomination); ``actor`` is
-    the person whose change freed it, recorded as what triggered the promotion, not as its author."""
+    """Give a freed seat to the first waitlisted nominee that quota and parity allow and who holds
+    no seat yet through another organisation's nomination; ``actor`` is the person whose change
+    freed it, recorded as what triggered the promotion, not as its author."""
     edition = db.session.get(Edition, edition_id)
     if edition.seats_left <= 0:
         return None
