@@ -68,3 +68,17 @@ def test_concurrent_acceptances_never_exceed_the_quota(app, make, db):
     db.session.expire_all()
     assert sorted(outcomes.values()) == ["accepted"] + [operations.QUOTA_REACHED] * (THREADS - 1)
     assert db.session.get(Edition, edition.id).seats_taken == 2
+
+
+def test_concurrent_acceptances_of_one_person_seat_them_once(app, make, db):
+    """One address nominated by several organisations, every nomination accepted at once."""
+    edition = make.edition(seats=20)
+    waiting = [make.nomination(edition, make.organisation(), status="submitted", email="same.person@example.org").id
+               for _ in range(THREADS)]
+    db.session.commit()
+
+    outcomes = accept_concurrently(app, waiting)
+
+    db.session.expire_all()
+    assert sorted(outcomes.values()) == ["accepted"] + [operations.ALREADY_SEATED] * (THREADS - 1)
+    assert db.session.get(Edition, edition.id).seats_taken == 1
