@@ -23,7 +23,7 @@ from ..learning.completion import evaluate_completion, evaluate_module_completio
 from ..learning.models import Enrolment, EnrolmentStatus
 from ..outbox.operations import queue_mail
 from .models import Attendance, AttendanceStatus, CalendarFeed, LiveSession
-from .times import zone
+from .times import time_zone_city, zone
 
 #: Session columns that trainers edit.
 SESSION_FIELDS = ("title", "starts_at", "duration_minutes", "location", "online_url", "trainer_id")
@@ -124,10 +124,14 @@ def _recipients(module: Module) -> list[User]:
 
 def local_when(moment: datetime, *, language: str, zone_name: str) -> str:
     """``moment`` as a reader in ``zone_name`` reads it in ``language``: date, time and zone."""
-    local = moment.astimezone(zone(zone_name))
+    where = zone(zone_name)
+    local = moment.astimezone(where)
+    city = time_zone_city(where.key, language)
     with force_locale(language):
+        # The city in the reader's language, and the zone's name as their profile shows it.
+        zone_text = where.key if city == where.key else _("%(city)s, %(zone)s", city=city, zone=where.key)
         return _("%(date)s at %(time)s (%(zone)s)", date=format_date(local, "full", locale=language),
-                 time=format_time(local, "short", locale=language), zone=zone(zone_name).key)
+                 time=format_time(local, "short", locale=language), zone=zone_text)
 
 
 def _tell_trainees(module: Module, live_session: LiveSession, template: str, subject, *,

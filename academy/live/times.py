@@ -32,12 +32,18 @@ def time_zone_labels(language: str) -> tuple[tuple[str, str], ...]:
     """
     labels = []
     for name in time_zone_names():
-        try:
-            city = get_timezone_location(name, locale=language, return_city=True)
-        except LookupError:  # a name without CLDR data, such as "Factory"
-            city = name
+        city = time_zone_city(name, language)
         labels.append((name, name if city == name else f"{city} ({name})"))
     return tuple(sorted(labels, key=lambda label: (_alphabetical(label[1]), label[0])))
+
+
+def time_zone_city(name: str, language: str) -> str:
+    """The city that names time zone ``name`` in ``language`` (``"القاهرة"`` for Africa/Cairo), or
+    ``name`` itself where CLDR has none."""
+    try:
+        return get_timezone_location(name, locale=language, return_city=True)
+    except LookupError:  # a name without CLDR data, such as "Factory"
+        return name
 
 
 def _alphabetical(text: str) -> str:
