@@ -36,9 +36,8 @@ from babel.dates import format_date, format_time
 import academy.outbox.operations as outbox_operations
 from academy.accounts.models import Role
 from academy.extensions import db
-from tests.test_untranslated_pages import (
-    EnglishDetector, _stored_text, load_catalogue, localised_names,
-)
+from tests.english_text import EnglishDetector, load_catalogue, localised_names
+from tests.page_crawl import stored_text
 
 MAIL_TEMPLATES = Path(__file__).resolve().parent.parent / "academy" / "templates" / "mail"
 #: Every kind of mail the code can send: each is rendered from ``mail/<kind>.txt``.
@@ -168,7 +167,7 @@ def _send_every_mail(app, make, language: str) -> Scenario:
     to_withdraw = nominee(edition, "submitted", "Hanna", "Virtanen")
     bulk = [nominee(edition, "draft", "Sofía", "Quispe"), nominee(edition, "draft", "Tariq", "Mansour")]
     seated = nominee(small, "accepted", "Petra", "Novak", organisation_=elsewhere, nominator=stranger)
-    waiting = nominee(small, "waitlisted", "Zainab", "Haddad")
+    nominee(small, "waitlisted", "Zainab", "Haddad")  # promoted when the seated nominee withdraws
     scenario.person(coordinator.display_name, coordinator.email, may_read=own_nominees)
     scenario.person(stranger.display_name, stranger.email, may_read=[seated.full_name])
     scenario.coordinator_addresses |= {coordinator.email, stranger.email}
@@ -322,7 +321,7 @@ def test_every_mail_is_in_its_recipients_language_complete_and_private(language,
     scenario = _send_every_mail(app, make, language)
 
     messages = outbox()
-    stored = _stored_text()
+    stored = stored_text()
     detector = EnglishDetector(language, load_catalogue(language) if language != "en" else {},
                                data=stored, localised_names=localised_names(language))
     detector.english_words -= MAIL_SHARED_WORDS.get(language, frozenset())

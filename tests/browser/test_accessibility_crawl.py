@@ -1,13 +1,13 @@
 """axe-core on every screen, in English and in Arabic (right to left), for every kind of visitor.
 
-The pages are those ``tests/test_untranslated_pages.py`` reads: each GET route of the URL map the
-visitor may open, filled with the access matrix's sample objects, then the site's pages those
-link to, over a dataset holding every state the lists can show (nominations in each status,
-enrolments, a past session with attendance, a revoked certificate…). That sweep finds them with
-the Flask test client; here each HTML page of it is opened in Chromium, signed in as the visitor
-(one browser context per visitor and language), and checked by axe-core with the rule sets of
-``tests/browser/conftest.py``. Every violation is collected and the test fails once, naming each
-(visitor, page, language, rule, element).
+The pages are those ``tests/page_crawl.py`` finds (``tests/test_untranslated_pages.py`` reads
+the same): each GET route of the URL map the visitor may open, filled with the access matrix's
+sample objects, then the site's pages those link to, over a dataset holding every state the
+lists can show (nominations in each status, enrolments, a past session with attendance, a revoked
+certificate…). That sweep finds them with the Flask test client; here each HTML page of it is
+opened in Chromium, signed in as the visitor (one browser context per visitor and language), and
+checked by axe-core with the rule sets of ``tests/browser/conftest.py``. Every violation is
+collected and the test fails once, naming each (visitor, page, language, rule, element).
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from tests.browser.conftest import AXE_TAGS
 # The access matrix's sample objects and signed-in clients, one per kind of visitor.
 from tests.test_access import samples, visitors  # noqa: F401
 from tests.test_hostile_input import VISITORS
-from tests.test_untranslated_pages import _every_state, _read_pages, _set_language
+from tests.page_crawl import every_state, read_pages, set_language
 
 pytestmark = pytest.mark.browser
 
@@ -42,7 +42,7 @@ AXE_OPTIONS = {"runOnly": AXE_TAGS, "resultTypes": ["violations"]}
 def _crawl_urls(app, visitors, samples, language: str, extra) -> dict[str, list[str]]:  # noqa: F811
     """visitor → the distinct HTML pages (path and query) they may open, in sweep order."""
     urls: dict[str, list[str]] = defaultdict(list)
-    for visitor, url, _text in _read_pages(app, visitors, samples, language, extra=extra):
+    for visitor, url, _text in read_pages(app, visitors, samples, language, extra=extra):
         if url not in urls[visitor]:
             urls[visitor].append(url)
     return urls
@@ -95,12 +95,12 @@ def test_axe_finds_a_violation_on_a_page_made_to_have_one(axe_page, axe_source, 
 
 def test_every_page_has_no_accessibility_violations(app, make, visitors, samples, new_context,  # noqa: F811
                                                     sign_in_context, axe_source):
-    unlinked = _every_state(make, samples) + _links_sent_by_email(make, samples)
+    unlinked = every_state(make, samples) + _links_sent_by_email(make, samples)
     started = time.monotonic()
     failures: list[str] = []
     shown: dict[tuple[str, str], int] = {}
     for language in LANGUAGES:
-        _set_language([user for user, _ in visitors.values()], language)
+        set_language([user for user, _ in visitors.values()], language)
         urls = _crawl_urls(app, visitors, samples, language, unlinked)
         for visitor in VISITORS:
             user = visitors[visitor][0]
