@@ -23,7 +23,7 @@ from academy.db_types import utcnow
 from academy.extensions import db
 from academy.learning.models import Enrolment, EnrolmentStatus, QuizAttempt
 from academy.live.operations import issue_feed_token, schedule_session
-from academy.nominations.models import Nomination, NominationStatus
+from academy.nominations.models import EditionStatus, Nomination, NominationStatus
 from academy.outbox.models import OutboxMessage
 
 MISSING_ID = 987654
@@ -209,6 +209,14 @@ def test_a_coordinator_s_lists_and_exports_hold_only_their_own_organisation(worl
         body = response.get_data(as_text=True)
         assert "Aardvark" not in body and world.alice.email not in body and "Carol" not in body, url
     assert "Bobolink" in client.get("/admin/nominations/export.csv").get_data(as_text=True)
+
+
+def test_a_coordinator_s_export_knows_a_draft_edition_no_better_than_a_missing_one(world, client_for, make):
+    draft = make.edition(status=EditionStatus.DRAFT)
+    coordinator, admin = client_for(world.coordinator_b), client_for(make.admin())
+    assert coordinator.get(f"/admin/nominations/export.csv?edition={draft.id}").status_code == 404
+    assert coordinator.get(f"/admin/nominations/export.csv?edition={MISSING_ID}").status_code == 404
+    assert admin.get(f"/admin/nominations/export.csv?edition={draft.id}").status_code == 200
 
 
 # --- trainers -----------------------------------------------------------------------------------

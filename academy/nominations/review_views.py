@@ -23,6 +23,7 @@ from .bulk_decisions import BulkOutcome, decide_many, visible_nominations
 from .export import export_query, stream_csv
 from .languages import language_name
 from .models import HISTORY_LABELS, Edition, Gender, Nomination, NominationStatus
+from .nominate_views import published_edition
 from .operations import NominationRefused, eligibility_refusal, seated_counts, transition
 from .review_forms import BULK_ANCHORS, BulkDecisionForm, DecisionForm, QueueFilterForm
 from .waitlist import PROMOTED_LABEL
@@ -331,11 +332,13 @@ def _export_scope() -> tuple[int | None, int | None]:
     edition_id = parse_id(edition_text) if edition_text else None
     if edition_text and edition_id is None:
         abort(400)
-    if edition_id is not None:
-        db.get_or_404(Edition, edition_id)
     if current_user.is_admin:
+        if edition_id is not None:
+            db.get_or_404(Edition, edition_id)
         return edition_id, None
     require(current_user.organisation_id is not None, 403)
+    if edition_id is not None:
+        published_edition(edition_id)  # a draft is as unknown to coordinators as a missing one
     return edition_id, current_user.organisation_id
 
 
