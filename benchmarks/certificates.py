@@ -59,8 +59,8 @@ def snapshots(count: int) -> list[dict]:
         snapshot = preview_snapshot(
             holder_name=NAMES[number % len(NAMES)], language=language, title=TITLES[number % len(TITLES)],
             hours=8 + number % 5, now=start + timedelta(minutes=number),
-            partners=[{"name": "Fundación Pablo Iglesias", "short_name": "FPI"},
-                      {"name": "Olof Palme International Center", "short_name": "OPC"}])
+            partners=[{"name": "Fundación Horizonte Progresista", "short_name": "FHP"},
+                      {"name": "Fondation Afrique Solidaire", "short_name": "FAS"}])
         code = new_code()
         snapshot.update(serial=format_serial(2027, number + 1), code=code,
                         verification_url=verification_url("https://academy.example.org", code))

@@ -15,7 +15,7 @@ from academy.certificates.credentials import (CredentialError, build_credential,
 
 @pytest.fixture
 def certificate(make, completed_enrolment):
-    foundation = make.organisation(name="Olof Palme Centre", short_name="OPC")
+    foundation = make.organisation(name="Fondation Afrique Solidaire", short_name="FAS")
     module = make.module(title="Online Campaigns", partners=[foundation])
     return make.certificate(completed_enrolment(make.trainee(display_name="Sipho Dlamini"), module))
 
@@ -104,5 +104,5 @@ def test_a_credential_names_its_partners_and_language(app):
     credential = build_credential(sample(app, "Ana Silva"))
     achievement = credential["credentialSubject"]["achievement"]
     assert achievement["inLanguage"] == "en"
-    assert achievement["tag"] == ["Fundación Pablo Iglesias"]
+    assert achievement["tag"] == ["Fundación Horizonte Progresista"]
     assert credential["validFrom"] == "2027-03-05T10:11:12Z"

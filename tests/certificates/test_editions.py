@@ -37,15 +37,16 @@ def _completed(make, trainee, module, edition):
 @pytest.fixture
 def programme(make):
     """An edition of two modules run with two foundations (one shared), 5 + 7 hours."""
-    fes = make.organisation(name="Friedrich-Ebert-Stiftung", short_name="FES", kind=OrganisationKind.FOUNDATION)
-    olof = make.organisation(name="Olof Palme International Center", short_name="OPC",
-                             kind=OrganisationKind.FOUNDATION)
-    first = make.module(title="Campaign Planning", estimated_hours=5, partners=[fes])
-    second = make.module(title="Door-to-Door Canvassing", estimated_hours=7, partners=[fes, olof], lessons=1,
+    dialogue = make.organisation(name="Foundation for Social Democracy and Dialogue", short_name="FSDD",
+                                 kind=OrganisationKind.FOUNDATION)
+    solidaire = make.organisation(name="Solidarity Foundation of the South", short_name="SFS",
+                                  kind=OrganisationKind.FOUNDATION)
+    first = make.module(title="Campaign Planning", estimated_hours=5, partners=[dialogue])
+    second = make.module(title="Door-to-Door Canvassing", estimated_hours=7, partners=[dialogue, solidaire], lessons=1,
                          requires_quiz=False)
     edition = make.edition(name="Summer School 2027", modules=[first, second], language="en",
                            starts_on=date(2027, 7, 1), ends_on=date(2027, 7, 31))
-    return {"edition": edition, "first": first, "second": second, "partners": [fes, olof]}
+    return {"edition": edition, "first": first, "second": second, "partners": [dialogue, solidaire]}
 
 
 def test_completing_the_last_module_of_an_edition_issues_its_certificate_once_and_mails_it(
@@ -68,7 +69,7 @@ def test_completing_the_last_module_of_an_edition_issues_its_certificate_once_an
     assert snapshot["kind"] == "edition" and snapshot["achievement_title"] == "Summer School 2027"
     assert snapshot["hours"] == 12
     assert [partner["name"] for partner in snapshot["partners"]] == [
-        "Friedrich-Ebert-Stiftung", "Olof Palme International Center"]
+        "Foundation for Social Democracy and Dialogue", "Solidarity Foundation of the South"]
     assert snapshot["edition"] == {"id": programme["edition"].id, "starts_on": "2027-07-01", "ends_on": "2027-07-31"}
     assert certificate.edition_dates == (date(2027, 7, 1), date(2027, 7, 31))
     mail = [message for message in outbox(trainee.email) if certificate.serial in message.body_text]
@@ -88,7 +89,7 @@ def test_the_edition_certificate_prints_the_edition_its_dates_hours_and_partners
     assert "Summer School 2027" in text and "Amina Diallo" in text
     assert "every module of the programme" in text
     assert "12 hours of study · from July 1, 2027 to July 31, 2027" in text
-    assert "Friedrich-Ebert-Stiftung" in text and "Olof Palme International Center" in text
+    assert "Foundation for Social Democracy and Dialogue" in text and "Solidarity Foundation of the South" in text
 
 
 def test_no_edition_certificate_while_a_module_of_the_edition_is_unfinished(db, make, programme):

@@ -43,7 +43,7 @@ def _form(organisation: Organisation, **extra) -> dict:
 
 @pytest.fixture
 def foundation(make):
-    return make.organisation(name="Fundación Pablo Iglesias", short_name="FPI", kind=OrganisationKind.FOUNDATION)
+    return make.organisation(name="Fundación Horizonte Progresista", short_name="FHP", kind=OrganisationKind.FOUNDATION)
 
 
 def _stored(app, sha256: str) -> bytes:
@@ -122,10 +122,10 @@ def test_an_admin_removes_a_logo(db, make, foundation, client_for, fresh):
 def test_a_new_organisation_can_be_added_with_its_logo(db, make, client_for):
     region = make.region()
     response = client_for(make.admin()).post("/admin/organisations/new", data={
-        "name": "Jean Jaurès Foundation", "short_name": "FJJ", "country": "FR", "region_id": str(region.id),
+        "name": "Fondation Lumière Rouge", "short_name": "FLR", "country": "FR", "region_id": str(region.id),
         "kind": "foundation", "logo": (io.BytesIO(_image("PNG")), "fjj.png")}, content_type="multipart/form-data")
     assert response.status_code == 302
-    saved = db.session.scalar(db.select(Organisation).where(Organisation.short_name == "FJJ"))
+    saved = db.session.scalar(db.select(Organisation).where(Organisation.short_name == "FLR"))
     assert saved.logo_media_type == "image/png"
 
 
@@ -149,7 +149,7 @@ def _pdf_image_count(pdf: bytes, tmp_path: Path) -> int:
 def test_the_certificate_prints_the_partner_logos_and_the_snapshot_holds_only_their_hash(
         app, db, make, foundation, completed_enrolment, tmp_path):
     sha256 = _with_logo(app, foundation, _image("PNG", size=(120, 40)), db)
-    without_logo = make.organisation(name="Olof Palme International Center", short_name="OPC",
+    without_logo = make.organisation(name="Stiftung Neue Wege", short_name="SNW",
                                      kind=OrganisationKind.FOUNDATION)
     enrolment = completed_enrolment(partners=[foundation, without_logo])
 
@@ -157,8 +157,8 @@ def test_the_certificate_prints_the_partner_logos_and_the_snapshot_holds_only_th
     db.session.commit()
 
     assert certificate.snapshot["partners"] == [
-        {"name": "Fundación Pablo Iglesias", "short_name": "FPI", "logo": sha256},
-        {"name": "Olof Palme International Center", "short_name": "OPC", "logo": None}]
+        {"name": "Fundación Horizonte Progresista", "short_name": "FHP", "logo": sha256},
+        {"name": "Stiftung Neue Wege", "short_name": "SNW", "logo": None}]
     assert f'src="images/{sha256}"' in certificate_html(certificate.snapshot)
     pdf = storage.certificate_pdf(certificate)
     assert _pdf_image_count(pdf, tmp_path) >= 1

@@ -27,7 +27,7 @@ def sample(app, name="Amina Diallo", language="en", **fields) -> dict:
     """A snapshot as issuance builds it (no database needed)."""
     values = dict(holder_name=name, language=language, title="Campaign Planning: From Strategy to Volunteers",
                   summary="Plan a campaign.", slug="campaigning", hours=12, now=FIXED,
-                  partners=[{"name": "Fundación Pablo Iglesias", "short_name": "FPI"}])
+                  partners=[{"name": "Fundación Horizonte Progresista", "short_name": "FHP"}])
     values.update(fields)
     snapshot = preview_snapshot(**values)
     snapshot["code"] = "7K3QDM0XJ49TZ2BHX6WA"
@@ -78,7 +78,7 @@ def test_a_certificate_is_one_a4_landscape_page_with_only_bundled_fonts(app, tmp
     assert all(name.startswith("Certificate-") for name in pdf_fonts(pdf, tmp_path)), pdf_fonts(pdf, tmp_path)
     text = " ".join(pdf_text(pdf, tmp_path).split())
     for printed in ("María José Ñúñez-Øresund", "AA-2027-000000", "7K3QD-M0XJ4-9TZ2B-HX6WA",
-                    "Campaign Planning", "Fundación Pablo Iglesias",
+                    "Campaign Planning", "Fundación Horizonte Progresista",
                     "https://academy.example.org/verify/7K3QD-M0XJ4-9TZ2B-HX6WA"):
         assert printed in text
 

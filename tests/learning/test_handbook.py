@@ -146,7 +146,7 @@ def test_a_lesson_pointing_at_local_files_or_the_network_fetches_nothing(course,
 
 
 def test_the_handbook_holds_cover_and_every_lesson_in_order(course, app, db, make):
-    partner = make.organisation(name="Olof Palme Centre", short_name="OPC")
+    partner = make.organisation(name="Fondation Afrique Solidaire", short_name="FAS")
     from academy.curriculum.models import Module, module_partners
     from sqlalchemy.orm import selectinload
 
@@ -156,7 +156,7 @@ def test_the_handbook_holds_cover_and_every_lesson_in_order(course, app, db, mak
         selectinload(Module.lessons), selectinload(Module.partners))).scalar_one()
     with app.test_request_context():
         context = handbook_context(module)
-    assert context["partners"] == ["Olof Palme Centre"]
+    assert context["partners"] == ["Fondation Afrique Solidaire"]
     assert [lesson["title"] for lesson in context["lessons"]] == [lesson.title for lesson in course.lessons]
     assert context["outcomes"] and context["summary"] == module.summary
     # Plain values only: no ORM object reaches the PDF template.
