@@ -90,13 +90,17 @@ compile-translations: $(RUNTIME_STAMP)
 
 # --- run -------------------------------------------------------------------------------------
 
-# Links in e-mail (invitations, resets) point at the address served, unless set otherwise.
-database run: export SERVER_BASE_URL ?= http://$(HOST):$(PORT)
+# Links in e-mail (invitations, resets) point at the address served, unless set otherwise; a
+# server on every interface (0.0.0.0) is reached on this machine at 127.0.0.1.
+LINK_HOST = $(if $(filter 0.0.0.0 :: [::],$(HOST)),127.0.0.1,$(HOST))
+database run: export SERVER_BASE_URL ?= http://$(LINK_HOST):$(PORT)
 
+# The demo's e-mail (its accepted nominee's invitation…) is delivered at once, not left queued.
 database: $(RUNTIME_STAMP)
 	$(FLASK) db upgrade
 	$(FLASK) academy seed-demo
 	$(FLASK) courses import courses --if-empty
+	$(FLASK) academy mail deliver
 
 run: check-system compile-translations database
 	@echo "Serving on http://$(HOST):$(PORT) (Ctrl+C stops)"

@@ -156,3 +156,19 @@ def test_the_sign_ins_say_how_to_get_codes_when_roles_require_two_step_verificat
         app.config["TWO_FACTOR_REQUIRED_ROLES"] = frozenset()
     assert "admin or coordinator role turn on two-step verification" in output
     assert "pyotp.TOTP(" in output
+
+
+def test_the_accepted_demo_nominee_is_sent_a_working_link_to_join(runner, app, db, client):
+    """Commands have no request: with ``SERVER_BASE_URL`` (``make run`` sets it) links are built
+    from it, so the acceptance mail carries the link instead of promising another message."""
+    from academy.outbox.models import OutboxMessage
+
+    app.config["SERVER_BASE_URL"] = "https://academy.example.org/"
+    result = runner.invoke(args=COMMAND)
+    assert result.exit_code == 0, result.output
+    bodies = list(db.session.scalars(db.select(OutboxMessage.body_text)))
+    links = [line.strip() for body in bodies for line in body.splitlines()
+             if line.strip().startswith("https://academy.example.org/invitation/")]
+    assert links, bodies
+    assert not [body for body in bodies if "separate message" in body]
+    assert client.get(links[0].removeprefix("https://academy.example.org")).status_code == 200

@@ -8,7 +8,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-from flask import current_app, url_for
+from flask import current_app, has_request_context, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -99,9 +99,13 @@ def absolute_url(endpoint: str, **values) -> str:
     which an attacker controls (password-reset poisoning).
     """
     base = current_app.config.get("SERVER_BASE_URL")
-    if base:
+    if not base:
+        return url_for(endpoint, _external=True, **values)
+    if has_request_context():
         return base.rstrip("/") + url_for(endpoint, **values)
-    return url_for(endpoint, _external=True, **values)
+    # A command (the demo data, create-admin): no request, but the base is all a link needs.
+    adapter = current_app.url_map.bind("localhost", script_name=current_app.config["APPLICATION_ROOT"])
+    return base.rstrip("/") + adapter.build(endpoint, values)
 
 
 def mail_link(endpoint: str, **values) -> str | None:
