@@ -350,7 +350,7 @@ def export():
     record("nomination.export", actor=current_user, edition_id=edition_id, organisation_id=organisation_id)
     db.session.commit()
     rows = export_query(edition_id=edition_id, organisation_id=organisation_id, admin=current_user.is_admin)
-    response = Response(stream_csv(db.engine, rows), mimetype="text/csv; charset=utf-8")
+    response = Response(stream_csv(db.engine, rows), mimetype="text/csv")
     name = f"nominations-edition-{edition_id}.csv" if edition_id else "nominations.csv"
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"

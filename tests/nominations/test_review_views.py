@@ -618,7 +618,7 @@ def test_admin_export_streams_every_nomination_with_neutralised_cells(admin_clie
 
     assert response.status_code == 200
     assert response.is_streamed
-    assert response.mimetype == "text/csv"
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert "attachment" in response.headers["Content-Disposition"]
     rows = _read_csv(response)
     assert len(rows) == 2
