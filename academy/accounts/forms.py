@@ -4,12 +4,13 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from wtforms import (EmailField, PasswordField, SelectChoice, SelectField, SelectMultipleField, StringField,
                      ValidationError)
+from wtforms.fields.choices import Choice
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired
 
 from ..config import LANGUAGES
 from ..core.forms import AcademyForm, LongSelect, at_most
 from ..i18n import LANGUAGE_NAMES, current_language
-from ..live.times import time_zone_labels
+from ..live.times import is_time_zone, time_zone_labels
 from ..text import HIDDEN_CHARACTERS_MESSAGE, has_hidden_characters
 from . import passwords
 
@@ -54,9 +55,21 @@ def language_field() -> SelectField:
                        choices=[SelectChoice(code, LANGUAGE_NAMES[code]) for code in LANGUAGES])
 
 
+class TimeZoneField(SelectField):
+    """The list of time zones by their current names. A zone saved under an older alias of the
+    time-zone database (``US/Eastern``) is added, selected, for the person who has it, so that
+    saving the form does not change it behind their back."""
+
+    def iter_choices(self):
+        choices = super().iter_choices()
+        if self.data and is_time_zone(self.data) and not any(choice.selected for choice in choices):
+            choices.append(Choice(value=self.data, label=self.data, selected=True, render_kw={}))
+        return choices
+
+
 def time_zone_field() -> SelectField:
     """The time zone in which dates and times (live sessions above all) are shown."""
-    return SelectField(_l("Time zone"), validators=[DataRequired()],
+    return TimeZoneField(_l("Time zone"), validators=[DataRequired()],
                        choices=lambda: [SelectChoice(name, label)
                                         for name, label in time_zone_labels(current_language())],
                        widget=LongSelect(),

@@ -11,7 +11,9 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 from functools import lru_cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from importlib import resources
+from pathlib import Path
+from zoneinfo import TZPATH, ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from babel.dates import get_timezone_location
 
@@ -22,16 +24,45 @@ def time_zone_names() -> tuple[str, ...]:
     return tuple(sorted(available_timezones()))
 
 
+@lru_cache(maxsize=1)
+def listed_time_zone_names() -> tuple[str, ...]:
+    """The time zones a person chooses from: every country's zones as the time-zone database's
+    ``zone.tab`` lists them, and UTC, sorted. The database's older aliases (``US/Aleutian`` for
+    ``America/Adak``, ``EET``, ``Etc/GMT+5``) would list places twice; they stay valid names
+    (``is_time_zone``). Where no ``zone.tab`` is found, every name is listed."""
+    known = _known_names()
+    for table in _zone_tables():
+        try:
+            lines = table.read_text(encoding="utf-8").splitlines()
+        except OSError:
+            continue
+        names = {fields[2] for fields in (line.split("\t") for line in lines if not line.startswith("#"))
+                 if len(fields) >= 3 and fields[2] in known}
+        if names:
+            return tuple(sorted(names | ({"UTC"} & known)))
+    return time_zone_names()
+
+
+def _zone_tables() -> list:
+    """Where ``zone.tab`` may be: the system's time-zone folders, then the ``tzdata`` package."""
+    tables = [Path(folder) / "zone.tab" for folder in TZPATH]
+    try:
+        tables.append(resources.files("tzdata").joinpath("zoneinfo", "zone.tab"))
+    except ModuleNotFoundError:
+        pass
+    return tables
+
+
 @lru_cache(maxsize=8)
 def time_zone_labels(language: str) -> tuple[tuple[str, str], ...]:
-    """``(IANA name, label)`` of every time zone, the label naming its city in ``language``
-    (``("Africa/Cairo", "القاهرة (Africa/Cairo)")``), sorted by label.
+    """``(IANA name, label)`` of every listed time zone, the label naming its city in
+    ``language`` (``("Africa/Cairo", "القاهرة (Africa/Cairo)")``), sorted by label.
 
-    Kept per language for the life of the process: six hundred look-ups in Babel's data would
+    Kept per language for the life of the process: four hundred look-ups in Babel's data would
     otherwise be paid by every page showing the list.
     """
     labels = []
-    for name in time_zone_names():
+    for name in listed_time_zone_names():
         city = time_zone_city(name, language)
         labels.append((name, name if city == name else f"{city} ({name})"))
     return tuple(sorted(labels, key=lambda label: (_alphabetical(label[1]), label[0])))

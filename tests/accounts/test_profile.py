@@ -49,6 +49,31 @@ def test_time_zones_are_named_in_the_readers_language_and_sent_as_iana_names(cli
     assert ">Africa/Abidjan<" not in page
 
 
+def test_each_place_is_listed_once_by_its_current_name(client, make, login_as):
+    login_as(make.trainee(time_zone="UTC"))
+
+    page = client.get("/profile").text
+
+    for current in ("America/Adak", "Europe/Athens", "Asia/Kolkata", "Europe/Kyiv", "UTC"):
+        assert f'value="{current}"' in page, current
+    for alias in ("US/Aleutian", "EET", "MET", "Etc/GMT+5", "Asia/Calcutta", "Europe/Kiev"):
+        assert f'value="{alias}"' not in page, alias
+
+
+def test_a_zone_saved_under_an_older_name_stays_selected_and_saving_keeps_it(client, make, login_as, db):
+    user = make.trainee(display_name="Ana", time_zone="US/Eastern")
+    login_as(user)
+
+    page = client.get("/profile").text
+    assert page.count("selected value=") == 2 and '<option selected value="US/Eastern">' in page
+
+    response = client.post("/profile", data={"display_name": "Ana Ferreira", "preferred_language": "en",
+                                             "time_zone": "US/Eastern"})
+    assert response.status_code == 302
+    db.session.refresh(user)
+    assert (user.display_name, user.time_zone) == ("Ana Ferreira", "US/Eastern")
+
+
 def test_bad_profile_values_are_refused_and_nothing_changes(client, make, login_as, db):
     user = make.trainee(display_name="Ana")
     login_as(user)
