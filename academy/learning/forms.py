@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from typing import Mapping, Sequence
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l
+from markupsafe import Markup
 from wtforms import RadioField, SelectChoice, SelectMultipleField, StringField
 from wtforms.validators import Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -78,7 +79,10 @@ def attempt_form(questions: Sequence[Question], choice_order: Mapping[str, list[
 
     for number, question in enumerate(questions, start=1):
         choices = [SelectChoice(choice.id, choice.text) for choice in ordered_choices(question, choice_order)]
-        label = _l("Question %(number)d. %(text)s", number=number, text=question.text)
+        # The question keeps its own direction inside the translated sentence: an English
+        # question on an Arabic page keeps its question mark at its end.
+        label = Markup(_("Question %(number)d. %(text)s")) % {
+            "number": number, "text": Markup("<bdi>%s</bdi>") % question.text}
         if question.kind is QuestionKind.SINGLE:
             field = RadioField(label, coerce=int, choices=choices, validators=[Optional()],
                                description=_l("Choose one answer."))

@@ -5,6 +5,7 @@ import re
 from types import SimpleNamespace
 
 import pytest
+from markupsafe import escape
 import sqlalchemy as sa
 
 from academy.curriculum.models import QuestionKind
@@ -111,6 +112,16 @@ def test_single_questions_are_radios_and_multiple_ones_checkboxes(mixed, client_
     single, multiple = load_quiz(mixed.module.id).questions
     assert re.search(rf'name="question_{single.id}" type="radio"', html)
     assert re.search(rf'name="question_{multiple.id}" type="checkbox"', html)
+
+
+def test_each_question_keeps_its_own_direction_in_the_translated_label(mixed, client_for, db):
+    mixed.trainee.preferred_language = "ar"
+    db.session.commit()
+    client = client_for(mixed.trainee)
+    html = client.get(_start(client, mixed.module)).get_data(as_text=True)
+    single, multiple = load_quiz(mixed.module.id).questions
+    for number, question in enumerate((single, multiple), start=1):
+        assert f"<legend>السؤال {number}. <bdi>{escape(question.text)}</bdi></legend>" in html
 
 
 def test_submitting_right_answers_scores_and_shows_explanations(mixed, client_for, db):

@@ -161,7 +161,7 @@ def test_show_nomination_has_personal_data_eligibility_standing_and_history(admi
     assert ">27<" in page  # age on the first day
     assert "Eligible" in page
     assert "1 of 2 accepted" in page
-    assert "0 women, 1 men accepted" in page
+    assert "Accepted — women: 0, men: 1." in page
     assert "Submitted to the academy" in page and "nomination.submitted" not in page
     assert 'name="decision"' in page
 
