@@ -105,12 +105,13 @@ def _register_hooks(app: Flask) -> None:
     from .core.errors import register_error_handlers
     from .core.input_guard import refuse_nul_characters
     from .core.security import apply_security_headers
-    from .i18n import current_language, format_list_html, text_direction, LANGUAGE_NAMES
+    from .i18n import current_language, format_list_html, format_moment, text_direction, LANGUAGE_NAMES
 
     # Flask-Babel's lazy strings declare themselves safe HTML (``__html__``); a lazy message that
     # interpolates user input would then reach the page unescaped. Render them as plain text.
     app.jinja_env.finalize = _plain_lazy_strings
     app.add_template_filter(format_list_html, "format_list")
+    app.add_template_filter(format_moment, "moment")
 
     app.before_request(enforce_access)
     app.before_request(require_two_factor)  # after the access check, which loads the user

@@ -10,7 +10,7 @@ from functools import cached_property
 from babel.lists import format_list as babel_format_list
 from flask import current_app, has_request_context, request, session
 from flask.globals import _cv_app
-from flask_babel import Babel, Domain, get_locale, get_translations
+from flask_babel import Babel, Domain, format_date, format_time, get_locale, get_translations, gettext
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -82,6 +82,14 @@ def format_list(items: Iterable[str], style: str = "standard") -> str:
     """``items`` as the reader's language writes a list: "A, B et C", "A وB وC" (``style="or"``:
     "A, B ou C"). English outside an application."""
     return babel_format_list([str(item) for item in items], style=style, locale=get_locale() or "en")
+
+
+def format_moment(moment) -> str:
+    """``{{ event.occurred_at | moment }}``: a date and time in the reader's language and time
+    zone, the month named where the language names it ("Nov 29, 2026, 9:05 AM", "29 nov. 2026,
+    09:05"). The short numeric form reads 11/29/26 in English, which outside the United States
+    is taken for the 11th of month 29."""
+    return gettext("%(date)s, %(time)s", date=format_date(moment, "medium"), time=format_time(moment, "short"))
 
 
 def format_list_html(items: Iterable[str], isolated: bool = False) -> Markup:

@@ -90,3 +90,20 @@ def test_a_long_select_writes_the_same_options_as_wtforms_with_escaping(app):
     assert str(long.one()) == str(plain.one())
     assert str(long.many()) == str(plain.many())
     assert "&lt;Co&gt;" in str(long.one()) and 'selected value="1"' in str(long.one())
+
+
+def test_dates_and_times_in_tables_name_the_month_in_the_reader_s_language(app):
+    """11/29/26 is the 11th of month 29 outside the United States: the month is named."""
+    from datetime import datetime, timezone
+
+    from flask_babel import refresh
+
+    from academy.i18n import format_moment
+
+    moment = datetime(2026, 11, 29, 9, 5, tzinfo=timezone.utc)
+    expected = {"en": "Nov 29, 2026, 9:05\u202fAM", "fr": "29 nov. 2026, 09:05", "es": "29 nov 2026, 9:05",
+                "ar": "29\u200f/11\u200f/2026، 9:05 ص"}
+    for language, text in expected.items():
+        with app.test_request_context(headers={"Accept-Language": language}):
+            refresh()  # the test's application context would keep the first language
+            assert format_moment(moment) == text, language

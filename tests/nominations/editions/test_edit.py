@@ -2,10 +2,8 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from zoneinfo import ZoneInfo
 
 import pytest
-from babel.dates import format_datetime
 
 from academy.extensions import db
 from academy.nominations import edition_operations
@@ -36,7 +34,7 @@ def test_the_window_is_shown_in_each_viewers_time_zone(client_for, make, module)
     shown = tokyo.get(f"/admin/editions/{edition.id}").text
     form = tokyo.get(f"/admin/editions/{edition.id}/edit").text
 
-    assert format_datetime(opens, "short", tzinfo=ZoneInfo("Asia/Tokyo"), locale="en") in shown
+    assert "Mar 1, 2027, 11:00\u202fPM" in shown  # 14:00 UTC is 23:00 in Tokyo
     assert "Asia/Tokyo" in shown
     assert 'value="2027-03-01T23:00"' in form  # 14:00 UTC is 23:00 in Tokyo
     assert 'value="2027-03-21T07:00"' in form
