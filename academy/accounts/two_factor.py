@@ -242,7 +242,8 @@ def disable(user: User, *, actor: User, reason: str | None = None) -> None:
     db.session.execute(db.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     db.session.flush()
     record("account.two_factor_disabled", actor=actor, target=user, reason=reason, by_admin=actor.id != user.id)
-    _notify(user, "account_two_factor_disabled", _l("Two-step verification is off for your Activist Academy account"))
+    _notify(user, "account_two_factor_disabled", _l("Two-step verification is off for your Activist Academy account"),
+            by_admin=actor.id != user.id, required=is_required(user))
 
 
 def is_required(user: User) -> bool:
@@ -250,6 +251,6 @@ def is_required(user: User) -> bool:
     return bool(user.role_names & frozenset(current_app.config["TWO_FACTOR_REQUIRED_ROLES"]))
 
 
-def _notify(user: User, template: str, subject) -> None:
+def _notify(user: User, template: str, subject, **values) -> None:
     queue_mail(user.email, user.preferred_language, subject, template, name=user.display_name,
-               reset_link=mail_link("accounts.request_reset"))
+               reset_link=mail_link("accounts.request_reset"), **values)

@@ -196,7 +196,7 @@ def test_new_recovery_codes_are_refused_while_it_is_off(client, make, login_as):
 
 # --- turning it off ------------------------------------------------------------------------------
 
-def test_turning_it_off_needs_the_password_and_a_valid_code(client, login_as, enrolled, db):
+def test_turning_it_off_needs_the_password_and_a_valid_code(client, login_as, enrolled, db, outbox):
     person, secret, _codes = enrolled
     login_as(person)
     assert client.get(OFF).status_code == 200
@@ -211,6 +211,9 @@ def test_turning_it_off_needs_the_password_and_a_valid_code(client, login_as, en
     person = _reload(db, person)
     assert not person.has_two_factor and two_factor.recovery_codes_left(person) == 0
     assert audit_events("account.two_factor_disabled")[0].details["by_admin"] is False
+    body = outbox(person.email)[-1].body_text
+    assert "Two-step verification has just been turned off" in body and "administrator" not in body
+    assert "You can turn it on again from your profile page" in body and "If you did not do this" in body
 
 
 def test_a_code_used_once_cannot_turn_it_off(client, login_as, enrolled, db):

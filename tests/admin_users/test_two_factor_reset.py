@@ -52,6 +52,22 @@ def test_resetting_turns_it_off_ends_the_sessions_and_is_audited(app, client, ma
     assert event.actor_id == admin.id and event.details["reason"] == "lost phone"
 
 
+@pytest.mark.parametrize("role, next_step", [
+    ("coordinator", "you will set it up again at your next sign-in"),  # their role requires it
+    ("trainee", "You can turn it on again from your profile page"),
+])
+def test_the_person_is_told_an_administrator_turned_it_off_and_what_comes_next(
+        app, serving, client, make, admin, db, outbox, role, next_step):
+    serving.config["TWO_FACTOR_REQUIRED_ROLES"] = frozenset({"coordinator"})
+    person = _enrolled(app, db, getattr(make, role)())
+    client.post(f"/admin/users/{person.id}/two-step/reset", data={"reset-reason": "lost phone"})
+    body = outbox(person.email)[-1].body_text
+    assert "An administrator of the Activist Academy has turned off two-step verification" in body
+    assert next_step in body
+    assert "If you did not ask for this, choose a new password" in body
+    assert "If you did not do this" not in body and "lost phone" not in body
+
+
 def test_a_reason_is_required(app, client, make, admin, db):
     person = _enrolled(app, db, make.trainee())
     for data in ({"reset-reason": "   "}, {}):
