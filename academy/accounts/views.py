@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _, lazy_gettext as _l, ngettext
+from flask_babel import gettext as _, lazy_gettext as _l, ngettext, refresh
 from flask_login import current_user
 
 from ..access import public, signed_in
@@ -209,6 +209,7 @@ def profile():
                                   preferred_language=form.preferred_language.data,
                                   time_zone=form.time_zone.data)
         db.session.commit()
+        refresh()  # the confirmation speaks the language just chosen
         flash(_("Your profile has been saved."), "success")
         return redirect(url_for("accounts.profile"))
     password_form = ChangePasswordForm(user, formdata=None, prefix=PASSWORD_PREFIX)

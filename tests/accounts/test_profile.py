@@ -39,6 +39,13 @@ def test_name_and_language_can_be_changed(client, make, login_as, db):
     assert b'dir="rtl"' in client.get("/profile").data
 
 
+def test_the_confirmation_speaks_the_language_just_chosen(client, make, login_as):
+    login_as(make.trainee(preferred_language="en"))
+    response = client.post("/profile", data={"display_name": "Ana", "preferred_language": "fr",
+                                             "time_zone": "UTC"}, follow_redirects=True)
+    assert "Votre profil a été enregistré." in response.text and 'lang="fr"' in response.text
+
+
 def test_time_zones_are_named_in_the_readers_language_and_sent_as_iana_names(client, make, login_as):
     login_as(make.trainee(preferred_language="ar", time_zone="Africa/Cairo"))
 
