@@ -101,6 +101,20 @@ def _decode(content: bytes) -> str:
     return text[1:] if text.startswith(_BOM) else text
 
 
+#: What spreadsheets separate cells with: commas, semicolons where the comma is the decimal mark
+#: (French or Spanish Excel), tabs.
+DELIMITERS = (",", ";", "\t")
+
+
+def _delimiter(text: str) -> str:
+    """The separator of the header line: the one that splits it into the most known columns
+    (a comma when none does, so that the header's problems are reported as usual)."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    known = {name: sum(cell.strip().strip('"') in COLUMNS for cell in first.split(name)) for name in DELIMITERS}
+    best = max(DELIMITERS, key=lambda name: known[name])
+    return best if known[best] else ","
+
+
 def _check_header(header: list[str]) -> list[RowError]:
     names = [name.strip() for name in header]
     errors = []
@@ -123,7 +137,8 @@ def read_rows(content: bytes) -> tuple[list[_Row], list[RowError]]:
     if len(content) > MAX_BYTES:
         raise ImportRefused([RowError(1, _l("The file is too large: at most %(size)d MB.",
                                             size=MAX_BYTES // (1024 * 1024)))])
-    reader = csv.reader(io.StringIO(_decode(content), newline=""), strict=True)
+    text = _decode(content)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), strict=True)
     rows: list[_Row] = []
     errors: list[RowError] = []
     header = None

@@ -28,9 +28,10 @@ def _row(number: int, edition, **overrides) -> dict:
     return values
 
 
-def _csv(rows: list[dict], columns=COLUMNS, bom: bool = False) -> bytes:
+def _csv(rows: list[dict], columns=COLUMNS, bom: bool = False, delimiter: str = ",") -> bytes:
     buffer = io.StringIO(newline="")
-    writer = csv.DictWriter(buffer, fieldnames=list(columns), lineterminator="\r\n", extrasaction="ignore")
+    writer = csv.DictWriter(buffer, fieldnames=list(columns), lineterminator="\r\n", extrasaction="ignore",
+                            delimiter=delimiter)
     writer.writeheader()
     writer.writerows(rows)
     return (("\ufeff" if bom else "") + buffer.getvalue()).encode("utf-8")
@@ -102,6 +103,22 @@ def test_columns_may_come_in_any_order_and_comment_and_blank_lines_are_skipped(s
                    columns=columns)
     _import(setting, content)
     assert _count(db) == 1
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t"])
+def test_files_separated_by_semicolons_or_tabs_are_read_as_spreadsheets_write_them(setting, db, delimiter):
+    """French or Spanish Excel separates cells with semicolons (the comma is their decimal mark)."""
+    edition = setting[0]
+    rows = [_row(1, edition, motivation="Trains volunteers, runs phone banks; speaks Wolof."), _row(2, edition)]
+    _import(setting, _csv(rows, bom=True, delimiter=delimiter))
+    db.session.commit()
+    saved = db.session.scalars(sa.select(Nomination).where(Nomination.email == "nominee1@example.org")).one()
+    assert _count(db) == 2 and saved.motivation == "Trains volunteers, runs phone banks; speaks Wolof."
+
+
+def test_a_header_no_separator_splits_is_reported_as_missing_columns(setting, db):
+    errors = _errors(setting, "given_names|family_name|email\r\n".encode(), db)
+    assert errors[0][0] == 1 and errors[0][1].startswith("Missing columns:")
 
 
 def test_rows_can_be_submitted_at_once(setting, db, outbox):
