@@ -186,13 +186,24 @@ def _birth_date(text: str, today: date) -> date:
 
 
 #: Column → (the nomination's attribute, the nomination form's rule for it), in template order.
+def _in_file(clean, message):
+    """``clean`` with the message a file needs: a cell has no list to choose from."""
+    def cleaned(cell, today):
+        try:
+            return clean(cell)
+        except ValidationError:
+            raise ValidationError(message) from None
+    return cleaned
+
+
 _CLEANERS = {
     "given_names": ("given_names", lambda cell, today: clean_name(cell, "given_names")),
     "family_name": ("family_name", lambda cell, today: clean_name(cell, "family_name")),
     "email": ("email", lambda cell, today: clean_email(cell)),
     "date_of_birth": ("date_of_birth", _birth_date),
-    "gender": ("gender", lambda cell, today: clean_gender(cell)),
-    "country": ("country", lambda cell, today: clean_country(cell)),
+    "gender": ("gender", _in_file(clean_gender, _l("Write woman, man, other or undisclosed."))),
+    "country": ("country", _in_file(clean_country, _l(
+        "Write the two-letter ISO code of the country, for example SN or AR."))),
     "languages": ("languages", lambda cell, today: clean_languages(split_languages(cell))),
     "mail_language": ("language", lambda cell, today: clean_mail_language(cell)),
     "party_role": ("party_role", lambda cell, today: clean_free_text(cell, "party_role")),

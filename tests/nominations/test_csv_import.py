@@ -121,6 +121,14 @@ def test_a_header_no_separator_splits_is_reported_as_missing_columns(setting, db
     assert errors[0][0] == 1 and errors[0][1].startswith("Missing columns:")
 
 
+def test_a_gender_or_country_a_file_cannot_pick_from_a_list_says_what_to_write(setting, db):
+    edition = setting[0]
+    content = _csv([_row(1, edition, gender="femme", country="France")])
+    assert _problems(setting, content, db) == [
+        (2, "gender", "Write woman, man, other or undisclosed."),
+        (2, "country", "Write the two-letter ISO code of the country, for example SN or AR.")]
+
+
 def test_rows_can_be_submitted_at_once(setting, db, outbox):
     edition, organisation, coordinator = setting
     ids = _import(setting, _csv([_row(number, edition) for number in range(4)]), submit=True)
