@@ -198,7 +198,7 @@ def _in_file(clean, message):
 
 _CLEANERS = {
     "given_names": ("given_names", lambda cell, today: clean_name(cell, "given_names")),
-    "family_name": ("family_name", lambda cell, today: clean_name(cell, "family_name")),
+    "family_name": ("family_name", lambda cell, today: clean_name(cell, "family_name", required=False)),
     "email": ("email", lambda cell, today: clean_email(cell)),
     "date_of_birth": ("date_of_birth", _birth_date),
     "gender": ("gender", _in_file(clean_gender, _l("Write woman, man, other or undisclosed."))),

@@ -184,7 +184,7 @@ class Nomination(db.Model):
 
     @property
     def full_name(self) -> str:
-        return f"{self.given_names} {self.family_name}"
+        return " ".join(name for name in (self.given_names, self.family_name) if name)
 
     @property
     def holds_seat(self) -> bool:

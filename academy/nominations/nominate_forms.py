@@ -68,13 +68,13 @@ def _refuse_control_characters(text: str, *, multiline: bool = False) -> None:
         raise ValidationError(_l("Remove the control characters from this text."))
 
 
-def clean_name(text: str | None, column: str) -> str:
-    """A required name, trimmed, within the column's length."""
+def clean_name(text: str | None, column: str, required: bool = True) -> str:
+    """A name, trimmed, within the column's length (empty only where not ``required``)."""
     text = (text or "").strip()
     _refuse_control_characters(text)
     if has_hidden_characters(text):  # bidi overrides, zero-width spaces … (ZWNJ and ZWJ stay)
         raise ValidationError(HIDDEN_CHARACTERS_MESSAGE)
-    if not text:
+    if not text and required:
         raise ValidationError(_l("Enter the name as it should appear on a certificate."))
     if len(text) > max_length(column):
         raise ValidationError(_l("Use at most %(max)d characters.", max=max_length(column)))
@@ -164,7 +164,8 @@ class NominationForm(AcademyForm):
     given_names = StringField(_l("Given names"), filters=[_strip],
                               description=_l("Exactly as they should appear on a certificate."))
     family_name = StringField(_l("Family name"), filters=[_strip],
-                              description=_l("Exactly as it should appear on a certificate."))
+                              description=_l("Exactly as it should appear on a certificate; empty for a person "
+                                             "known by one name only."))
     email = StringField(_l("E-mail address"), filters=[_strip],
                         description=_l("The invitation goes here if the nominee is accepted."),
                         render_kw={"type": "email", "autocomplete": "off"})
@@ -196,7 +197,7 @@ class NominationForm(AcademyForm):
         field.data = clean_name(field.data, "given_names")
 
     def validate_family_name(self, field) -> None:
-        field.data = clean_name(field.data, "family_name")
+        field.data = clean_name(field.data, "family_name", required=False)
 
     def validate_email(self, field) -> None:
         field.data = clean_email(field.data)

@@ -129,6 +129,14 @@ def test_a_gender_or_country_a_file_cannot_pick_from_a_list_says_what_to_write(s
         (2, "country", "Write the two-letter ISO code of the country, for example SN or AR.")]
 
 
+def test_a_person_known_by_one_name_only_has_an_empty_family_name(setting, db):
+    edition = setting[0]
+    _import(setting, _csv([_row(1, edition, given_names="Wiranti", family_name="")]))
+    db.session.commit()
+    saved = db.session.scalars(sa.select(Nomination)).one()
+    assert (saved.given_names, saved.family_name, saved.full_name) == ("Wiranti", "", "Wiranti")
+
+
 def test_rows_can_be_submitted_at_once(setting, db, outbox):
     edition, organisation, coordinator = setting
     ids = _import(setting, _csv([_row(number, edition) for number in range(4)]), submit=True)
@@ -192,13 +200,13 @@ def test_every_problem_of_several_lines_is_reported_and_nothing_written(setting,
     rows = [_row(1, edition, given_names="=CMD()", gender="robot", date_of_birth=too_old),
             _row(2, edition),
             _row(3, edition, email="nominee1@example.org", languages="xx", mail_language="de", motivation="@A1"),
-            _row(4, edition, family_name="", languages="en")]
+            _row(4, edition, given_names="", languages="en")]
     edition.required_language = "fr"
     problems = _problems(setting, _csv(rows), db)
     assert [(line, column) for line, column, _message in problems] == [
         (2, "given_names"), (2, "date_of_birth"), (2, "gender"),
         (4, "email"), (4, "languages"), (4, "mail_language"), (4, "motivation"),
-        (5, "family_name"), (5, "languages")]
+        (5, "given_names"), (5, "languages")]
     messages = {(line, column): message for line, column, message in problems}
     assert "formula" in messages[2, "given_names"] and "Not eligible" in messages[2, "date_of_birth"]
     assert "line 2" in messages[4, "email"] and "formula" in messages[4, "motivation"]

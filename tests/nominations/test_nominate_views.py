@@ -129,6 +129,18 @@ def test_an_admin_views_the_organisation_they_choose(client, make, login_as, org
 # --- Nominating one person --------------------------------------------------------------------
 
 
+def test_a_person_known_by_one_name_only_is_nominated_with_an_empty_family_name(client, db, make, coordinator):
+    edition = make.edition()
+    response = client.post(f"/nominations/editions/{edition.id}/new",
+                           data=_form(edition, given_names="Wiranti", family_name=" "))
+    assert response.status_code == 302
+    [saved] = _nominations(db)
+    assert (saved.given_names, saved.family_name, saved.full_name) == ("Wiranti", "", "Wiranti")
+    refused = client.post(f"/nominations/editions/{edition.id}/new",
+                          data=_form(edition, given_names="", family_name="Wiranti", email="other@example.org"))
+    assert refused.status_code == 400 and "Enter the name as it should appear on a certificate." in refused.text
+
+
 def test_new_nomination_is_saved_as_a_draft_with_consent(client, db, make, coordinator, organisation):
     edition = make.edition()
     assert client.get(f"/nominations/editions/{edition.id}/new").status_code == 200
