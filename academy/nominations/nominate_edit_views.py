@@ -15,7 +15,7 @@ from ..audit.operations import record
 from ..db_types import utcnow
 from ..extensions import db
 from . import csv_import, operations, submission
-from .models import Edition, Nomination, NominationStatus as S
+from .models import Edition, Nomination, NominationStatus as S, ParityRule
 from .nominate_forms import PRIVACY_NOTICE_VERSION, NominationForm, UploadForm
 from .nominate_views import (EDITABLE, REFUSED, bp, own_nomination, own_organisation, published_edition, refused,
                              window_open)
@@ -80,6 +80,12 @@ def _update(nomination: Nomination, values: dict) -> None:
         raise operations.NominationRefused(operations.DUPLICATE_EMAIL, _(
             "This person has already been nominated for this edition."))
     changed = sorted(name for name, value in values.items() if getattr(nomination, name) != value)
+    if ("gender" in changed and nomination.status is S.SUBMITTED
+            and nomination.edition.parity_rule is ParityRule.PAIRS):
+        # A submitted pair is one woman and one man: another gender would unmake it.
+        raise operations.NominationRefused(operations.PARITY, _(
+            "This edition takes nominees in pairs of a woman and a man: the gender of a submitted "
+            "nominee cannot change. Withdraw the pair and nominate again."))
     for name in changed:
         setattr(nomination, name, values[name])
     db.session.flush()

@@ -252,6 +252,21 @@ def test_edit_corrects_a_submitted_nomination(client, db, make, coordinator, org
     assert "family_name" in event.details["fields"]
 
 
+def test_under_pairs_a_submitted_nominee_s_gender_cannot_change_but_the_rest_can(client, db, make, coordinator,
+                                                                                   organisation):
+    edition = make.edition(parity_rule=ParityRule.PAIRS)
+    nomination = make.nomination(edition, organisation, status="submitted", gender="man",
+                                 consent_version=PRIVACY_NOTICE_VERSION)
+    refused = client.post(f"/nominations/{nomination.id}/edit",
+                          data=_form(edition, gender="woman", family_name="After", email=nomination.email))
+    assert refused.status_code == 409 and "the gender of a submitted nominee cannot change" in refused.text
+    [saved] = _nominations(db)
+    assert saved.gender is Gender.MAN and saved.family_name != "After"
+    corrected = client.post(f"/nominations/{nomination.id}/edit",
+                            data=_form(edition, gender="man", family_name="After", email=nomination.email))
+    assert corrected.status_code == 302 and _nominations(db)[0].family_name == "After"
+
+
 def test_edit_to_an_address_the_organisation_already_nominated_is_refused(client, db, make, coordinator,
                                                                            organisation):
     edition = make.edition()
