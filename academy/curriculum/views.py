@@ -219,6 +219,17 @@ def move_lesson(lesson_id: int):
     return redirect(url_for(".edit_module", module_id=lesson.module_id, _anchor="lessons"))
 
 
+@bp.get("/teach/lessons/<int:lesson_id>/delete")
+@roles_required(Role.ADMIN, Role.TRAINER)
+def confirm_lesson_deletion(lesson_id: int):
+    """Ask before deleting a lesson, its text and its materials: nothing brings them back."""
+    lesson = taught_lesson(lesson_id)
+    materials = db.session.scalar(db.select(db.func.count()).select_from(Material)
+                                  .where(Material.lesson_id == lesson.id))
+    return render_template("curriculum/lesson_delete.html", lesson=lesson, module=lesson.module,
+                           materials=materials)
+
+
 @bp.post("/teach/lessons/<int:lesson_id>/delete")
 @roles_required(Role.ADMIN, Role.TRAINER)
 def delete_lesson(lesson_id: int):

@@ -302,6 +302,21 @@ def test_deleting_a_lesson_closes_the_gap(client, db, make, login_as):
     assert "curriculum.lesson_delete" in _actions(db)
 
 
+def test_deleting_a_lesson_is_asked_first_and_the_pages_link_to_the_question(client, db, make, login_as):
+    module = make.module()
+    lesson = make.lesson(module, slug="a", title="Door knocking")
+    make.material(lesson)
+    login_as(make.admin())
+    question = client.get(f"/teach/lessons/{lesson.id}/delete")
+    assert question.status_code == 200 and db.session.get(Lesson, lesson.id) is not None
+    assert "Delete the lesson “Door knocking”?" in question.text and "its 1 material are deleted" in question.text
+    assert f'action="/teach/lessons/{lesson.id}/delete"' in question.text
+    for page in (f"/teach/modules/{module.id}", f"/teach/lessons/{lesson.id}"):
+        html = client.get(page).text
+        assert f'href="/teach/lessons/{lesson.id}/delete"' in html, page
+        assert f'action="/teach/lessons/{lesson.id}/delete"' not in html, page
+
+
 def test_a_lesson_with_progress_cannot_be_deleted(client, db, make, login_as):
     module = make.module()
     lesson = make.lesson(module)
@@ -349,9 +364,11 @@ def test_no_state_changes_on_get(client, db, make, login_as):
     module = make.module(lessons=2)
     lesson = db.session.scalars(db.select(Lesson).where(Lesson.module_id == module.id)).first()
     login_as(make.admin())
-    for path in (f"/teach/lessons/{lesson.id}/delete", f"/teach/lessons/{lesson.id}/move",
-                 f"/teach/modules/{module.id}/status"):
+    for path in (f"/teach/lessons/{lesson.id}/move", f"/teach/modules/{module.id}/status"):
         assert client.get(path).status_code == 405
+    # GET on the delete address only asks the question.
+    assert client.get(f"/teach/lessons/{lesson.id}/delete").status_code == 200
+    assert db.session.get(Lesson, lesson.id) is not None
     with client.application.test_request_context():
         assert url_for("curriculum.list_modules") == "/teach/"
 
