@@ -46,7 +46,8 @@ NOT_STARTED = _l("This session has not started yet: attendance can be taken once
 def schedule_session(module: Module, *, actor: User, title: str, starts_at: datetime,
                      duration_minutes: int, location: str | None, online_url: str | None,
                      trainer_id: int | None) -> LiveSession:
-    """Add a session to ``module`` and tell its trainees."""
+    """Add a session to ``module`` and tell its trainees, unless it is already over (one added
+    afterwards so that its attendance can be taken announces nothing)."""
     live_session = LiveSession(module_id=module.id, title=title, starts_at=starts_at,
                                duration_minutes=duration_minutes, location=location or None,
                                online_url=online_url or None, trainer_id=trainer_id)
@@ -54,9 +55,17 @@ def schedule_session(module: Module, *, actor: User, title: str, starts_at: date
     db.session.flush()
     record("live_session.create", actor=actor, target=live_session, module_id=module.id,
            starts_at=starts_at.isoformat(), trainer_id=trainer_id)
-    _tell_trainees(module, live_session, "live_session_scheduled",
-                   _l("New session: %(title)s", title=live_session.title))
+    if live_session.ends_at > utcnow():
+        _tell_trainees(module, live_session, "live_session_scheduled",
+                       _l("New session: %(title)s", title=live_session.title))
     return live_session
+
+
+def already_scheduled(module: Module, *, title: str, starts_at: datetime, **_values) -> bool:
+    """Whether ``module`` has a session of this title at this time already (the same form sent
+    twice, after the browser's Back button)."""
+    return db.session.scalar(sa.select(sa.exists().where(
+        LiveSession.module_id == module.id, LiveSession.title == title, LiveSession.starts_at == starts_at)))
 
 
 def _audit_value(value):

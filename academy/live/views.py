@@ -107,6 +107,10 @@ def new_session(module_id: int):
     module = _managed_module(module_id)
     form = _session_form(module)
     if form.validate_on_submit():
+        if operations.already_scheduled(module, **form.values()):
+            flash(_("Session “%(title)s” was already scheduled at that time: nothing was added.",
+                    title=form.values()["title"]), "warning")
+            return redirect(url_for(".module_sessions", module_id=module.id))
         live_session = operations.schedule_session(module, actor=current_user, **form.values())
         return _saved(form, _("Session “%(title)s” scheduled.", title=live_session.title), module.id)
     return render_template("live/session_form.html", form=form, module=module, live_session=None,

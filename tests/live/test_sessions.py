@@ -137,6 +137,28 @@ def test_enrolled_trainees_are_emailed_in_their_language_and_time_zone(course, c
     assert re.search(r"http://[^\s]+/learn/sessions/\d+\.ics", to_english.body_text)
 
 
+def test_a_session_added_after_it_took_place_is_kept_for_attendance_but_announced_to_nobody(
+        course, client_for, outbox):
+    response = client_for(course.trainer).post(f"/teach/modules/{course.module.id}/sessions/new",
+                                               data=_form(day="2025-01-15", trainer_id=course.trainer.id))
+    assert response.status_code == 302
+    assert len(_sessions()) == 1
+    assert [mail for trainee in course.trainees for mail in outbox(trainee.email)] == []
+
+
+def test_the_same_form_sent_twice_schedules_one_session_and_one_round_of_mail(course, client_for, outbox):
+    client = client_for(course.trainer)
+    data = _form(day="2099-01-15", trainer_id=course.trainer.id)
+    client.post(f"/teach/modules/{course.module.id}/sessions/new", data=data)
+    again = client.post(f"/teach/modules/{course.module.id}/sessions/new", data=data, follow_redirects=True)
+    assert again.status_code == 200 and "was already scheduled at that time: nothing was added" in again.text
+    assert len(_sessions()) == 1
+    assert all(len(outbox(trainee.email)) == 1 for trainee in course.trainees)
+    other_time = client.post(f"/teach/modules/{course.module.id}/sessions/new",
+                             data={**data, "start_time": "19:00"})
+    assert other_time.status_code == 302 and len(_sessions()) == 2
+
+
 def test_changing_a_session_raises_its_sequence_and_tells_trainees(course, client_for, make, outbox, fresh):
     live_session = make.live_session(course.module, trainer_id=course.trainer.id)
     client = client_for(course.trainer)
