@@ -25,6 +25,7 @@ from ..extensions import db
 from ..i18n import format_list
 from ..organisations.models import Organisation
 from . import operations, rules, submission
+from .languages import lazy_language_name
 from .models import Edition, Nomination, NominationStatus, ParityRule
 from .nominate_forms import (
     clean_country, clean_date_of_birth, clean_email, clean_free_text, clean_gender, clean_languages,
@@ -249,7 +250,7 @@ def _eligibility_errors(edition: Edition, row: _Row) -> list[RowError]:
     if "languages" in values and not rules.language_allowed(edition.required_language, values["languages"]):
         errors.append(RowError(row.line, _l(
             "Not eligible: nominees must speak the edition's required language (%(language)s).",
-            language=edition.required_language), "languages"))
+            language=lazy_language_name(edition.required_language)), "languages"))
     return errors
 
 

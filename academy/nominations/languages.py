@@ -8,6 +8,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from babel import Locale
+from flask_babel.speaklater import LazyString
 
 FALLBACK_LANGUAGE = "en"
 
@@ -42,6 +43,13 @@ def language_name(code: str | None, language: str) -> str:
     if not code:
         return ""
     return _names(language).get(code, code)
+
+
+def lazy_language_name(code: str | None) -> LazyString:
+    """``language_name`` in the language of whoever reads it (for lazily translated messages)."""
+    from ..i18n import current_language
+
+    return LazyString(lambda: language_name(code, current_language()))
 
 
 def language_choices(language: str) -> list[tuple[str, str]]:

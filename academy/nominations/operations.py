@@ -26,6 +26,7 @@ from ..extensions import db
 from ..organisations.models import Organisation
 from . import notifications, rules
 from .invitation_links import issue_invitation, revoke_invitation
+from .languages import lazy_language_name
 from .models import (
     SEATED_STATUSES, Edition, Gender, Nomination, NominationStatus as S, ParityRule, edition_organisations,
     edition_regions,
@@ -210,7 +211,7 @@ def eligibility_refusal_from(edition: Edition, nomination: Nomination, organisat
     if not rules.language_allowed(edition.required_language, nomination.languages):
         return NominationRefused(NOT_ELIGIBLE, _l(
             "Not eligible: nominees must speak the edition's required language (%(language)s).",
-            language=edition.required_language))
+            language=lazy_language_name(edition.required_language)))
     if not organisation.is_active or not rules.organisation_allowed(
             organisation.id, organisation.region_id, allowed_organisations, allowed_regions):
         return NominationRefused(NOT_ELIGIBLE, _l(

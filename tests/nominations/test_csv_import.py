@@ -210,7 +210,7 @@ def test_every_problem_of_several_lines_is_reported_and_nothing_written(setting,
     messages = {(line, column): message for line, column, message in problems}
     assert "formula" in messages[2, "given_names"] and "Not eligible" in messages[2, "date_of_birth"]
     assert "line 2" in messages[4, "email"] and "formula" in messages[4, "motivation"]
-    assert "required language" in messages[5, "languages"]
+    assert "required language (French)" in messages[5, "languages"]
 
 
 def test_an_address_already_nominated_does_not_hide_the_lines_other_problems(setting, db, make):

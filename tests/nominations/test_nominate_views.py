@@ -190,6 +190,18 @@ def _refused(response, text, db, count=0):
     assert len(_nominations(db)) == count
 
 
+def test_the_required_language_is_named_in_the_reader_s_language(client, db, make, coordinator):
+    edition = make.edition(required_language="sw")
+    _refused(client.post(f"/nominations/editions/{edition.id}/new", data=_form(edition, save=None,
+                                                                                  save_and_submit="1")),
+             "nominees must speak the edition&#39;s required language (Swahili)", db)
+    coordinator.preferred_language = "fr"
+    db.session.commit()
+    _refused(client.post(f"/nominations/editions/{edition.id}/new", data=_form(edition, save=None,
+                                                                                  save_and_submit="1")),
+             "(swahili)", db)
+
+
 def test_closed_window_is_refused(client, db, make, coordinator):
     edition = make.edition(nominations_open_at=utcnow() - timedelta(days=10),
                            nominations_close_at=utcnow() - timedelta(days=1))
