@@ -6,8 +6,8 @@ from urllib.parse import urlsplit
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
-    BooleanField, IntegerField, SelectChoice, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField,
-    URLField,
+    BooleanField, HiddenField, IntegerField, SelectChoice, SelectField, SelectMultipleField, StringField, SubmitField,
+    TextAreaField, URLField,
 )
 from wtforms.validators import DataRequired, InputRequired, NumberRange, ValidationError
 
@@ -139,6 +139,10 @@ class LessonForm(AcademyForm):
                        "http, https or mailto links. HTML and images are not shown."))
     preview = SubmitField(_l("Preview"))
     save = SubmitField(_l("Save lesson"))
+    #: The lesson as it was when the form was opened (``lesson_fingerprint``): a save over
+    #: someone else's newer one is refused instead of silently undoing it (a request without it,
+    #: from no form of ours, is saved as before).
+    seen = HiddenField()
 
     @property
     def wants_preview(self) -> bool:

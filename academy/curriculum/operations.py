@@ -6,6 +6,8 @@ people reordering at once cannot leave two lessons at one position.
 """
 from __future__ import annotations
 
+import hashlib
+
 import sqlalchemy as sa
 
 from ..accounts.models import User
@@ -115,6 +117,12 @@ def create_lesson(module: Module, *, slug: str, title: str, summary: str, estima
     db.session.flush()
     record("curriculum.lesson_create", actor=actor, target=lesson, module_id=module.id)
     return lesson
+
+
+def lesson_fingerprint(lesson: Lesson) -> str:
+    """A digest of what the lesson form edits: it changes exactly when someone saves a change."""
+    parts = (lesson.title, lesson.summary, str(lesson.estimated_minutes), lesson.body_markdown)
+    return hashlib.sha256("\x00".join(parts).encode("utf-8")).hexdigest()
 
 
 def update_lesson(lesson: Lesson, module: Module, *, title: str, summary: str, estimated_minutes: int,

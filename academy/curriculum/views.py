@@ -194,9 +194,21 @@ def edit_lesson(lesson_id: int):
     """Edit a lesson's text with a preview; its materials are managed on the same page."""
     lesson = taught_lesson(lesson_id)
     form = LessonForm(obj=lesson)
+    current = operations.lesson_fingerprint(lesson)
+    if not form.is_submitted():
+        form.seen.data = current
     if form.validate_on_submit():
         if form.wants_preview:
             return lesson_page(lesson, form, preview=render_markdown(form.body_markdown.data))
+        if form.seen.data and form.seen.data != current:
+            # Another trainer saved meanwhile: nothing is saved, the text typed here stays in the
+            # form, and saving again (knowingly) replaces their version.
+            form.seen.data = current
+            form.form_errors.append(_(
+                "Someone else saved this lesson after you opened it. Nothing was saved: your text is "
+                "below. Compare it with the lesson's new text (open the lesson in another tab), then "
+                "save again to replace it."))
+            return lesson_page(lesson, form, status=409)
         operations.update_lesson(lesson, lesson.module, title=form.title.data, summary=form.summary.data,
                                  estimated_minutes=form.estimated_minutes.data,
                                  body_markdown=form.body_markdown.data, actor=current_user)

@@ -1,10 +1,13 @@
 """Trainer authoring under /teach: who may edit what, lessons with preview, order, status, history."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from flask import url_for
 
 from academy.audit.models import AuditEvent
+from academy.curriculum import operations
 from academy.curriculum.models import Lesson, Module, ModuleStatus, module_partners, module_trainers
 from academy.learning.models import LessonProgress
 from academy.organisations.models import OrganisationKind
@@ -255,6 +258,33 @@ def test_editing_a_lesson_rerenders_the_stored_html(client, db, make, login_as):
     assert lesson.body_html == "<p>New <em>text</em></p>\n"
     assert lesson.updated_by_id == trainer.id
     assert "curriculum.lesson_update" in _actions(db)
+
+
+def test_a_save_over_a_colleague_s_newer_save_is_refused_and_keeps_what_was_typed(client, db, make, login_as):
+    first, second = make.trainer(), make.trainer()
+    module = make.module(trainers=[first, second])
+    lesson = make.lesson(module)
+    login_as(first)
+    page = client.get(f"/teach/lessons/{lesson.id}").text
+    seen = re.search(r'name="seen" type="hidden" value="([0-9a-f]{64})"', page)
+    assert seen, "the form carries the lesson as it was opened"
+    # Meanwhile the colleague saves a new summary.
+    operations.update_lesson(lesson, module, title=lesson.title, summary="The colleague's summary.",
+                             estimated_minutes=lesson.estimated_minutes, body_markdown=lesson.body_markdown,
+                             actor=second)
+    db.session.commit()
+
+    mine = {**LESSON_FORM, "body_markdown": "My added paragraph.", "seen": seen.group(1), "save": "1"}
+    refused = client.post(f"/teach/lessons/{lesson.id}", data=mine)
+    assert refused.status_code == 409 and "Someone else saved this lesson after you opened it" in refused.text
+    assert "My added paragraph." in refused.text
+    db.session.expire_all()
+    assert db.session.get(Lesson, lesson.id).summary == "The colleague's summary."
+
+    again = re.search(r'name="seen" type="hidden" value="([0-9a-f]{64})"', refused.text).group(1)
+    assert client.post(f"/teach/lessons/{lesson.id}", data={**mine, "seen": again}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Lesson, lesson.id).body_markdown == "My added paragraph."
 
 
 def test_lesson_form_errors_are_shown_with_400(client, make, login_as):
