@@ -1,16 +1,18 @@
 """Moving nominations through the status machine: submitting them, alone or as a pair, and
-withdrawing them (after a page that says what withdrawing does).
+withdrawing them (after a page that says what withdrawing does); deleting drafts.
 
 Routes of the ``nominate`` blueprint (see ``nominate_views``), for coordinators only.
 """
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 
 from ..access import roles_required
 from ..accounts.models import Role
+from ..audit.operations import record
 from ..extensions import db
 from ..organisations.forms import parse_id
 from . import nominate_queries, operations, submission
@@ -88,3 +90,41 @@ def _move(nomination, to_status, success_message: str):
         return refused(refusal.message, nomination.edition)
     flash(success_message, "success")
     return redirect(url_for(".edition", edition_id=nomination.edition_id))
+
+
+# --- Deleting a draft ----------------------------------------------------------------------------
+# A draft has been seen by nobody but its organisation: it can go, with the personal data it holds,
+# at any time (a nomination once submitted is withdrawn instead, and keeps its history).
+
+DELETION_REFUSED = _l("Only a draft can be deleted; a submitted nomination can be withdrawn while "
+                      "nominations are open.")
+
+
+@bp.get("/<int:nomination_id>/delete")
+@roles_required(Role.COORDINATOR)
+def confirm_draft_deletion(nomination_id: int):
+    """Ask before deleting a draft: nothing brings it back."""
+    nomination = own_nomination(nomination_id)
+    if nomination.status is not S.DRAFT:
+        return refused(DELETION_REFUSED, nomination.edition)
+    return render_template("nominations/nominate/delete_draft.html", nomination=nomination,
+                           edition=nomination.edition)
+
+
+@bp.post("/<int:nomination_id>/delete")
+@roles_required(Role.COORDINATOR)
+def delete_draft(nomination_id: int):
+    """Delete one of the organisation's drafts (conditional on it still being a draft)."""
+    nomination = own_nomination(nomination_id)
+    edition, name = nomination.edition, nomination.full_name
+    record("nomination.draft_deleted", actor=current_user, target=nomination, edition_id=edition.id)
+    deleted = db.session.execute(sa.delete(Nomination).where(
+        Nomination.id == nomination.id, Nomination.status == S.DRAFT).execution_options(
+        synchronize_session=False)).rowcount
+    if not deleted:
+        db.session.rollback()
+        return refused(DELETION_REFUSED, edition)
+    db.session.commit()
+    flash(_("The draft for %(name)s is deleted.", name=name), "success")
+    return redirect(url_for(".edition", edition_id=edition.id))
+

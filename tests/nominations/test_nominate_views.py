@@ -395,3 +395,36 @@ def test_privacy_notice_is_public_versioned_and_translated(client):
 def test_gender_labels_come_from_the_model(client, make, coordinator):
     page = client.get(f"/nominations/editions/{make.edition().id}/new").get_data(as_text=True)
     assert str(Gender.UNDISCLOSED.label) in page
+
+
+# --- Deleting drafts -----------------------------------------------------------------------------
+
+
+def test_a_draft_is_deleted_after_a_question_with_the_personal_data_it_held(client, db, make, coordinator,
+                                                                            organisation):
+    edition = make.edition()
+    draft = make.nomination(edition, organisation, status="draft", given_names="Zawadi", family_name="Mwangi")
+    draft_id = draft.id
+    page = client.get(f"/nominations/editions/{edition.id}").text
+    assert f'href="/nominations/{draft.id}/delete"' in page
+    question = client.get(f"/nominations/{draft.id}/delete")
+    assert question.status_code == 200 and "Delete the draft for Zawadi Mwangi?" in question.text
+    assert len(_nominations(db)) == 1  # asking deletes nothing
+    response = client.post(f"/nominations/{draft.id}/delete")
+    assert response.status_code == 302 and _nominations(db) == []
+    event = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "nomination.draft_deleted")).one()
+    assert event.actor_id == coordinator.id and event.object_id == str(draft_id)
+    assert "Zawadi" not in str(event.details)
+
+
+def test_only_the_organisation_s_own_drafts_can_be_deleted(client, db, make, coordinator, organisation):
+    edition = make.edition()
+    submitted = make.nomination(edition, organisation, status="submitted")
+    theirs = make.nomination(edition, status="draft")  # another organisation's
+    refused = client.post(f"/nominations/{submitted.id}/delete")
+    assert refused.status_code == 409 and "Only a draft can be deleted" in refused.text
+    assert client.get(f"/nominations/{submitted.id}/delete").status_code == 409
+    assert client.post(f"/nominations/{theirs.id}/delete").status_code == 404
+    assert client.get(f"/nominations/{theirs.id}/delete").status_code == 404
+    assert len(_nominations(db)) == 2
+    assert db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "nomination.draft_deleted")).all() == []
