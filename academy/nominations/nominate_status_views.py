@@ -54,6 +54,8 @@ def _withdrawable(nomination: Nomination) -> bool:
 
 
 def _withdrawal_refused(nomination: Nomination):
+    if nomination.status is S.WITHDRAWN:  # the same page sent again, after the browser's Back button
+        return refused(_("%(name)s is already withdrawn.", name=nomination.full_name), nomination.edition)
     return refused(_("This nomination cannot be withdrawn here: only submitted, waitlisted and accepted "
                      "nominations can, until nominations close."), nomination.edition)
 

@@ -63,14 +63,17 @@ def test_another_organisations_nomination_has_no_confirmation_page(client, db, m
     assert _status(db, other) is S.ACCEPTED
 
 
-@pytest.mark.parametrize("status", ["draft", "declined", "withdrawn", "enrolled"])
+@pytest.mark.parametrize("status, message", [
+    ("draft", "This nomination cannot be withdrawn here"), ("declined", "This nomination cannot be withdrawn here"),
+    ("withdrawn", "Zola Ndlovu is already withdrawn."), ("enrolled", "This nomination cannot be withdrawn here")])
 def test_the_confirmation_page_refuses_a_nomination_that_cannot_be_withdrawn(
-        client, db, make, coordinator, organisation, status):
-    nomination = make.nomination(make.edition(), organisation, status=status)
+        client, db, make, coordinator, organisation, status, message):
+    nomination = make.nomination(make.edition(), organisation, status=status, given_names="Zola",
+                                 family_name="Ndlovu")
     response = client.get(f"/nominations/{nomination.id}/withdraw")
     page = response.get_data(as_text=True)
     assert response.status_code == 409
-    assert "This nomination cannot be withdrawn here" in page
+    assert message in page
     assert f'action="/nominations/{nomination.id}/withdraw"' not in page  # no button that would withdraw anyway
     assert _status(db, nomination) is S(status)
 
