@@ -186,7 +186,6 @@ def _birth_date(text: str, today: date) -> date:
     return clean_date_of_birth(day, today)
 
 
-#: Column → (the nomination's attribute, the nomination form's rule for it), in template order.
 def _in_file(clean, message):
     """``clean`` with the message a file needs: a cell has no list to choose from."""
     def cleaned(cell, today):
@@ -197,6 +196,7 @@ def _in_file(clean, message):
     return cleaned
 
 
+#: Column → (the nomination's attribute, the nomination form's rule for it), in template order.
 _CLEANERS = {
     "given_names": ("given_names", lambda cell, today: clean_name(cell, "given_names")),
     "family_name": ("family_name", lambda cell, today: clean_name(cell, "family_name", required=False)),
