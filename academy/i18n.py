@@ -87,8 +87,8 @@ def format_list(items: Iterable[str], style: str = "standard") -> str:
 def format_moment(moment) -> str:
     """``{{ event.occurred_at | moment }}``: a date and time in the reader's language and time
     zone, the month named where the language names it ("Nov 29, 2026, 9:05 AM", "29 nov. 2026,
-    09:05"). The short numeric form reads 11/29/26 in English, which outside the United States
-    is taken for the 11th of month 29."""
+    09:05"). English's short numeric form, 11/05/26, is 5 November in the United States and
+    11 May almost everywhere else."""
     return gettext("%(date)s, %(time)s", date=format_date(moment, "medium"), time=format_time(moment, "short"))
 
 
