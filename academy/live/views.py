@@ -166,10 +166,16 @@ def attendance(session_id: int):
         flash(_("Attendance saved.") if changed else _("Nothing to change."), "success")
         return redirect(url_for(".attendance", session_id=session_id))
     status = 400 if form.is_submitted() else 200
+    fill = request.args.get("fill")
+    if fill not in (None, "present"):
+        abort(400)
     if status == 200:  # a fresh list, showing what has been recorded so far
         recorded = operations.recorded_statuses(live_session.id)
+        # ``?fill=present`` ticks "present" for everyone not yet marked: the trainer changes the
+        # few exceptions and saves; nothing is recorded until then.
+        unmarked = AttendanceStatus.PRESENT.value if fill else None
         form = AttendanceForm(form.allowed_ids, data={"entries": [
-            {"enrolment_id": enrolment.id, "status": getattr(recorded.get(enrolment.id), "value", None)}
+            {"enrolment_id": enrolment.id, "status": getattr(recorded.get(enrolment.id), "value", unmarked)}
             for enrolment in trainees]})
     names = {enrolment.id: enrolment.user.display_name for enrolment in trainees}
     return render_template("live/attendance.html", live_session=live_session, module=live_session.module,

@@ -56,6 +56,22 @@ def test_the_trainer_takes_attendance_for_everyone_at_once(course, client_for, m
     assert checked == {("0", "present"), ("1", "excused")}
 
 
+def test_everyone_not_yet_marked_can_be_ticked_present_before_saving(course, client_for, make):
+    live_session = make.live_session(course.module, starts_at=PAST)
+    first, second = course.enrolments
+    make.attendance(live_session, first, "excused")
+    client = client_for(course.trainer)
+    page = client.get(f"/teach/sessions/{live_session.id}/attendance").text
+    assert f'href="/teach/sessions/{live_session.id}/attendance?fill=present"' in page
+
+    filled = client.get(f"/teach/sessions/{live_session.id}/attendance?fill=present")
+    checked = set(re.findall(r'<input checked id="entries-\d+-status-\d+" name="entries-(\d+)-status" '
+                             r'type="radio" value="(\w+)">', filled.text))
+    assert checked == {("0", "excused"), ("1", "present")}  # what was recorded stays as it was
+    assert _recorded(live_session.id) == {first.id: AttendanceStatus.EXCUSED}  # nothing saved yet
+    assert client.get(f"/teach/sessions/{live_session.id}/attendance?fill=absent").status_code == 400
+
+
 def test_saving_again_updates_rows_in_place(course, client_for, make):
     live_session = make.live_session(course.module, starts_at=PAST)
     first, second = course.enrolments
