@@ -84,12 +84,13 @@ def format_list(items: Iterable[str], style: str = "standard") -> str:
     return babel_format_list([str(item) for item in items], style=style, locale=get_locale() or "en")
 
 
-def format_moment(moment) -> str:
+def format_moment(moment, date_format: str = "medium") -> str:
     """``{{ event.occurred_at | moment }}``: a date and time in the reader's language and time
     zone, the month named where the language names it ("Nov 29, 2026, 9:05 AM", "29 nov. 2026,
     09:05"). English's short numeric form, 11/05/26, is 5 November in the United States and
-    11 May almost everywhere else."""
-    return gettext("%(date)s, %(time)s", date=format_date(moment, "medium"), time=format_time(moment, "short"))
+    11 May almost everywhere else. ``date_format="full"`` adds the weekday (live sessions)."""
+    return gettext("%(date)s, %(time)s", date=format_date(moment, date_format),
+                   time=format_time(moment, "short"))
 
 
 def format_list_html(items: Iterable[str], isolated: bool = False) -> Markup:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import format_date, format_time, gettext as _
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import MultiDict
@@ -16,6 +16,7 @@ from ..core.forms import requested_page
 from ..curriculum.models import Module
 from ..db_types import utcnow
 from ..extensions import db, limiter
+from ..i18n import format_moment
 from . import operations
 from .attendance import attendance_rates, session_tallies
 from .calendar import feed_calendar, session_calendar
@@ -36,7 +37,7 @@ FEED_LIMIT = 500
 @bp.app_template_filter("session_time")
 def session_time(moment) -> str:
     """``{{ live_session.starts_at | session_time }}``: date and time in the reader's time zone."""
-    return _("%(date)s, %(time)s", date=format_date(moment, "full"), time=format_time(moment, "short"))
+    return format_moment(moment, "full")
 
 
 def _viewer_zone() -> str:

@@ -5,14 +5,12 @@ Routes of the ``nominate`` blueprint (see ``nominate_views``), for coordinators 
 """
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 
 from ..access import roles_required
 from ..accounts.models import Role
-from ..audit.operations import record
 from ..extensions import db
 from ..organisations.forms import parse_id
 from . import nominate_queries, operations, submission
@@ -119,14 +117,9 @@ def delete_draft(nomination_id: int):
     """Delete one of the organisation's drafts (conditional on it still being a draft)."""
     nomination = own_nomination(nomination_id)
     edition, name = nomination.edition, nomination.full_name
-    record("nomination.draft_deleted", actor=current_user, target=nomination, edition_id=edition.id)
-    deleted = db.session.execute(sa.delete(Nomination).where(
-        Nomination.id == nomination.id, Nomination.status == S.DRAFT).execution_options(
-        synchronize_session=False)).rowcount
-    if not deleted:
+    if not operations.delete_draft(nomination, actor=current_user):
         db.session.rollback()
         return refused(DELETION_REFUSED, edition)
     db.session.commit()
     flash(_("The draft for %(name)s is deleted.", name=name), "success")
     return redirect(url_for(".edition", edition_id=edition.id))
-

@@ -148,6 +148,17 @@ def apply_transition(nomination: Nomination, to_status: S, *, actor, reason, now
     return promoted
 
 
+def delete_draft(nomination: Nomination, *, actor) -> bool:
+    """Delete a draft (seen by nobody outside its organisation) with the personal data it holds;
+    False, with nothing written, when it is no longer a draft. Audited without the person's data."""
+    deleted = db.session.execute(sa.delete(Nomination).where(
+        Nomination.id == nomination.id, Nomination.status == S.DRAFT).execution_options(
+        synchronize_session=False)).rowcount
+    if deleted:
+        record("nomination.draft_deleted", actor=actor, target=nomination, edition_id=nomination.edition_id)
+    return bool(deleted)
+
+
 def check_allowed(nomination: Nomination, to_status: S) -> None:
     """Refuse unless the status machine has an arrow from the nomination's status to ``to_status``."""
     if not can_transition(nomination.status, to_status):

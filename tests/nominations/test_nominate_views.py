@@ -428,3 +428,15 @@ def test_only_the_organisation_s_own_drafts_can_be_deleted(client, db, make, coo
     assert client.get(f"/nominations/{theirs.id}/delete").status_code == 404
     assert len(_nominations(db)) == 2
     assert db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "nomination.draft_deleted")).all() == []
+
+
+def test_a_draft_submitted_meanwhile_is_not_deleted_and_nothing_is_audited(db, make, coordinator, organisation):
+    from academy.nominations import operations
+
+    nomination = make.nomination(make.edition(), organisation, status="draft")
+    db.session.execute(sa.update(Nomination).where(Nomination.id == nomination.id)
+                       .values(status=S.SUBMITTED))  # another request submitted it after it was read
+    assert operations.delete_draft(nomination, actor=coordinator) is False
+    db.session.commit()
+    assert [item.id for item in _nominations(db)] == [nomination.id]
+    assert db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "nomination.draft_deleted")).all() == []
