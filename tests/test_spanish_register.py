@@ -12,8 +12,18 @@ from pathlib import Path
 from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import read_po
 
-SPANISH_CATALOGUE = (Path(__file__).resolve().parent.parent / "academy" / "translations" / "es"
-                     / "LC_MESSAGES" / "messages.po")
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SPANISH_CATALOGUE = PROJECT_ROOT / "academy" / "translations" / "es" / "LC_MESSAGES" / "messages.po"
+#: The Spanish course modules (folders named ``<slug>.es``).
+SPANISH_COURSES = sorted(PROJECT_ROOT.glob("courses/*.es"))
+
+#: «tú» quoted in the lessons, not said to the reader: a campaign message to voters (and the quiz
+#: choice that repeats it) and the excluding flyer that lesson 05 rewrites. Per file, per word.
+QUOTED_TU = {
+    "communication.es/lessons/01-messaging.md": {"tienes", "tu"},
+    "communication.es/quiz.yaml": {"tienes", "tu"},
+    "communication.es/lessons/05-inclusive-communication.md": {"contigo", "tu", "tus"},
+}
 
 #: Whole words that only «tú» uses. Left out because a third-person or «usted» sentence of the
 #: catalogue uses them too: vuelve, inicia, comprueba, añade, guarda, descarga, usa, pide, avisa
@@ -75,3 +85,18 @@ def test_every_spanish_message_addresses_the_reader_as_usted():
     in_tu = messages_in_tu(catalogue)
 
     assert not in_tu, f"{len(in_tu)} Spanish messages use «tú» instead of «usted»:\n" + "\n".join(in_tu)
+
+
+def test_spanish_lessons_address_the_reader_as_usted():
+    assert SPANISH_COURSES, "no Spanish module in courses/"
+    found = []
+    for path in sorted(file for folder in SPANISH_COURSES for file in folder.rglob("*")
+                       if file.suffix in (".md", ".yaml")):
+        name = path.relative_to(PROJECT_ROOT / "courses").as_posix()
+        quoted = QUOTED_TU.get(name, set())
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            words = [word for word in tu_forms(line) if word not in quoted]
+            if words:
+                found.append(f"{name}:{number} ({', '.join(words)})")
+
+    assert not found, "Spanish lessons speaking to the reader as «tú»:\n" + "\n".join(found)
