@@ -7,7 +7,9 @@ from flask_login import current_user
 from sqlalchemy import text
 
 from ..access import public
+from ..db_types import utcnow
 from ..extensions import db
+from .attention import waiting_for
 from .errors import render_error
 from .forms import LanguageForm
 from .security import safe_next
@@ -18,8 +20,9 @@ bp = Blueprint("core", __name__)
 @bp.get("/")
 @public
 def index():
-    """Landing page: what the academy is, and each role's way in."""
-    return render_template("core/index.html")
+    """Landing page: what the academy is, each role's way in, and what waits for the person."""
+    waiting = waiting_for(current_user, utcnow()) if current_user.is_authenticated else {}
+    return render_template("core/index.html", waiting=waiting)
 
 
 @bp.post("/language")

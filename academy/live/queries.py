@@ -5,7 +5,7 @@ agree, and neither ever holds anything about other trainees.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 
 import sqlalchemy as sa
@@ -16,7 +16,7 @@ from ..curriculum.models import Module, ModuleStatus, module_trainers
 from ..db_types import utcnow
 from ..extensions import db
 from ..learning.models import Enrolment, EnrolmentStatus
-from .models import LiveSession
+from .models import Attendance, LiveSession
 
 
 def trainer_name():
@@ -57,7 +57,7 @@ def _sessions(visible, *, upcoming: bool | None, now) -> sa.Select:
     value or a bound parameter."""
     query = (
         sa.select(LiveSession)
-        .options(joinedload(LiveSession.module).load_only(Module.id, Module.title, Module.status),
+        .options(joinedload(LiveSession.module).load_only(Module.id, Module.title, Module.status, Module.language),
                  trainer_name())
         .where(visible)
     )
@@ -93,3 +93,17 @@ def taught_modules(user: User, *, limit: int = 50) -> list[Module]:
         .options(load_only(Module.id, Module.title, Module.language))
         .order_by(Module.title, Module.id).limit(limit)
     ))
+
+
+def attendance_to_take(user: User, *, now: datetime, within: timedelta, limit: int = 5) -> list[LiveSession]:
+    """Sessions ``user`` leads or teaches the module of that ended in the last ``within`` with
+    trainees enrolled and no attendance recorded yet, the latest first (for the home page)."""
+    if not user.has_role(Role.TRAINER):
+        return []
+    enrolled = sa.select(Enrolment.id).where(Enrolment.module_id == LiveSession.module_id,
+                                             Enrolment.status != EnrolmentStatus.WITHDRAWN)
+    recorded = sa.select(Attendance.session_id).where(Attendance.session_id == LiveSession.id)
+    query = (_sessions(_visible_by_roles(user.id, trainee=False, trainer=True), upcoming=False, now=now)
+             .where(LiveSession.ends_at > now - within, enrolled.exists(), ~recorded.exists())
+             .limit(limit))
+    return list(db.session.scalars(query))

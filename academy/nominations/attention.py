@@ -1,0 +1,33 @@
+"""What waits for someone on nominations, for the home page: one aggregate query each.
+
+Admins see the editions with nominations waiting for a decision; coordinators see the editions
+still open for nominations in which their organisation has drafts nobody has submitted (a draft
+is never reviewed: forgotten, it costs the person their chance).
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from ..extensions import db
+from .models import Edition, EditionStatus, Nomination, NominationStatus
+
+
+def _editions_with(status: NominationStatus, *conditions, limit: int) -> list[tuple[Edition, int]]:
+    count = db.func.count(Nomination.id)
+    rows = db.session.execute(
+        db.select(Edition, count).join(Nomination, Nomination.edition_id == Edition.id)
+        .where(Nomination.status == status, *conditions)
+        .group_by(Edition.id).order_by(Edition.nominations_close_at, Edition.id).limit(limit))
+    return [(edition, number) for edition, number in rows]
+
+
+def awaiting_decision(*, limit: int = 5) -> list[tuple[Edition, int]]:
+    """Editions (not archived) with submitted nominations, and how many, soonest window close first."""
+    return _editions_with(NominationStatus.SUBMITTED, Edition.status != EditionStatus.ARCHIVED, limit=limit)
+
+
+def unsubmitted_drafts(organisation_id: int, *, now: datetime, limit: int = 5) -> list[tuple[Edition, int]]:
+    """Editions whose window is open at ``now`` with the organisation's drafts, and how many."""
+    return _editions_with(NominationStatus.DRAFT, Nomination.organisation_id == organisation_id,
+                          Edition.status == EditionStatus.OPEN, Edition.nominations_open_at <= now,
+                          Edition.nominations_close_at > now, limit=limit)
