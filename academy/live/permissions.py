@@ -1,7 +1,7 @@
 """Who may see, manage and take attendance at a live session (object-level checks for the views)."""
 from __future__ import annotations
 
-from ..accounts.models import Role, User
+from ..accounts.models import User
 from ..curriculum.models import Module
 from ..learning.permissions import enrolment_of, teaches
 from .models import LiveSession
@@ -13,9 +13,11 @@ def can_manage_sessions(user: User, module_id: int) -> bool:
 
 
 def can_take_attendance(user: User, live_session: LiveSession) -> bool:
-    """The session's own trainer, the module's trainers and admins take attendance."""
-    if user.has_role(Role.TRAINER) and live_session.trainer_id == user.id:
-        return True
+    """The module's trainers (the session's own trainer is one) and admins take attendance.
+
+    Leading a session gives nothing beyond teaching its module: a trainer taken off the module
+    loses its sessions, their trainees' names and their links, though still named on them.
+    """
     return teaches(user, live_session.module_id)
 
 

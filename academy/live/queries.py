@@ -42,7 +42,7 @@ def _visible_by_roles(user_id, *, trainee: bool, trainer: bool):
         clauses.append(LiveSession.module_id.in_(studied))
     if trainer:
         taught = sa.select(module_trainers.c.module_id).where(module_trainers.c.user_id == user_id)
-        clauses += [LiveSession.module_id.in_(taught), LiveSession.trainer_id == user_id]
+        clauses.append(LiveSession.module_id.in_(taught))  # a session's own trainer teaches its module
     return sa.or_(*clauses) if clauses else sa.false()
 
 
@@ -96,7 +96,7 @@ def taught_modules(user: User, *, limit: int = 50) -> list[Module]:
 
 
 def attendance_to_take(user: User, *, now: datetime, within: timedelta, limit: int = 5) -> list[LiveSession]:
-    """Sessions ``user`` leads or teaches the module of that ended in the last ``within`` with
+    """Sessions of the modules ``user`` teaches that ended in the last ``within`` with
     trainees enrolled and no attendance recorded yet, the latest first (for the home page)."""
     if not user.has_role(Role.TRAINER):
         return []

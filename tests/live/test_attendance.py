@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from academy.audit.models import AuditEvent
+from academy.curriculum.models import module_trainers
 from academy.db_types import utcnow
 from academy.extensions import db
 from academy.learning.models import EnrolmentStatus
@@ -96,11 +97,38 @@ def test_someone_who_does_not_teach_the_session_gets_403(course, client_for, mak
     assert _recorded(live_session.id) == {}
 
 
-def test_the_session_trainer_and_admins_may_take_attendance(course, client_for, make):
-    guest_trainer = make.trainer()  # leads this session without being one of the module's trainers
-    live_session = make.live_session(course.module, starts_at=PAST, trainer_id=guest_trainer.id)
-    assert client_for(guest_trainer).get(f"/teach/sessions/{live_session.id}/attendance").status_code == 200
-    assert client_for(make.admin()).get(f"/teach/sessions/{live_session.id}/attendance").status_code == 200
+def _add_trainer(module, trainer) -> None:
+    db.session.execute(module_trainers.insert().values(module_id=module.id, user_id=trainer.id))
+    db.session.commit()
+
+
+def test_the_module_trainers_and_admins_may_take_attendance(course, client_for, make):
+    colleague = make.trainer()
+    _add_trainer(course.module, colleague)
+    live_session = make.live_session(course.module, starts_at=PAST, trainer_id=colleague.id)
+    for allowed in (colleague, course.trainer, make.admin()):
+        assert client_for(allowed).get(f"/teach/sessions/{live_session.id}/attendance").status_code == 200
+
+
+def test_a_trainer_taken_off_the_module_loses_the_sessions_they_led(course, client_for, make):
+    leader = make.trainer()
+    _add_trainer(course.module, leader)
+    held = make.live_session(course.module, starts_at=PAST, trainer_id=leader.id)
+    coming = make.live_session(course.module, trainer_id=leader.id, online_url="https://meet.example.org/back-room")
+    db.session.execute(module_trainers.delete().where(module_trainers.c.module_id == course.module.id,
+                                                      module_trainers.c.user_id == leader.id))
+    db.session.commit()  # an admin took the leader off the module
+    client = client_for(leader)
+
+    roster = client.get(f"/teach/sessions/{held.id}/attendance")
+    written = client.post(f"/teach/sessions/{held.id}/attendance", data=_post([(course.enrolments[0].id, "absent")]))
+    calendar = client.get(f"/learn/sessions/{coming.id}.ics")
+    listed = client.get("/learn/sessions").get_data(as_text=True)
+
+    assert (roster.status_code, written.status_code, calendar.status_code) == (403, 403, 403)
+    assert course.trainees[0].display_name not in roster.get_data(as_text=True)
+    assert _recorded(held.id) == {}
+    assert coming.title not in listed and "back-room" not in listed
 
 
 def test_a_forged_enrolment_id_is_refused_with_400_and_nothing_is_saved(course, client_for, make):

@@ -107,13 +107,14 @@ def test_the_feed_lists_ones_own_sessions_and_no_one_elses_data(course, client_f
     assert trainee.email not in body
 
 
-def test_a_trainer_feed_holds_the_sessions_they_teach(course, client_for, make):
-    guest = make.trainer()
-    led = make.live_session(make.module(), title="Guest lecture", trainer_id=guest.id)
+def test_a_trainer_feed_holds_the_sessions_of_the_modules_they_teach(course, client_for, make):
+    trainer = make.trainer()
+    taught = make.live_session(make.module(trainers=[trainer]), title="Canvassing drill", trainer_id=trainer.id)
+    make.live_session(make.module(), title="Taken off this module", trainer_id=trainer.id)
     make.live_session(make.module(), title="Not theirs")
-    path = _feed_path(client_for(guest))
-    parsed = parse(client_for(guest).application.test_client().get(path).data)
-    assert [unescape(event["SUMMARY"]) for event in parsed["events"]] == [led.title]
+    path = _feed_path(client_for(trainer))
+    parsed = parse(client_for(trainer).application.test_client().get(path).data)
+    assert [unescape(event["SUMMARY"]) for event in parsed["events"]] == [taught.title]
 
 
 def test_a_wrong_token_is_404(course, client_for, web):
