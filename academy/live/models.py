@@ -113,7 +113,9 @@ class Attendance(db.Model):
 class CalendarFeed(db.Model):
     """A person's personal calendar feed: the secret in its address is known only by its hash.
 
-    One row per person; regenerating replaces the hash, so the old address stops working.
+    One row per person; regenerating replaces the hash, so the old address stops working. A
+    feed made before its owner's last password change stops working too: whoever knew the old
+    password may have made it (``is_current``).
     """
 
     __tablename__ = "calendar_feeds"
@@ -124,3 +126,14 @@ class CalendarFeed(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     user = relationship("User", lazy="raise")
+
+    def is_current(self, owner) -> bool:
+        """Whether the feed was made since ``owner``'s password last changed."""
+        return owner.password_changed_at is None or self.created_at >= owner.password_changed_at
+
+    @staticmethod
+    def current_condition():
+        """``is_current`` as a SQL condition (with ``User`` joined)."""
+        from ..accounts.models import User
+
+        return sa.or_(User.password_changed_at.is_(None), CalendarFeed.created_at >= User.password_changed_at)

@@ -264,5 +264,6 @@ def feed_owner(token: str) -> User | None:
         return None
     return db.session.scalar(
         sa.select(User).join(CalendarFeed, CalendarFeed.user_id == User.id)
-        .where(CalendarFeed.token_hash == hash_token(token), User.is_active.is_(True))
+        .where(CalendarFeed.token_hash == hash_token(token), User.is_active.is_(True),
+               CalendarFeed.current_condition())
     )

@@ -242,8 +242,10 @@ def calendar_feed(token: str):
 @signed_in
 def feed_settings():
     """Explain the personal calendar feed and offer to create, regenerate or turn it off."""
-    has_feed = db.session.get(CalendarFeed, current_user.id) is not None
-    return render_template("live/feed.html", has_feed=has_feed, feed_url=None, form=ConfirmForm())
+    feed = db.session.get(CalendarFeed, current_user.id)
+    has_feed = feed is not None and feed.is_current(current_user)
+    return render_template("live/feed.html", has_feed=has_feed, feed_url=None, form=ConfirmForm(),
+                           outdated=feed is not None and not has_feed)
 
 
 @bp.post("/calendar/feed")

@@ -160,6 +160,33 @@ def test_a_deactivated_account_s_feed_stops(course, client_for, web, db):
     assert web.test_client().get(path).status_code == 404
 
 
+def test_a_password_change_stops_feeds_made_before_it(course, client_for, web, make):
+    from academy.accounts import operations as accounts
+    from academy.accounts.models import TokenPurpose
+    from academy.accounts.tokens import find_token, issue_token
+
+    trainee = course.trainees[0]
+    make.live_session(course.module, starts_at=STARTS, online_url="https://meet.example.org/room-77")
+    client = client_for(trainee)
+    before_change = _feed_path(client)
+    changed = client.post("/profile/password", data={
+        "change-current_password": make.DEFAULT_PASSWORD, "change-password": "a brand new passphrase 2027",
+        "change-confirm": "a brand new passphrase 2027"})
+    assert changed.status_code == 302
+
+    assert web.test_client().get(before_change).status_code == 404
+    assert "stopped working when your password changed" in client.get("/calendar/feed").text
+    after_change = _feed_path(client)
+    assert "room-77" in web.test_client().get(after_change).text
+
+    with web.test_request_context():  # someone who knew the password made a feed; the owner resets it
+        token = issue_token(trainee, TokenPurpose.RESET)
+        assert accounts.reset_password(find_token(token, TokenPurpose.RESET), "yet another passphrase 2028",
+                                       now=utcnow() + timedelta(seconds=1))
+        db.session.commit()
+    assert web.test_client().get(after_change).status_code == 404
+
+
 def test_the_feed_is_rate_limited(course, make_app, client_for):
     path = _feed_path(client_for(course.trainees[0]))
     limited = make_app(RATELIMIT_ENABLED=True, RATELIMIT_CALENDAR_FEED="3 per minute").test_client()
