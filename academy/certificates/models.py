@@ -168,22 +168,48 @@ class Certificate(db.Model):
         through_edition = sa.select(Enrolment.id).where(Enrolment.edition_id == edition_id)
         return (cls.edition_id == edition_id) | cls.enrolment_id.in_(through_edition)
 
-    def can_be_downloaded_by(self, user) -> bool:
-        """Admins get any certificate; the holder, and coordinators of the holder's organisation,
-        get valid ones. Needs ``user`` (the holder) loaded."""
-        if user.is_admin:
-            return True
-        if not self.is_valid:
-            return False
-        if user.id == self.user_id:
-            return True
-        from ..accounts.models import Role
+    @classmethod
+    def of_organisation(cls, organisation_id: int):
+        """SQL condition: the certificates an organisation's coordinators see — those earned in
+        an edition the organisation nominated the holder for, and its members' certificates
+        earned outside any edition. A certificate from an edition another organisation
+        nominated the person for stays that organisation's: it would tell who nominated them."""
+        from ..accounts.models import User
+        from ..nominations.models import Nomination, NominationStatus
 
-        return (user.has_role(Role.COORDINATOR) and user.organisation_id is not None
-                and self.user.organisation_id == user.organisation_id)
+        by_organisation = sa.and_(Nomination.user_id == cls.user_id, Nomination.organisation_id == organisation_id,
+                                  Nomination.status == NominationStatus.ENROLLED)
+        edition_nominated = sa.exists().where(Nomination.edition_id == cls.edition_id, by_organisation)
+        enrolment_nominated = sa.exists().where(Enrolment.id == cls.enrolment_id,
+                                                Nomination.edition_id == Enrolment.edition_id, by_organisation)
+        outside_editions = sa.and_(cls.edition_id.is_(None), ~sa.exists().where(
+            Enrolment.id == cls.enrolment_id, Enrolment.edition_id.is_not(None)))
+        member = sa.exists().where(User.id == cls.user_id, User.organisation_id == organisation_id)
+        return sa.or_(edition_nominated, enrolment_nominated, sa.and_(outside_editions, member))
+
+    def can_be_downloaded_by(self, user) -> bool:
+        """Admins get any certificate; the holder, and the coordinators whose organisation's
+        page lists it (``of_organisation``), get valid ones."""
+        return self.id in downloadable_ids(user, [self])
 
     def __repr__(self) -> str:
         return f"<Certificate {self.serial} {self.status.value}>"
+
+
+def downloadable_ids(user, certificates) -> set[int]:
+    """The ids of ``certificates`` that ``user`` may download (``can_be_downloaded_by``), found
+    with one query at most, so that a list of them asks once and not per row."""
+    if user.is_admin:
+        return {certificate.id for certificate in certificates}
+    valid = [certificate for certificate in certificates if certificate.is_valid]
+    own = {certificate.id for certificate in valid if certificate.user_id == user.id}
+    others = sorted(certificate.id for certificate in valid if certificate.user_id != user.id)
+    from ..accounts.models import Role
+
+    if not others or not user.has_role(Role.COORDINATOR) or user.organisation_id is None:
+        return own
+    return own | set(db.session.scalars(sa.select(Certificate.id).where(
+        Certificate.id.in_(others), Certificate.of_organisation(user.organisation_id))))
 
 
 class CertificatePdf(db.Model):

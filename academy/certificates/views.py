@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from ..access import require, roles_required, signed_in
-from ..accounts.models import Role, User
+from ..accounts.models import Role
 from ..audit.operations import record
 from ..core.forms import requested_page
 from ..curriculum.models import Module
@@ -32,8 +32,7 @@ def _paginate(query):
 
 def _downloadable(certificate_id: int) -> Certificate:
     """The certificate, if the current user may download it; 404 otherwise (existence not revealed)."""
-    certificate = db.one_or_404(db.select(Certificate).where(Certificate.id == certificate_id)
-                                .options(joinedload(Certificate.user)))
+    certificate = db.get_or_404(Certificate, certificate_id)
     require(certificate.can_be_downloaded_by(current_user), 404)
     return certificate
 
@@ -79,11 +78,12 @@ def download_credential(certificate_id: int):
 @bp.get("/certificates/organisation")
 @roles_required(Role.COORDINATOR)
 def organisation():
-    """A coordinator's view: the certificates of their organisation's members, nothing else."""
-    query = (db.select(Certificate).join(Certificate.user)
-             .where(User.organisation_id == current_user.organisation_id,
-                    User.organisation_id.is_not(None))
-             .order_by(Certificate.issued_at.desc(), Certificate.id.desc()))
+    """A coordinator's view: the certificates their organisation may see (``Certificate.of_organisation``)."""
+    if current_user.organisation_id is None:
+        query = db.select(Certificate).where(db.false())
+    else:
+        query = (db.select(Certificate).where(Certificate.of_organisation(current_user.organisation_id))
+                 .order_by(Certificate.issued_at.desc(), Certificate.id.desc()))
     return render_template("certificates/organisation.html", page=_paginate(query))
 
 

@@ -14,9 +14,9 @@ from datetime import datetime
 from typing import Sequence
 
 import sqlalchemy as sa
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm import contains_eager
 
-from ..certificates.models import Certificate, CertificateKind, CertificateStatus
+from ..certificates.models import Certificate, CertificateKind, CertificateStatus, downloadable_ids
 from ..curriculum.models import Module
 from ..extensions import db
 from ..learning.models import Enrolment
@@ -121,6 +121,14 @@ def follow_up(nominations: Sequence[Nomination], *, now: datetime | None = None)
     return followed
 
 
+def downloadable(viewer, followed: Sequence[NomineeFollowUp]) -> set[int]:
+    """The ids of the certificates on these rows that ``viewer`` may download (one query at most)."""
+    certificates = [certificate for item in followed
+                    for certificate in (item.edition_certificate, *(module.certificate for module in item.modules))
+                    if certificate is not None]
+    return downloadable_ids(viewer, certificates)
+
+
 def _modules_by_edition(edition_ids: set[int]) -> dict[int, list[Module]]:
     rows = db.session.execute(
         sa.select(edition_modules.c.edition_id, Module)
@@ -150,8 +158,7 @@ def _enrolments(nominations: Sequence[Nomination]) -> dict[tuple[int, int, int],
 def _certificates(nominations: Sequence[Nomination], enrolments) -> tuple[dict, dict]:
     """Module certificates by enrolment id, edition certificates by (user, edition).
 
-    A superseded certificate is left out: its reissue is the one that counts. The holder is
-    loaded so that ``Certificate.can_be_downloaded_by`` can be asked without another query.
+    A superseded certificate is left out: its reissue is the one that counts.
     """
     enrolment_ids = sorted(enrolment.id for enrolment in enrolments)
     pairs = {(nomination.user_id, nomination.edition_id) for nomination in nominations
@@ -163,7 +170,7 @@ def _certificates(nominations: Sequence[Nomination], enrolments) -> tuple[dict, 
         Certificate.user_id.in_(sorted({user_id for user_id, _ in pairs})),
         Certificate.edition_id.in_(sorted({edition_id for _, edition_id in pairs})))
     rows = db.session.scalars(
-        sa.select(Certificate).options(joinedload(Certificate.user))
+        sa.select(Certificate)
         .where(Certificate.status != CertificateStatus.SUPERSEDED,
                sa.or_(Certificate.enrolment_id.in_(enrolment_ids), edition_kind))).all()
     by_enrolment, by_edition = {}, {}

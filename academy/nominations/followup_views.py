@@ -49,8 +49,8 @@ def my_nominees():
             query = query.where(Nomination.edition_id == form.edition_id)
         page = _paginate(followup.by_edition_then_name(query))
         followed = followup.follow_up(page.items)
-    return render_template("nominations/followup/my_nominees.html", form=form, page=page,
-                           followed=followed), 200 if valid else 400
+    return render_template("nominations/followup/my_nominees.html", form=form, page=page, followed=followed,
+                           downloadable=followup.downloadable(current_user, followed or [])), 200 if valid else 400
 
 
 @bp.get("/nominees/<int:nomination_id>")
@@ -62,6 +62,7 @@ def nominee(nomination_id: int):
     [followed] = followup.follow_up([nomination])
     language = current_language()
     return render_template("nominations/followup/nominee.html", nomination=nomination, followed=followed,
+                           downloadable=followup.downloadable(current_user, [followed]),
                            spoken_languages=[language_name(code, language) for code in nomination.languages])
 
 
@@ -76,5 +77,7 @@ def edition(edition_id: int):
     if form.organisation_id is not None:
         query = query.where(Nomination.organisation_id == form.organisation_id)
     page = _paginate(followup.by_organisation_then_name(query))
+    followed = followup.follow_up(page.items)
     return render_template("nominations/followup/edition.html", edition=intake, form=form, page=page,
-                           followed=followup.follow_up(page.items)), 200 if valid else 400
+                           followed=followed, downloadable=followup.downloadable(current_user, followed)), \
+        200 if valid else 400

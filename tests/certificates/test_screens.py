@@ -73,6 +73,34 @@ def test_a_coordinator_sees_their_members_certificates_and_no_other_data(client_
     assert client_for(people["holder"]).get("/certificates/organisation").status_code == 403
 
 
+def test_certificates_of_an_edition_belong_to_the_organisation_that_nominated_for_it(
+        client_for, people, make, db):
+    """The holder is a member of Unity Party, but Other Party nominated her for this edition:
+    Unity's coordinators must not learn that from her certificates; Other's see them."""
+    from academy.certificates.operations import issue_edition_certificate
+    from academy.db_types import utcnow
+    from academy.learning.models import EnrolmentStatus
+
+    holder, other = people["holder"], make.organisation(name="Nominating Party")
+    module = make.module(title="Online Campaigns")
+    edition = make.edition(modules=[module], name="Autumn Intake")
+    make.nomination(edition, other, status="enrolled", user_id=holder.id, email=holder.email)
+    enrolment = make.enrolment(holder, module, edition_id=edition.id, status=EnrolmentStatus.COMPLETED,
+                               completed_at=utcnow().replace(microsecond=0))
+    module_certificate = make.certificate(enrolment)
+    edition_certificate = issue_edition_certificate(holder, edition, actor=people["admin"], reason="All done")
+    db.session.commit()
+    nominating = make.coordinator(other)
+
+    for certificate in (module_certificate, edition_certificate):
+        assert client_for(people["coordinator"]).get(f"/certificates/{certificate.id}.pdf").status_code == 404
+        assert client_for(nominating).get(f"/certificates/{certificate.id}.pdf").status_code == 200
+    members_page = client_for(people["coordinator"]).get("/certificates/organisation").get_data(as_text=True)
+    nominators_page = client_for(nominating).get("/certificates/organisation").get_data(as_text=True)
+    assert module_certificate.serial not in members_page and edition_certificate.serial not in members_page
+    assert module_certificate.serial in nominators_page and edition_certificate.serial in nominators_page
+
+
 @pytest.mark.parametrize("query", ["{serial}", "{code}", "{code_lower}", "mensah"])
 def test_admins_find_certificates_by_serial_code_or_name(client_for, people, certificate, make, query):
     make.certificate()  # another one that must not match

@@ -177,14 +177,31 @@ def test_completion_and_certificate_link_for_the_coordinator(intake, make, db, w
 
 
 def test_no_certificate_link_when_the_download_rules_refuse(intake, make, db, web, client_for):
-    # The holder's account left the organisation: the certificate rules no longer let the
-    # coordinator download it, so the follow-up page shows the serial without a link.
+    # A revoked certificate is listed with its status, but only admins may download it.
+    from academy.certificates.operations import revoke_certificate
+
     certificate = make.certificate(intake.enrolment)
-    intake.trainee.organisation_id = None
+    revoke_certificate(certificate, actor=make.admin(), reason="Issued by mistake")
+    db.session.commit()
+    pdf = _url(web, "certificates.download_pdf", certificate_id=certificate.id)
+    coordinators = client_for(intake.coordinator).get(_url(web, "followup.my_nominees")).get_data(as_text=True)
+    admins = client_for(make.admin()).get(
+        _url(web, "followup.edition", edition_id=intake.edition.id)).get_data(as_text=True)
+    assert certificate.serial in coordinators and pdf not in coordinators
+    assert certificate.serial in admins and pdf in admins
+
+
+def test_the_nominating_organisation_keeps_the_certificate_when_the_holder_moves(intake, make, db, web,
+                                                                                 client_for):
+    # The holder's account now belongs to another organisation: the certificate was earned in
+    # the edition this organisation nominated her for, so its coordinators still download it.
+    certificate = make.certificate(intake.enrolment)
+    intake.trainee.organisation_id = make.organisation().id
     db.session.commit()
     html = client_for(intake.coordinator).get(_url(web, "followup.my_nominees")).get_data(as_text=True)
-    assert certificate.serial in html
-    assert _url(web, "certificates.download_pdf", certificate_id=certificate.id) not in html
+    pdf = _url(web, "certificates.download_pdf", certificate_id=certificate.id)
+    assert f'href="{pdf}"' in html
+    assert client_for(intake.coordinator).get(pdf).status_code == 200
 
 
 def test_admin_edition_page_groups_and_filters_by_organisation(intake, make, web, client_for):
