@@ -1,6 +1,7 @@
 """The Activist Academy: a Flask application built by ``create_app``."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from flask import Flask
@@ -8,7 +9,8 @@ from flask_babel.speaklater import LazyString
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from .config import build_config
+from .config import build_config, allowed_hosts
+from .core.hosts import TrustedHosts
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -39,7 +41,11 @@ def create_app(config: dict | None = None) -> Flask:
         if "HTTPS" in config and "SESSION_COOKIE_SECURE" not in config:
             # Over HTTPS the session cookie is never sent in clear, however HTTPS was switched on.
             app.config["SESSION_COOKIE_SECURE"] = bool(config["HTTPS"])
+        if "SERVER_BASE_URL" in config and "ALLOWED_HOSTS" not in config:
+            app.config["ALLOWED_HOSTS"] = allowed_hosts(os.environ.get("ALLOWED_HOSTS"), config["SERVER_BASE_URL"])
 
+    app.wsgi_app = TrustedHosts(app.wsgi_app, app.config["ALLOWED_HOSTS"], app.config["LANGUAGES"],
+                                app.config["BABEL_DEFAULT_LOCALE"])
     hops = app.config["TRUSTED_PROXIES"]
     if not isinstance(hops, int) or hops < 0:
         raise ValueError(f"TRUSTED_PROXIES must be a whole number of proxies, 0 or more, not {hops!r}")

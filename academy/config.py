@@ -73,6 +73,22 @@ def load_secret_key(instance_path: Path) -> str:
     return key_file.read_text().strip()
 
 
+#: The hosts a server without ``SERVER_BASE_URL`` answers: links in e-mail then come from the
+#: request's Host header, which a visitor chooses (a reset link pointing at their own site).
+LOCAL_HOSTS = ("localhost", "127.0.0.1")
+
+
+def allowed_hosts(listed: str | None, server_base_url: str) -> list[str] | None:
+    """The ``Host`` names requests may carry (``None``: any).
+
+    ``ALLOWED_HOSTS`` (comma-separated) when set; otherwise any host once ``SERVER_BASE_URL``
+    gives links their address, and only this machine's names while it does not.
+    """
+    if listed and listed.strip():
+        return [host.strip() for host in listed.split(",") if host.strip()]
+    return None if server_base_url else list(LOCAL_HOSTS)
+
+
 def build_config(instance_path: Path) -> dict:
     """Collect every setting the application reads, from the environment."""
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'academy.db'}"
@@ -84,6 +100,7 @@ def build_config(instance_path: Path) -> dict:
         "MAX_CONTENT_LENGTH": _env_int("MAX_CONTENT_LENGTH", 20 * 1024 * 1024),
         "PREFERRED_URL_SCHEME": "https" if https else "http",
         "SERVER_BASE_URL": os.environ.get("SERVER_BASE_URL", ""),
+        "ALLOWED_HOSTS": allowed_hosts(os.environ.get("ALLOWED_HOSTS"), os.environ.get("SERVER_BASE_URL", "")),
         "HTTPS": https,
         # How many reverse proxies stand in front (0: none). Their X-Forwarded-For and
         # X-Forwarded-Proto are believed that many hops deep, so rate limits and the audit log
