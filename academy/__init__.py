@@ -9,8 +9,8 @@ from flask_babel.speaklater import LazyString
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from .config import build_config, allowed_hosts
-from .core.hosts import TrustedHosts
+from .config import allowed_hosts, build_config
+from .core.hosts import AllowedHosts
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,7 +44,7 @@ def create_app(config: dict | None = None) -> Flask:
         if "SERVER_BASE_URL" in config and "ALLOWED_HOSTS" not in config:
             app.config["ALLOWED_HOSTS"] = allowed_hosts(os.environ.get("ALLOWED_HOSTS"), config["SERVER_BASE_URL"])
 
-    app.wsgi_app = TrustedHosts(app.wsgi_app, app.config["ALLOWED_HOSTS"], app.config["LANGUAGES"],
+    app.wsgi_app = AllowedHosts(app.wsgi_app, app.config["ALLOWED_HOSTS"], app.config["LANGUAGES"],
                                 app.config["BABEL_DEFAULT_LOCALE"])
     hops = app.config["TRUSTED_PROXIES"]
     if not isinstance(hops, int) or hops < 0:

@@ -35,7 +35,7 @@ def _translations(language: str) -> NullTranslations:
     return Translations.load(str(TRANSLATIONS), [language])
 
 
-class TrustedHosts:
+class AllowedHosts:
     """WSGI middleware answering 400, in the browser's language, to a request whose Host header
     is not among ``hosts`` (``None``: every host is served)."""
 
