@@ -71,6 +71,28 @@ def test_coordinator_sees_own_drafts_in_open_windows_only(make, login_as, client
     assert "Other Organisation Intake" not in page
 
 
+def test_coordinator_sees_accepted_nominees_whose_link_expired(make, login_as, client):
+    ours, theirs = make.organisation(), make.organisation()
+    edition = make.edition(name="Summer Intake")
+    past, future = utcnow() - timedelta(days=1), utcnow() + timedelta(days=3)
+    expired = make.nomination(edition, ours, status="accepted", given_names="Lina", family_name="Haddad",
+                              invitation_sent_at=past - timedelta(days=14), invitation_expires_at=past)
+    make.nomination(edition, ours, status="accepted", given_names="Still", family_name="Valid",
+                    invitation_sent_at=past, invitation_expires_at=future)
+    make.nomination(edition, ours, status="enrolled", given_names="Already", family_name="Joined",
+                    invitation_expires_at=past, invitation_used_at=past)
+    make.nomination(edition, theirs, status="accepted", given_names="Other", family_name="Party",
+                    invitation_expires_at=past)
+    login_as(make.coordinator(ours))
+
+    page = _home(client)
+
+    assert "Lina Haddad" in page and "has not joined" in page and "Summer Intake" in page
+    assert f"/follow-up/nominees/{expired.id}\"" in page
+    for absent in ("Still Valid", "Already Joined", "Other Party"):
+        assert absent not in page
+
+
 def test_trainer_sees_recent_sessions_without_attendance(make, login_as, client):
     trainer = make.trainer()
     module = make.module(trainers=[trainer], title="Door-to-door basics")
@@ -124,6 +146,7 @@ def test_home_queries_do_not_grow_with_what_waits(make, make_app, login_as, db, 
             edition = make.edition()
             make.nomination(edition, organisation, status="submitted")
             make.nomination(edition, organisation, status="draft")
+            make.nomination(edition, organisation, status="accepted", invitation_expires_at=utcnow())
             make.enrolment(make.trainee(), module)
             _past_session(make, module)
 
