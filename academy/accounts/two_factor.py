@@ -23,6 +23,7 @@ import base64
 import hashlib
 import hmac
 import secrets
+import unicodedata
 from datetime import datetime
 
 import pyotp
@@ -114,8 +115,16 @@ def grouped(secret: str) -> str:
 
 # --- codes ------------------------------------------------------------------------------------
 
-def _normalised(code: str) -> str:
-    return "".join(char for char in (code or "").upper() if char.isalnum())
+def normalised_code(code: str) -> str:
+    """``code`` in upper-case ASCII letters and digits: separators dropped, and digits typed on
+    another keyboard (Arabic-Indic ٣, Persian ۳, full-width ３…) read as the digits they are."""
+    characters = []
+    for char in (code or "").upper():
+        if char.isdecimal():
+            characters.append(str(unicodedata.decimal(char)))
+        elif char.isascii() and char.isalnum():
+            characters.append(char)
+    return "".join(characters)
 
 
 def _matching_step(secret: str, code: str, now: datetime) -> int | None:
@@ -147,7 +156,7 @@ _LOOKALIKES = str.maketrans("018", "OIB")
 
 def recovery_code_hash(user_id: int, code: str) -> str:
     """The stored form of a recovery code: HMAC-SHA256 keyed from ``SECRET_KEY``, bound to its owner."""
-    message = f"{user_id}:{_normalised(code).translate(_LOOKALIKES)}".encode()
+    message = f"{user_id}:{normalised_code(code).translate(_LOOKALIKES)}".encode()
     return hmac.new(_derived_key(b"recovery codes"), message, hashlib.sha256).hexdigest()
 
 
@@ -183,7 +192,7 @@ def recovery_codes_left(user: User) -> int:
 
 def code_kind(code: str) -> str | None:
     """``"totp"`` for six digits, ``"recovery"`` for a recovery code's shape, else None."""
-    code = _normalised(code)
+    code = normalised_code(code)
     if len(code) == 6 and code.isdigit():
         return "totp"
     return "recovery" if len(code) == RECOVERY_CODE_LENGTH else None
@@ -194,7 +203,7 @@ def verify(user: User, code: str, now: datetime | None = None) -> bool:
     step for ``user``; an accepted code is spent at once and never works again."""
     now = now or utcnow()
     kind = code_kind(code)
-    code = _normalised(code)
+    code = normalised_code(code)
     if not user.has_two_factor:
         return False
     if kind == "totp":
@@ -212,7 +221,7 @@ def enable(user: User, secret: str, code: str, now: datetime | None = None) -> l
     """Turn two-step verification on with ``secret`` once ``code`` shows the app has it; end the
     person's other sessions (they were opened without it); return the new recovery codes."""
     now = now or utcnow()
-    step = _matching_step(secret, _normalised(code), now)
+    step = _matching_step(secret, normalised_code(code), now)
     if step is None:
         raise TwoFactorRefused(_l("This code does not match. Check that the phone's clock is right and "
                                   "type the code the app shows now."))

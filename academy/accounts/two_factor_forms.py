@@ -10,6 +10,7 @@ from wtforms import StringField, ValidationError
 from wtforms.validators import InputRequired
 
 from ..core.forms import at_most
+from . import two_factor
 from .forms import ReauthenticatedForm, current_password_field
 
 #: Long enough for a recovery code typed in groups with separators, short enough to refuse junk.
@@ -33,8 +34,8 @@ class TwoFactorSetupForm(ReauthenticatedForm):
     current_password = current_password_field()
 
     def validate_code(self, field) -> None:
-        digits = "".join(char for char in field.data if not char.isspace())
-        if len(digits) != 6 or not (digits.isascii() and digits.isdigit()):
+        digits = two_factor.normalised_code(field.data)
+        if len(digits) != 6 or not digits.isdigit() or len(field.data) > 20:
             raise ValidationError(_l("Type the six digits the app shows, for example 123 456."))
 
 

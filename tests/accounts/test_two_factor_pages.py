@@ -118,6 +118,15 @@ def test_a_code_that_is_not_six_digits_is_refused(client, make, login_as, db):
     assert not _reload(db, person).has_two_factor
 
 
+def test_the_first_code_may_be_typed_in_persian_digits(client, make, login_as, db):
+    person = make.trainee()
+    login_as(person)
+    client.get(SETUP)
+    typed = _totp(_pending_secret(client)).now().translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
+    response = client.post(SETUP, data={"code": typed, "current_password": DEFAULT_PASSWORD})
+    assert response.status_code == 200 and _reload(db, person).has_two_factor
+
+
 def test_a_wrong_password_is_refused_and_nothing_is_saved(client, make, login_as, db):
     person = make.trainee()
     login_as(person)
@@ -226,6 +235,18 @@ def test_a_code_used_once_cannot_turn_it_off(client, login_as, enrolled, db):
     assert replayed.status_code == 400 and _reload(db, person).has_two_factor
     fresh = client.post(OFF, data={"current_password": DEFAULT_PASSWORD, "code": _totp(secret).at(now + 30)})
     assert fresh.status_code == 302 and not _reload(db, person).has_two_factor
+
+
+def test_a_code_in_arabic_indic_digits_turns_it_off_and_a_wrong_one_is_refused(client, login_as, enrolled, db):
+    person, secret, _codes = enrolled
+    login_as(person)
+    arabic = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+    refused = client.post(OFF, data={"current_password": DEFAULT_PASSWORD,
+                                     "code": _wrong_code(secret).translate(arabic)})
+    assert refused.status_code == 400 and _reload(db, person).has_two_factor
+    response = client.post(OFF, data={"current_password": DEFAULT_PASSWORD,
+                                      "code": _totp(secret).now().translate(arabic)})
+    assert response.status_code == 302 and not _reload(db, person).has_two_factor
 
 
 def test_a_recovery_code_can_turn_it_off(client, login_as, enrolled, db):

@@ -64,6 +64,28 @@ def test_right_code_signs_in_rotates_the_session_and_follows_next(client, enroll
     assert event.actor_id == user.id and event.details["second_factor"] == "totp"
 
 
+@pytest.mark.parametrize("digits", ["0123456789", "٠١٢٣٤٥٦٧٨٩", "۰۱۲۳۴۵۶۷۸۹", "０１２３４５６７８９"],
+                         ids=["ascii", "arabic-indic", "persian", "full-width"])
+def test_a_code_typed_on_any_keyboard_signs_in(client, enrolled, db, digits):
+    user, secret, _codes = enrolled
+    post_sign_in(client, "ana@example.org")
+    typed = _now_code(secret).translate(str.maketrans("0123456789", digits))
+
+    response = client.post("/sign-in/code", data={"code": typed[:3] + " " + typed[3:]})
+
+    assert response.status_code == 302 and _sessions(db) == 1
+
+
+def test_a_wrong_code_in_other_digits_is_refused_not_an_error(client, enrolled, db):
+    user, secret, _codes = enrolled
+    post_sign_in(client, "ana@example.org")
+    wrong = _wrong_code(secret).translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    for code in (wrong, "١٢٣abc", "é" * 6):
+        response = client.post("/sign-in/code", data={"code": code})
+        assert response.status_code == 400 and CODE_REFUSED in response.data
+    assert _sessions(db) == 0
+
+
 def test_wrong_code_is_refused_and_counted(client, enrolled, db):
     user, secret, _codes = enrolled
     post_sign_in(client, "ana@example.org")
