@@ -206,13 +206,18 @@ class _Sweep:
         self.failures: list[str] = []
         self.requests = 0
 
-    def send(self, method: str, url: str, *, body: str | None = None, files: dict | None = None) -> None:
+    def send(self, method: str, url: str, *, body: str | None = None, files: dict | None = None,
+             json: dict | None = None) -> None:
         self.requests += 1
         what = f"{method} {url[:200]}"
         if body is not None:
             what += f" body={body[:300]!r}"
+        if json is not None:
+            what += f" json={str(json)[:300]}"
         try:
-            if files is not None:
+            if json is not None:
+                response = self.client.open(url, method=method, json=json)
+            elif files is not None:
                 response = self.client.open(url, method=method, data=files, content_type="multipart/form-data")
             elif body is not None:
                 response = self.client.open(url, method=method, data=body,
@@ -246,6 +251,9 @@ class _Sweep:
             return
         self.send(form.method, form.action, body="")
         self.send(form.method, form.action, body=_encode([(name, "") for name in form.names] + named_buttons[:1]))
+        # The same fields as a JSON body, with values no HTML form sends: numbers, lists, objects.
+        for value in (12345, ["a", 1], {"a": 1}, None, True):
+            self.send(form.method, form.action, json={name: value for name in form.names})
         for index, value in enumerate(HOSTILE):
             button = [named_buttons[index % len(named_buttons)]] if named_buttons else []
             self.send(form.method, form.action, body=_encode([(name, value) for name in form.names] + button))

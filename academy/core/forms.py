@@ -4,9 +4,12 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Mapping
 
+from flask import request
 from flask_babel import get_translations, lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.form import _Auto
 from markupsafe import escape
+from werkzeug.datastructures import ImmutableMultiDict
 from wtforms import Field, HiddenField, PasswordField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 from wtforms.widgets import Select
@@ -60,6 +63,14 @@ class AcademyForm(FlaskForm):
     class Meta:
         def get_translations(self, form):
             return _CATALOGUE_MESSAGES
+
+        def wrap_formdata(self, form, formdata):
+            # Flask-WTF would read a JSON body as the form; its numbers, lists and objects then
+            # reach validators made for text. The academy's forms are HTML forms: a JSON body is
+            # read as an empty form, refused field by field like any incomplete one.
+            if formdata is _Auto and request.is_json:
+                return ImmutableMultiDict()
+            return super().wrap_formdata(form, formdata)
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators=extra_validators)
