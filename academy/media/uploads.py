@@ -11,7 +11,8 @@ from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 
 from .file_types import ACCEPTED_EXTENSIONS, GIF, JPEG, PNG, WEBP, FileType, detect_type
 
-#: Largest image, in pixels, that will be decoded (guards against decompression bombs).
+#: Most pixels an image may decode to, all its frames together (guards against decompression
+#: bombs: a small animation of large, barely changing frames decodes to every frame in full).
 IMAGE_MAX_PIXELS = 50_000_000
 _IMAGE_MAX_FRAMES = 500
 
@@ -53,7 +54,8 @@ def strip_image_metadata(content: bytes, file_type: FileType) -> bytes:
             if image.format not in file_type.pillow_formats:
                 raise RefusedFile("damaged_image")
             width, height = image.size
-            if width * height > IMAGE_MAX_PIXELS:
+            frame_count = 1 if file_type is JPEG else getattr(image, "n_frames", 1)
+            if frame_count > _IMAGE_MAX_FRAMES or frame_count * width * height > IMAGE_MAX_PIXELS:
                 raise RefusedFile("image_too_big")
             frames = []
             durations = []

@@ -28,7 +28,7 @@ REFUSALS = {
     "too_large": _l("The logo is larger than 2 MB."),
     "not_accepted": _l("The logo must be a PNG or JPEG image."),
     "damaged_image": _l("The logo could not be read as an image."),
-    "image_too_big": _l("The logo has too many pixels."),
+    "image_too_big": _l("The logo has too many pixels or frames."),
 }
 
 

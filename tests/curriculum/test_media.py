@@ -118,6 +118,39 @@ def test_huge_image_dimensions_are_refused(monkeypatch):
     assert refusal.value.reason == "image_too_big"
 
 
+def _animation(file_format: str, side: int, count: int) -> bytes:
+    """``count`` frames of ``side`` × ``side`` pixels, each one pixel apart: a few KB on disk."""
+    frames = []
+    for number in range(count):
+        frame = Image.new("P", (side, side), 0)
+        frame.putpalette([0, 0, 0, 255, 255, 255] + [0] * 762)
+        frame.putpixel((number, 0), 1)
+        frames.append(frame)
+    buffer = io.BytesIO()
+    frames[0].save(buffer, format=file_format, save_all=True, append_images=frames[1:], duration=100, loop=0)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(("file_format", "filename"), [("GIF", "bomb.gif"), ("PNG", "bomb.png"), ("WEBP", "bomb.webp")])
+def test_a_small_animation_decoding_to_too_many_pixels_is_refused_before_decoding(
+        monkeypatch, file_format, filename):
+    # 5 frames of 100 × 100 pixels each fit the limit of 40,000 pixels alone; all five do not.
+    monkeypatch.setattr(uploads, "IMAGE_MAX_PIXELS", 40_000)
+    content = _animation(file_format, 100, 5)
+    decoded = []
+    monkeypatch.setattr(uploads.ImageSequence, "Iterator", lambda image: decoded.append(image) or [])
+    with pytest.raises(uploads.RefusedFile) as refusal:
+        uploads.prepare_upload(content, filename)
+    assert refusal.value.reason == "image_too_big"
+    assert decoded == []  # refused from the frame count and size, before any frame is decoded
+
+
+def test_an_animation_within_the_pixel_budget_keeps_its_frames(monkeypatch):
+    monkeypatch.setattr(uploads, "IMAGE_MAX_PIXELS", 40_000)
+    cleaned, _file_type = uploads.prepare_upload(_animation("GIF", 100, 4), "small.gif")
+    assert Image.open(io.BytesIO(cleaned)).n_frames == 4
+
+
 def test_store_is_content_addressed_and_atomic(app, tmp_path):
     app.config["UPLOAD_DIR"] = str(tmp_path / "uploads")
     stored = storage.store(samples.PDF, "application/pdf")
