@@ -14,6 +14,7 @@ from ..accounts.sessions import end_all_sessions
 from ..accounts.tokens import absolute_url, issue_token, lifetime, revoke_tokens
 from ..audit.operations import record
 from ..extensions import db
+from ..live.operations import revoke_feed
 from ..outbox.operations import queue_mail
 
 
@@ -59,12 +60,14 @@ def update_user(actor: User, user: User, *, display_name: str, preferred_languag
 
 
 def disable_user(actor: User, user: User) -> int:
-    """Close an account: it cannot sign in, its sessions and links end; return sessions ended."""
+    """Close an account: it cannot sign in, its sessions, links and calendar feed end for good
+    (enabling it again brings none of them back); return sessions ended."""
     user.is_active = False
     ended = end_all_sessions(user)
     revoke_tokens(user)
+    feed_revoked = revoke_feed(user, actor=actor)
     db.session.flush()
-    record("user.disable", actor=actor, target=user, ended_sessions=ended)
+    record("user.disable", actor=actor, target=user, ended_sessions=ended, calendar_feed_revoked=feed_revoked)
     return ended
 
 

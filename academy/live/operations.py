@@ -247,14 +247,14 @@ def issue_feed_token(user: User) -> str:
     return token
 
 
-def revoke_feed(user: User) -> bool:
-    """Turn ``user``'s calendar feed off; return whether there was one."""
+def revoke_feed(user: User, *, actor: User | None = None) -> bool:
+    """Turn ``user``'s calendar feed off (by ``actor``, the user by default); return whether there was one."""
     removed = db.session.execute(
         sa.delete(CalendarFeed).where(CalendarFeed.user_id == user.id)
         .execution_options(synchronize_session=False)
     ).rowcount
     if removed:
-        record("calendar_feed.revoke", actor=user, target=user)
+        record("calendar_feed.revoke", actor=actor or user, target=user)
     return bool(removed)
 
 

@@ -26,6 +26,26 @@ def test_disabling_ends_every_session_of_the_user(client, make, login_as, db, se
     assert audit_events("user.disable")[0].details["ended_sessions"] == 2
 
 
+def test_a_calendar_feed_does_not_come_back_when_the_account_is_enabled_again(client, make, login_as, db,
+                                                                               serving):
+    from academy.live.operations import issue_feed_token
+
+    user = make.trainee()
+    token = issue_feed_token(user)
+    db.session.commit()
+    feed = serving.test_client()
+    assert feed.get(f"/calendar/{token}.ics").status_code == 200
+    admin = make.admin()
+    login_as(admin)
+
+    client.post(f"/admin/users/{user.id}/disable")
+    client.post(f"/admin/users/{user.id}/enable")
+
+    assert feed.get(f"/calendar/{token}.ics").status_code == 404
+    assert audit_events("user.disable")[0].details["calendar_feed_revoked"] is True
+    assert audit_events("calendar_feed.revoke")[0].actor_id == admin.id
+
+
 def test_an_admin_cannot_disable_themselves(client, make, login_as, db):
     admin = make.admin()
     login_as(admin)
