@@ -120,7 +120,7 @@ class Scenario:
 def _send_every_mail(app, make, language: str) -> Scenario:
     """Trigger each kind of mail for recipients reading ``language`` (the actors read another)."""
     from academy.accounts import two_factor
-    from academy.accounts.operations import change_password, request_reset
+    from academy.accounts.operations import change_password, complete_sign_in, request_reset
     from academy.admin_users.operations import invite_user, reset_two_factor
     from academy.certificates.models import Certificate
     from academy.certificates.operations import revoke_certificate
@@ -197,6 +197,9 @@ def _send_every_mail(app, make, language: str) -> Scenario:
         change_password(second, "a brand new passphrase for 2027")
         secret = pyotp.random_base32()
         two_factor.enable(second, secret, pyotp.TOTP(secret, interval=two_factor.STEP_SECONDS).now())
+        two_factor.regenerate_recovery_codes(second)
+        for _ in range(app.config["LOGIN_MAX_FAILURES"]):  # the right password, then wrong codes
+            complete_sign_in(second, "not a code")
         reset_two_factor(admin, second, "Lost phone")
 
         # Nominations: each change of status, the new link, taking it, the bulk submission.

@@ -16,7 +16,7 @@ from ..outbox.operations import queue_mail
 from . import passwords, two_factor
 from .models import AccountToken, Role, TokenPurpose, User, UserRole
 from .sessions import end_all_sessions, end_other_sessions
-from .tokens import absolute_url, consume_token, issue_token, lifetime, revoke_tokens
+from .tokens import absolute_url, consume_token, issue_token, lifetime, mail_link, revoke_tokens
 
 
 def normalise_email(email: str) -> str:
@@ -83,6 +83,13 @@ def _refused(user: User, reason: str, now: datetime) -> None:
     record("account.sign_in_failed", target=user, reason=reason)
     if locked:
         record("account.locked", target=user, until=user.locked_until.isoformat())
+    if locked and reason == "wrong_code":
+        # Wrong codes come after the right password: the owner must know their password is out,
+        # or the guessing could go on, one lock after another, unnoticed.
+        queue_mail(user.email, user.preferred_language,
+                   _l("Someone tried to sign in to your Activist Academy account"), "account_second_step_locked",
+                   name=user.display_name, minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"],
+                   reset_link=mail_link("accounts.request_reset"))
 
 
 def _verify(user: User, password: str) -> bool:

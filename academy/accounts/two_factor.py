@@ -240,6 +240,9 @@ def regenerate_recovery_codes(user: User, now: datetime | None = None) -> list[s
     """New recovery codes for ``user`` (the old ones stop working); return them."""
     codes = _new_recovery_codes(user, now or utcnow())
     record("account.recovery_codes_renewed", actor=user, target=user)
+    # Told by mail like turning it on or off: whoever holds a session and the password could
+    # otherwise take codes that sign in without the phone, unnoticed.
+    _notify(user, "account_recovery_codes_renewed", _l("New recovery codes for your Activist Academy account"))
     return codes
 
 

@@ -185,6 +185,18 @@ def test_new_recovery_codes_need_the_password(client, login_as, enrolled, db):
     assert two_factor.verify(_reload(db, person), codes[0])
 
 
+def test_new_recovery_codes_are_announced_by_mail_without_the_codes(client, login_as, enrolled, outbox):
+    person, _secret, _old = enrolled
+    login_as(person)
+    before = len(outbox(person.email))
+    codes = _shown_codes(client.post(NEW_CODES, data={"current_password": DEFAULT_PASSWORD}))
+    [message] = outbox(person.email)[before:]
+    assert message.subject == "New recovery codes for your Activist Academy account"
+    assert "If this was not you" in message.body_text and "/reset-password" in message.body_text
+    assert codes and not any(code in message.body_text or code.replace(" ", "") in message.body_text
+                             for code in codes)
+
+
 def test_new_recovery_codes_replace_the_old_ones(client, login_as, enrolled, db):
     person, _secret, old = enrolled
     login_as(person)

@@ -111,6 +111,28 @@ def test_guessing_codes_locks_the_account_like_guessing_passwords(client, enroll
     assert _sessions(db) == 0
 
 
+def test_the_owner_is_told_when_wrong_codes_lock_the_account(client, enrolled, serving, db, outbox):
+    serving.config.update(LOGIN_MAX_FAILURES=3, LOGIN_LOCKOUT_MINUTES=15)
+    user, secret, _codes = enrolled
+    before = len(outbox(user.email))  # the mail saying two-step verification is on
+    post_sign_in(client, "ana@example.org")
+    for _ in range(2):
+        client.post("/sign-in/code", data={"code": _wrong_code(secret)})
+    assert len(outbox(user.email)) == before  # a slip or two is not news
+    client.post("/sign-in/code", data={"code": _wrong_code(secret)})
+    [message] = outbox(user.email)[before:]
+    assert message.subject == "Someone tried to sign in to your Activist Academy account"
+    assert "blocked for 15 minutes" in message.body_text and "/reset-password" in message.body_text
+
+
+def test_wrong_passwords_locking_the_account_send_no_mail(client, make, serving, outbox):
+    serving.config.update(LOGIN_MAX_FAILURES=3)
+    person = make.trainee(email="bo@example.org")
+    for _ in range(3):
+        client.post("/sign-in", data={"email": person.email, "password": "not the password at all"})
+    assert outbox(person.email) == []  # anyone can type an address: no mail a stranger can trigger
+
+
 def test_the_right_password_does_not_reset_the_count_of_wrong_codes(client, enrolled, serving, db):
     serving.config["LOGIN_MAX_FAILURES"] = 3
     user, secret, _codes = enrolled
