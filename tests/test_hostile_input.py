@@ -67,8 +67,9 @@ HOSTILE_FILES = (
 #: Tables a refused request may still write to: the audit log (failed sign-ins and the like) and
 #: the server-side sessions (a session's last activity).
 WRITES_ALLOWED_ON_REFUSAL = {"audit_events", "user_sessions"}
-#: ... and, on the sign-in steps only, the failed-attempt counters and lockout on ``users``.
-LOCKOUT_PATH_PREFIX = "/sign-in"
+#: ... and, on the sign-in steps and the security forms of one's profile (which ask for the
+#: password again) only, the failed-attempt counters and lockout on ``users``.
+LOCKOUT_PATH_PREFIX = ("/sign-in", "/profile/password", "/profile/sessions", "/profile/two-step")
 
 #: POST endpoints posted to last, because they end the visitor's session.
 SESSION_ENDING = {"accounts.sign_out"}

@@ -12,6 +12,7 @@ from ..core.forms import AcademyForm, LongSelect, at_most
 from ..i18n import LANGUAGE_NAMES, current_language
 from ..live.times import is_time_zone, time_zone_labels
 from ..text import HIDDEN_CHARACTERS_MESSAGE, has_hidden_characters
+from ..db_types import utcnow
 from . import passwords
 
 #: Column sizes, repeated by every form that writes them.
@@ -161,6 +162,11 @@ class ProfileForm(AcademyForm):
     time_zone = time_zone_field()
 
 
+#: A security change refused while wrong passwords or codes keep the account locked.
+LOCKED_MESSAGE = _l("Too many wrong passwords or codes were typed for this account. Wait a few minutes, "
+                    "then try again.")
+
+
 def current_password_field() -> PasswordField:
     """The current password, asked again before a security change."""
     return PasswordField(_l("Current password"), validators=[InputRequired(), at_most(passwords.MAX_LENGTH)],
@@ -176,9 +182,15 @@ class ReauthenticatedForm(AcademyForm):
     def __init__(self, user, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+        #: Whether a wrong current password was typed: the view counts it towards the lock
+        #: (``operations.reauthentication_refused``), as the sign-in form counts its own.
+        self.password_refused = False
 
     def validate_current_password(self, field) -> None:
+        if self.user.is_locked(utcnow()):
+            raise ValidationError(LOCKED_MESSAGE)
         if not passwords.verify_password(self.user.password_hash, field.data):
+            self.password_refused = True
             raise ValidationError(_l("This is not your current password."))
 
 

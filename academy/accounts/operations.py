@@ -92,6 +92,16 @@ def _refused(user: User, reason: str, now: datetime) -> None:
                    reset_link=mail_link("accounts.request_reset"))
 
 
+def reauthentication_refused(user: User, reason: str, now: datetime | None = None) -> None:
+    """Count a wrong current password or code typed into a security change of one's own account
+    towards the lock, as at sign-in: a session left open must not allow guessing for ever."""
+    now = now or utcnow()
+    locked = count_failure(user, now)
+    record("account.reauthentication_failed", actor=user, target=user, reason=reason)
+    if locked:
+        record("account.locked", target=user, until=user.locked_until.isoformat())
+
+
 def _verify(user: User, password: str) -> bool:
     if user.password_hash is None:
         passwords.dummy_verify(password)

@@ -16,7 +16,7 @@ from ..core.forms import error_summary
 from ..extensions import db, limiter
 from .forms import EndSessionsForm
 from .models import UserSession, hash_token
-from .views import _sign_in_limit, _status, bp
+from .views import _sign_in_limit, _status, bp, count_refused_password
 
 
 def _sessions(user) -> list[UserSession]:
@@ -54,6 +54,7 @@ def end_sessions():
     form = EndSessionsForm(user)
     form.offer(others)
     if not form.validate_on_submit():
+        count_refused_password(form)
         return _page(form, sessions, _status(form))
     chosen = form.chosen_ids()
     ended = db.session.execute(db.delete(UserSession).where(

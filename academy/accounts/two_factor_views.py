@@ -14,9 +14,9 @@ from ..access import signed_in
 from ..core.errors import render_error
 from ..core.forms import error_summary
 from ..extensions import db, limiter
-from . import two_factor
+from . import operations, two_factor
 from .two_factor_forms import RecoveryCodesForm, TwoFactorOffForm, TwoFactorSetupForm
-from .views import CODE_REFUSED, _sign_in_limit, _status, bp
+from .views import CODE_REFUSED, _sign_in_limit, _status, bp, count_refused_password
 
 #: Session key of the secret shown on the setup page until a code from the app confirms it. The
 #: session cookie is signed by the server, so the visitor can read it (it is on the page anyway)
@@ -100,11 +100,15 @@ def two_factor_off():
             flash(_("Two-step verification is off. Signing in now asks only for your password."), "success")
             return redirect(url_for("accounts.profile"))
         form.code.errors.append(CODE_REFUSED)
+        operations.reauthentication_refused(user, "wrong_code")  # guessing codes locks, as at sign-in
+        db.session.commit()
     return _render_form("accounts/two_factor_off.html", form)
 
 
 def _render_form(template: str, form, **context):
-    """A form page: 200 when fresh, 400 with its errors summarised when refused."""
+    """A form page: 200 when fresh, 400 with its errors summarised when refused (a wrong current
+    password counted towards the lock)."""
+    count_refused_password(form)
     return render_template(template, form=form, errors=error_summary(form), **context), _status(form)
 
 

@@ -230,7 +230,16 @@ def change_password():
                        "Your password has been changed. %(num)d other sessions were signed out.",
                        ended), "success")
         return redirect(url_for("accounts.profile"))
+    count_refused_password(form)
     return _render_profile(ProfileForm(obj=user, formdata=None), form), 400
+
+
+def count_refused_password(form) -> None:
+    """A wrong current password typed into a security form (``ReauthenticatedForm``) counts
+    towards the account's lock; the count is saved although the form is refused."""
+    if form.password_refused:
+        operations.reauthentication_refused(form.user, "wrong_password")
+        db.session.commit()
 
 
 def _render_profile(profile_form, password_form) -> str:

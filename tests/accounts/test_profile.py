@@ -139,3 +139,23 @@ def test_password_change_accepts_a_long_passphrase(client, make, login_as, db):
     assert _change(client, new=passphrase).status_code == 302
     db.session.refresh(user)
     assert verify_password(user.password_hash, passphrase)
+
+
+def test_wrong_current_passwords_count_towards_the_lock(client, make, login_as, db, serving):
+    serving.config.update(LOGIN_MAX_FAILURES=3, LOGIN_LOCKOUT_MINUTES=15)
+    user = make.trainee()
+    login_as(user)
+    # The password change, the sessions page and the two-step pages all ask for it again.
+    assert _change(client, current="guess number one").status_code == 400
+    assert client.post("/profile/sessions", data={"current_password": "guess number two"}).status_code == 400
+    assert client.post("/profile/two-step", data={"code": "123456",
+                                                  "current_password": "guess number three"}).status_code == 400
+    db.session.refresh(user)
+    assert user.locked_until is not None
+    assert [event.details["reason"] for event in audit_events("account.reauthentication_failed")] == [
+        "wrong_password"] * 3
+    assert len(audit_events("account.locked")) == 1
+
+    refused = _change(client)  # locked: even the right password is refused for a while
+    assert refused.status_code == 400 and "Too many wrong passwords or codes" in refused.get_data(as_text=True)
+    assert verify_password(user.password_hash, DEFAULT_PASSWORD)

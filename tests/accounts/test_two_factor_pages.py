@@ -237,6 +237,22 @@ def test_turning_it_off_needs_the_password_and_a_valid_code(client, login_as, en
     assert "You can turn it on again from your profile page" in body and "If you did not do this" in body
 
 
+def test_wrong_codes_on_the_turn_off_form_count_towards_the_lock(client, login_as, enrolled, db, serving):
+    serving.config.update(LOGIN_MAX_FAILURES=2)
+    person, secret, _codes = enrolled
+    login_as(person)
+    for _ in range(2):
+        refused = client.post(OFF, data={"current_password": DEFAULT_PASSWORD, "code": _wrong_code(secret)})
+        assert refused.status_code == 400
+    locked = _reload(db, person)
+    assert locked.locked_until is not None and locked.has_two_factor
+    assert [event.details["reason"] for event in audit_events("account.reauthentication_failed")] == [
+        "wrong_code", "wrong_code"]
+    assert client.post(OFF, data={"current_password": DEFAULT_PASSWORD,
+                                  "code": _totp(secret).now()}).status_code == 400
+    assert _reload(db, person).has_two_factor
+
+
 def test_a_code_used_once_cannot_turn_it_off(client, login_as, enrolled, db):
     person, secret, _codes = enrolled
     login_as(person)
