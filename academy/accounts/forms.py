@@ -9,10 +9,10 @@ from wtforms.validators import DataRequired, Email, EqualTo, InputRequired
 
 from ..config import LANGUAGES
 from ..core.forms import AcademyForm, LongSelect, at_most
+from ..db_types import utcnow
 from ..i18n import LANGUAGE_NAMES, current_language
 from ..live.times import is_time_zone, time_zone_labels
 from ..text import HIDDEN_CHARACTERS_MESSAGE, has_hidden_characters
-from ..db_types import utcnow
 from . import passwords
 
 #: Column sizes, repeated by every form that writes them.

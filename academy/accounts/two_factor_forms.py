@@ -35,7 +35,7 @@ class TwoFactorSetupForm(ReauthenticatedForm):
 
     def validate_code(self, field) -> None:
         digits = two_factor.normalised_code(field.data)
-        if len(digits) != 6 or not digits.isdigit() or len(field.data) > 20:
+        if len(digits) != 6 or not digits.isdigit():
             raise ValidationError(_l("Type the six digits the app shows, for example 123 456."))
 
 
