@@ -1,9 +1,10 @@
 """What waits for a signed-in person, shown first on their home page.
 
-Each role has its own list, each list one query with a limit, so the home page's query count
+Each role has its own lists, each list one query with a limit, so the home page's query count
 does not grow with the data: admins, the nominations waiting for a decision; coordinators, their
-organisation's drafts in editions still open and the links to join that expired unused; trainers, the past month's sessions whose
-attendance nobody has taken (a module's completion can depend on it).
+organisation's drafts in editions still open and the links to join that expired unused;
+trainers, the past month's sessions whose attendance nobody has taken (a module's completion can
+depend on it).
 """
 from __future__ import annotations
 
