@@ -79,10 +79,9 @@ def complete_sign_in(user: User, code: str, now: datetime | None = None) -> str 
 
 def _refused(user: User, reason: str, now: datetime) -> None:
     """Audit a refused sign-in; wrong passwords and codes count towards the lock."""
-    locked = count_failure(user, now) if reason in ("wrong_password", "wrong_code") else False
+    counted = reason in ("wrong_password", "wrong_code")
     record("account.sign_in_failed", target=user, reason=reason)
-    if locked:
-        record("account.locked", target=user, until=user.locked_until.isoformat())
+    locked = _count_towards_lock(user, now) if counted else False
     if locked and reason == "wrong_code":
         # Wrong codes come after the right password: the owner must know their password is out,
         # or the guessing could go on, one lock after another, unnoticed.
@@ -95,11 +94,16 @@ def _refused(user: User, reason: str, now: datetime) -> None:
 def reauthentication_refused(user: User, reason: str, now: datetime | None = None) -> None:
     """Count a wrong current password or code typed into a security change of one's own account
     towards the lock, as at sign-in: a session left open must not allow guessing for ever."""
-    now = now or utcnow()
-    locked = count_failure(user, now)
     record("account.reauthentication_failed", actor=user, target=user, reason=reason)
+    _count_towards_lock(user, now or utcnow())
+
+
+def _count_towards_lock(user: User, now: datetime) -> bool:
+    """Count one wrong password or code, audit the lock it may cause; True if it locked."""
+    locked = count_failure(user, now)
     if locked:
         record("account.locked", target=user, until=user.locked_until.isoformat())
+    return locked
 
 
 def _verify(user: User, password: str) -> bool:
