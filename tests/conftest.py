@@ -126,6 +126,31 @@ def runner(app):
 
 
 @pytest.fixture
+def mailbox(app):
+    """Messages delivered during this test (the ``.eml`` files of ``MAIL_DIR``), oldest first,
+    each with ``recipient``, ``subject`` and ``body_text``: what people receive. The stored copy
+    in the outbox loses the secrets of its links once delivered."""
+    from email import message_from_bytes, policy
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    folder = Path(app.config["MAIL_DIR"])
+    before = set(folder.glob("*.eml")) if folder.exists() else set()
+
+    def delivered(recipient: str | None = None):
+        paths = sorted((path for path in folder.glob("*.eml") if path not in before),
+                       key=lambda path: path.stat().st_mtime_ns)
+        found = []
+        for path in paths:
+            mail = message_from_bytes(path.read_bytes(), policy=policy.default)
+            if recipient is None or mail["To"].lower() == recipient.lower():
+                found.append(SimpleNamespace(recipient=mail["To"], subject=mail["Subject"],
+                                             body_text=mail.get_body(("plain",)).get_content()))
+        return found
+    return delivered
+
+
+@pytest.fixture
 def outbox(app):
     """Messages queued so far, oldest first."""
     from academy.outbox.models import OutboxMessage

@@ -2,6 +2,7 @@
 and what could not be sent is retried by ``academy mail deliver``."""
 from __future__ import annotations
 
+import re
 import socket
 from email import message_from_bytes, policy
 from pathlib import Path
@@ -11,7 +12,7 @@ from flask import g
 
 from academy.extensions import db
 from academy.outbox.models import OutboxMessage
-from academy.outbox.operations import Mail, deliver, queue_mail, queue_mails
+from academy.outbox.operations import Mail, deliver, queue_mail, queue_mails, without_secrets
 from tests.querycount import count_queries
 
 
@@ -47,6 +48,30 @@ def test_a_committed_action_writes_its_mail_in_the_recipients_language(make, mak
     with application.app_context():
         message = db.session.scalars(db.select(OutboxMessage)).one()
         assert message.sent_at is not None and message.attempts == 1
+
+
+def test_the_kept_copy_of_a_sent_mail_holds_no_working_link(make, make_app, mail_dir):
+    application = make_app(MAIL_DIR=mail_dir)
+    make.user(email="lea@example.org")
+    before = set(_eml_files(application))
+    application.test_client().post("/reset-password", data={"email": "lea@example.org"}).close()
+    [written] = [path for path in _eml_files(application) if path not in before]
+    sent = message_from_bytes(written.read_bytes(), policy=policy.default).get_body(("plain",)).get_content()
+    link = re.search(r"https?://[^/\s]+(/reset-password/[^\s]+)", sent).group(1)
+    with application.app_context():
+        kept = db.session.scalars(db.select(OutboxMessage)).one()
+        assert kept.sent_at is not None
+        assert link not in kept.body_text and "/reset-password/…" in kept.body_text
+    assert application.test_client().get(link).status_code == 200  # the delivered link still works
+
+
+def test_links_without_secrets_are_kept_as_they_are():
+    text = ("Reset: https://academy.example.org/reset-password/abc123\n"
+            "Join: https://academy.example.org/invitation/edition/xyz\n"
+            "Your modules: https://academy.example.org/learn/modules/4")
+    assert without_secrets(text) == ("Reset: https://academy.example.org/reset-password/…\n"
+                                     "Join: https://academy.example.org/invitation/edition/…\n"
+                                     "Your modules: https://academy.example.org/learn/modules/4")
 
 
 def test_mail_of_a_rolled_back_action_is_never_sent(make_app, mail_dir):

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from flask import current_app, g, has_request_context, render_template
 from flask_babel import force_locale
 
+from ..core.access_log import redact_path
 from ..core.after_response import after_response
 from ..db_types import utcnow
 from ..extensions import db
@@ -121,6 +122,15 @@ def _write_new_file(directory: Path, stem: str, content: bytes) -> Path:
             number += 1
 
 
+_LINK = re.compile(r"(https?://[^\s/]+)(/[^\s]*)")
+
+
+def without_secrets(text: str) -> str:
+    """``text`` with the secret of every link that carries one written as ``…``: a sent message is
+    kept a while (``OUTBOX_RETENTION_DAYS``), its links to set a password or join need not be."""
+    return _LINK.sub(lambda link: link.group(1) + redact_path(link.group(2)), text)
+
+
 def deliver(message_ids: list[int] | None = None, limit: int = 200) -> tuple[int, int]:
     """Deliver unsent messages (these ids, or the oldest pending); return (sent, failed).
 
@@ -151,6 +161,7 @@ def deliver(message_ids: list[int] | None = None, limit: int = 200) -> tuple[int
         else:
             message.sent_at = utcnow()
             message.last_error = None
+            message.body_text = without_secrets(message.body_text)
             sent += 1
         db.session.commit()
     return sent, failed

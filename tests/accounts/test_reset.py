@@ -18,9 +18,10 @@ def _reset(client, path, password=NEW_PASSWORD, confirm=None):
     return client.post(path, data={"password": password, "confirm": confirm or password})
 
 
-def _reset_link(client, outbox, email):
+def _reset_link(client, mailbox, email):
+    """The link of the reset mail as delivered (the outbox keeps it without its secret)."""
     _request(client, email)
-    return link_in(outbox(email)[-1], "/reset-password/")
+    return link_in(mailbox(email)[-1], "/reset-password/")
 
 
 def test_answer_is_the_same_whether_or_not_the_address_has_an_account(client, make, outbox):
@@ -43,11 +44,12 @@ def test_reset_mail_is_in_the_recipients_language_and_links_absolutely(client, m
     assert "http://localhost/reset-password/" in message.body_text
 
 
-def test_reset_sets_the_password_ends_every_session_and_signs_nobody_in(client, make, outbox, db, serving):
+def test_reset_sets_the_password_ends_every_session_and_signs_nobody_in(client, mailbox, make, outbox, db,
+                                                                       serving):
     user = make.trainee(email="ana@example.org")
     other_device = serving.test_client()
     sign_in_client(other_device, user)
-    path = _reset_link(client, outbox, "ana@example.org")
+    path = _reset_link(client, mailbox, "ana@example.org")
     assert client.get(path).status_code == 200
 
     response = _reset(client, path)
@@ -62,26 +64,26 @@ def test_reset_sets_the_password_ends_every_session_and_signs_nobody_in(client, 
     assert post_sign_in(client, "ana@example.org", NEW_PASSWORD).status_code == 302
 
 
-def test_reset_lifts_a_lock(client, make, outbox, db):
+def test_reset_lifts_a_lock(client, mailbox, make, db):
     user = make.trainee(email="ana@example.org", locked_until=utcnow() + timedelta(minutes=10),
                         failed_sign_ins=3)
-    _reset(client, _reset_link(client, outbox, "ana@example.org"))
+    _reset(client, _reset_link(client, mailbox, "ana@example.org"))
     db.session.refresh(user)
     assert user.locked_until is None and user.failed_sign_ins == 0
 
 
-def test_a_reset_link_works_only_once(client, make, outbox):
+def test_a_reset_link_works_only_once(client, mailbox, make):
     make.trainee(email="ana@example.org")
-    path = _reset_link(client, outbox, "ana@example.org")
+    path = _reset_link(client, mailbox, "ana@example.org")
     assert _reset(client, path).status_code == 302
     again = _reset(client, path, "yet another fine passphrase")
     assert again.status_code == 400 and b"already been used" in again.data
     assert client.get(path).status_code == 400
 
 
-def test_an_expired_reset_link_is_refused(client, make, outbox, db):
+def test_an_expired_reset_link_is_refused(client, mailbox, make, db):
     user = make.trainee(email="ana@example.org")
-    path = _reset_link(client, outbox, "ana@example.org")
+    path = _reset_link(client, mailbox, "ana@example.org")
     db.session.execute(db.update(AccountToken).values(
         created_at=utcnow() - timedelta(hours=3), expires_at=utcnow() - timedelta(seconds=1)))
     db.session.commit()
@@ -106,10 +108,10 @@ def test_unknown_or_absurd_tokens_give_404(client):
     assert _reset(client, "/reset-password/not-a-token").status_code == 404
 
 
-def test_a_newer_reset_link_replaces_the_older(client, make, outbox):
+def test_a_newer_reset_link_replaces_the_older(client, mailbox, make):
     make.trainee(email="ana@example.org")
-    first = _reset_link(client, outbox, "ana@example.org")
-    second = _reset_link(client, outbox, "ana@example.org")
+    first = _reset_link(client, mailbox, "ana@example.org")
+    second = _reset_link(client, mailbox, "ana@example.org")
     assert client.get(first).status_code == 404
     assert client.get(second).status_code == 200
 
@@ -123,9 +125,9 @@ def test_an_invitation_link_is_not_a_reset_link(client, make, outbox, login_as):
     assert client.get(invitation.replace("/invitation/", "/reset-password/")).status_code == 404
 
 
-def test_weak_or_mismatched_new_passwords_are_refused_and_the_link_stays_valid(client, make, outbox, db):
+def test_weak_or_mismatched_new_passwords_are_refused_and_the_link_stays_valid(client, mailbox, make, db):
     user = make.trainee(email="ana@example.org", display_name="Ana Longname")
-    path = _reset_link(client, outbox, "ana@example.org")
+    path = _reset_link(client, mailbox, "ana@example.org")
     for password, confirm in [("short pass", None), ("password1234", None), ("Ana Longname", None),
                               ("ana@example.org", None), (NEW_PASSWORD, NEW_PASSWORD + "!"),
                               ("p" * 129, None)]:
