@@ -163,3 +163,5 @@ def test_a_mail_file_never_replaces_an_earlier_one_of_the_same_name(make_app, ma
     second = _write_new_file(directory, "20261129T041918-00000001", b"second")
     assert first != second and second.name == "20261129T041918-00000001-2.eml"
     assert (first.read_bytes(), second.read_bytes()) == (b"first", b"second")
+    # Written aside and linked under its name: no half-written message, and nothing left aside.
+    assert sorted(path.name for path in directory.iterdir()) == sorted([first.name, second.name])

@@ -2,9 +2,11 @@
 response has been sent (nobody waits for the mail server, and nobody can time who was sent mail)."""
 from __future__ import annotations
 
+import os
 import re
 import smtplib
 import ssl
+import tempfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -110,16 +112,24 @@ def _send(email: EmailMessage, message: OutboxMessage) -> None:
 
 def _write_new_file(directory: Path, stem: str, content: bytes) -> Path:
     """Write ``content`` to ``<stem>.eml`` in ``directory``, never over an existing file: after
-    the database is recreated, ids start again and a name can recur (``<stem>-2.eml`` then)."""
-    number = 1
-    while True:
-        path = directory / (f"{stem}.eml" if number == 1 else f"{stem}-{number}.eml")
-        try:
-            with path.open("xb") as file:
-                file.write(content)
-            return path
-        except FileExistsError:
-            number += 1
+    the database is recreated, ids start again and a name can recur (``<stem>-2.eml`` then).
+
+    The content is written to a hidden file first and then linked under its name, so whoever reads
+    the folder (a person, a mail pick-up script, a test) never sees a message half written."""
+    with tempfile.NamedTemporaryFile(dir=directory, prefix=".", suffix=".part", delete=False) as file:
+        file.write(content)
+    written = Path(file.name)
+    try:
+        number = 1
+        while True:
+            path = directory / (f"{stem}.eml" if number == 1 else f"{stem}-{number}.eml")
+            try:
+                os.link(written, path)
+                return path
+            except FileExistsError:
+                number += 1
+    finally:
+        written.unlink()
 
 
 _LINK = re.compile(r"(https?://[^\s/]+)(/[^\s]*)")

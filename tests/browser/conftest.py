@@ -52,6 +52,27 @@ class _QuietHandler(WSGIRequestHandler):
         pass
 
 
+def _closed_once_sent(application):
+    """``application`` with each response closed as soon as its last byte is written.
+
+    Werkzeug's server skips a response's ``close()`` when reading what is left of the request
+    fails because the browser has hung up (as Chromium may after a redirect): the work a request
+    leaves until after its response (delivering its mail) would then never run. Gunicorn always
+    closes; this gives the test server the same guarantee.
+    """
+    def serve(environ, start_response):
+        iterable = application(environ, start_response)
+
+        def chunks():
+            try:
+                yield from iterable
+            finally:
+                if hasattr(iterable, "close"):
+                    iterable.close()
+        return chunks()
+    return serve
+
+
 @pytest.fixture(scope="session")
 def live_app(app_config, _schema):
     """The application the live server runs: the shared test database, CSRF on as for real users."""
@@ -65,7 +86,7 @@ def live_server(live_app):
     It uses the shared test database, which ``tests/conftest.py`` empties after every test.
     """
     application = live_app
-    server = make_server("127.0.0.1", 0, application, threaded=True, request_handler=_QuietHandler)
+    server = make_server("127.0.0.1", 0, _closed_once_sent(application), threaded=True, request_handler=_QuietHandler)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
