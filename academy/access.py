@@ -32,7 +32,7 @@ class AccessRule:
             return True
         if not user.is_authenticated:
             return False
-        return not self.roles or bool(self.roles & user.role_names)
+        return not self.roles or bool(self.roles & user.acting_role_names)
 
 
 PUBLIC = AccessRule(public=True)

@@ -107,7 +107,31 @@ class User(db.Model):
         return frozenset(role.role.value for role in self.roles)
 
     def has_role(self, *roles: Role) -> bool:
+        """Whether the person holds one of ``roles`` (see ``acting_role_names`` for what it opens)."""
         return any(role.value in self.role_names for role in roles)
+
+    @property
+    def acting_role_names(self) -> frozenset[str]:
+        """The roles that open pages now: those held, except coordinating for an organisation that
+        is not an active member. A deactivated organisation's coordinators keep the role (for when
+        it is activated again) but see none of its nominations, nominees or certificates."""
+        names = self.role_names
+        if Role.COORDINATOR.value in names and self.organisation_id is not None and not self.coordinates():
+            return names - {Role.COORDINATOR.value}
+        return names  # a coordinator not yet tied to an organisation is told so on its pages
+
+    def coordinates(self, organisation_id: int | None = None) -> bool:
+        """Whether the person acts as a coordinator now (for ``organisation_id``, when given): they
+        hold the role and belong to an organisation that is an active member of the alliance."""
+        if not self.has_role(Role.COORDINATOR) or self.organisation_id is None:
+            return False
+        if organisation_id is not None and organisation_id != self.organisation_id:
+            return False
+        from ..organisations.models import Organisation
+
+        # Loaded with the signed-in user (``accounts.sessions``): from the identity map, no query.
+        organisation = db.session.get(Organisation, self.organisation_id)
+        return organisation is not None and organisation.is_active
 
     @property
     def is_admin(self) -> bool:

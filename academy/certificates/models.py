@@ -206,7 +206,7 @@ def downloadable_ids(user, certificates) -> set[int]:
     others = sorted(certificate.id for certificate in valid if certificate.user_id != user.id)
     from ..accounts.models import Role
 
-    if not others or not user.has_role(Role.COORDINATOR) or user.organisation_id is None:
+    if not others or not user.coordinates():
         return own
     return own | set(db.session.scalars(sa.select(Certificate.id).where(
         Certificate.id.in_(others), Certificate.of_organisation(user.organisation_id))))

@@ -20,7 +20,7 @@ ATTENDANCE_LOOKBACK = timedelta(days=30)
 
 def waiting_for(user: User, now: datetime) -> dict[str, list]:
     """The non-empty lists of things waiting for ``user``, by kind."""
-    coordinates = user.has_role(Role.COORDINATOR) and user.organisation_id is not None
+    coordinates = user.coordinates()
     waiting = {
         "decisions": awaiting_decision() if user.has_role(Role.ADMIN) else [],
         "drafts": unsubmitted_drafts(user.organisation_id, now=now) if coordinates else [],

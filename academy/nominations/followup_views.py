@@ -30,8 +30,7 @@ def may_follow(user, nomination: Nomination) -> bool:
     """Admins follow every nominee; a coordinator, their own organisation's nominees only."""
     if user.is_admin:
         return True
-    return (user.has_role(Role.COORDINATOR) and user.organisation_id is not None
-            and user.organisation_id == nomination.organisation_id)
+    return user.coordinates(nomination.organisation_id)
 
 
 @bp.get("/")

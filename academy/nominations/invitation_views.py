@@ -97,5 +97,4 @@ def resend_invitation(nomination_id: int):
 
 def _may_resend(user, nomination: Nomination) -> bool:
     """Admins, and the coordinators of the nominee's own organisation (others learn nothing: 404)."""
-    return user.is_admin or (user.has_role(Role.COORDINATOR) and user.organisation_id is not None
-                             and user.organisation_id == nomination.organisation_id)
+    return user.is_admin or user.coordinates(nomination.organisation_id)

@@ -45,7 +45,7 @@ REFUSED = 409
 
 def _viewed_organisation() -> Organisation | None:
     """A coordinator's own organisation; for an admin, the one chosen with ``?organisation=``."""
-    if current_user.has_role(Role.COORDINATOR) and current_user.organisation_id is not None:
+    if current_user.coordinates():
         return db.session.get(Organisation, current_user.organisation_id)
     if current_user.is_admin:
         organisation_id = parse_id(request.args.get("organisation"))
@@ -105,7 +105,7 @@ def pair_form(drafts: list[Nomination], formdata=None) -> PairForm:
 
 def _is_own(organisation: Organisation) -> bool:
     """Whether the viewer coordinates ``organisation`` (rather than an admin looking on)."""
-    return current_user.has_role(Role.COORDINATOR) and organisation.id == current_user.organisation_id
+    return current_user.coordinates(organisation.id)
 
 
 def _link_args(organisation: Organisation) -> dict:

@@ -144,16 +144,18 @@ def _submitted_summary(coordinator: User, edition: Edition, organisation: Organi
 
 
 def coordinators_to_tell(nomination: Nomination) -> list[User]:
-    """The coordinator who nominated, while they still coordinate the organisation; else all its active ones."""
+    """The coordinator who nominated, while they still coordinate the organisation; else all its active ones.
+
+    Nobody while the organisation is deactivated: its coordinators see its nominees no more."""
     if nomination.nominated_by_id is not None:
         nominator = db.session.get(User, nomination.nominated_by_id)
-        if (nominator is not None and nominator.is_active and nominator.has_role(Role.COORDINATOR)
-                and nominator.organisation_id == nomination.organisation_id):
+        if nominator is not None and nominator.is_active and nominator.coordinates(nomination.organisation_id):
             return [nominator]
     return list(db.session.scalars(
         sa.select(User)
+        .join(Organisation, Organisation.id == User.organisation_id)
         .where(User.organisation_id == nomination.organisation_id, User.is_active.is_(True),
-               User.roles.any(UserRole.role == Role.COORDINATOR))
+               Organisation.is_active.is_(True), User.roles.any(UserRole.role == Role.COORDINATOR))
         .order_by(User.id)))
 
 

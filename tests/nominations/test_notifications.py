@@ -133,6 +133,17 @@ def test_a_nominator_who_left_the_organisation_is_not_told(make, db, outbox):
     assert len(outbox(current.email)) == 1
 
 
+@pytest.mark.parametrize("nominated_by_coordinator", [True, False])
+def test_a_deactivated_organisation_s_coordinators_are_not_told(make, db, outbox, nominated_by_coordinator):
+    organisation = make.organisation(is_active=False)
+    coordinator = make.coordinator(organisation)
+    nominated_by = coordinator.id if nominated_by_coordinator else None
+    nomination = make.nomination(organisation_=organisation, status="accepted", nominated_by_id=nominated_by)
+    transition(nomination, S.WITHDRAWN, actor=make.admin())
+    assert outbox(coordinator.email) == []
+    assert len(outbox(nomination.email)) == 1  # the nominee still is
+
+
 def test_a_purged_nomination_is_not_mailed(make, db, outbox):
     from academy.db_types import utcnow
 

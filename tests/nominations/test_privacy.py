@@ -134,8 +134,14 @@ def test_nominee_personal_data_never_reaches_other_people(planted, make, web):
     urls, skipped = _pages(web, planted)
     with web.test_request_context():
         assert url_for("followup.nominee", nomination_id=planted.nominations[0].id) in urls
+    assert _sweep(_visitors(web, make, planted), urls, planted) == []
+    assert not [endpoint for endpoint in skipped if endpoint.startswith("followup.")]
+
+
+def _sweep(clients: dict, urls: list[str], planted: Planted) -> list[str]:
+    """What each client is shown of the planted data on ``urls`` (and any 500 it meets)."""
     failures = []
-    for label, client in _visitors(web, make, planted).items():
+    for label, client in clients.items():
         for url in urls:
             response = client.get(url)
             if response.status_code >= 500:
@@ -143,8 +149,41 @@ def test_nominee_personal_data_never_reaches_other_people(planted, make, web):
             leaks = _leaks(response.get_data(as_text=True), planted)
             if leaks:
                 failures.append(f"{label}: GET {url} shows {leaks}")
-    assert not failures, "\n".join(failures)
-    assert not [endpoint for endpoint in skipped if endpoint.startswith("followup.")]
+    return failures
+
+
+def test_a_deactivated_organisation_s_coordinators_see_its_nominees_no_more(planted, make, web, db):
+    """An organisation that leaves the academy (deactivated) takes its coordinators' view of its
+    nominees with it: nominations, progress, certificates; the role stays for a return."""
+    from academy.certificates.models import Certificate
+    from academy.organisations.operations import set_organisation_active
+
+    coordinator = make.coordinator(planted.organisation)
+    client = web.test_client()
+    sign_in_client(client, coordinator)
+    certificate = db.session.scalars(db.select(Certificate).where(
+        Certificate.user_id == planted.enrolled_user.id)).one()
+    with web.test_request_context():
+        members = url_for("certificates.organisation")
+        download = url_for("certificates.download_pdf", certificate_id=certificate.id)
+    urls, _skipped = _pages(web, planted)
+    assert _sweep({"coordinator": client}, urls, planted) != []  # the sweep sees what they may see
+    assert client.get(members).status_code == 200 and client.get(download).status_code == 200
+
+    set_organisation_active(planted.organisation, False, actor=make.admin())
+    db.session.commit()
+
+    assert _sweep({"coordinator of the deactivated organisation": client}, urls, planted) == []
+    assert client.get(members).status_code == 403
+    assert client.get(download).status_code == 404
+    home = client.get("/").get_data(as_text=True)
+    assert "is not an active member of the academy at present" in home
+    assert 'href="/nominations/"' not in home
+    assert coordinator.has_role(Role.COORDINATOR)  # kept: activating the organisation again restores the view
+
+    set_organisation_active(planted.organisation, True, actor=make.admin())
+    db.session.commit()
+    assert client.get(members).status_code == 200
 
 
 def test_the_public_verification_pages_show_the_certificate_and_nothing_else(planted, web, db):
