@@ -73,7 +73,8 @@ class Organisation(db.Model):
     #: SHA-256 of the stored file (content-addressed, see ``academy.media``) and its media type.
     logo_sha256: Mapped[str | None] = mapped_column(sa.String(64))
     logo_media_type: Mapped[str | None] = mapped_column(sa.String(40))
-    #: Deactivated organisations stay for history but take no new members or nominations.
+    #: Deactivated organisations stay for history but take no new members or nominations, and their
+    #: coordinators act for them no more (``User.acting_role_names``).
     is_active: Mapped[bool] = mapped_column(default=True, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
