@@ -127,6 +127,8 @@ def build_config(instance_path: Path) -> dict:
         "ARGON2_PARALLELISM": 1,
         "LOGIN_MAX_FAILURES": _env_int("LOGIN_MAX_FAILURES", 10),
         "LOGIN_LOCKOUT_MINUTES": _env_int("LOGIN_LOCKOUT_MINUTES", 15),
+        # Each further lock lasts twice as long as the one before, up to this.
+        "LOGIN_LOCKOUT_MAX_MINUTES": _env_int("LOGIN_LOCKOUT_MAX_MINUTES", 24 * 60),
         # People holding these roles must turn on two-step verification before anything else
         # (they see nominees' personal data); everyone else may. Comma-separated role names.
         "TWO_FACTOR_REQUIRED_ROLES": _env_roles("TWO_FACTOR_REQUIRED_ROLES", "admin,coordinator"),

@@ -163,8 +163,9 @@ class ProfileForm(AcademyForm):
 
 
 #: A security change refused while wrong passwords or codes keep the account locked.
-LOCKED_MESSAGE = _l("Too many wrong passwords or codes were typed for this account. Wait a few minutes, "
-                    "then try again.")
+LOCKED_MESSAGE = _l("Too many wrong passwords or codes were typed for this account, so it is locked for a while. "
+                    "Try again later, or choose a new password through “Forgot your password?” on the "
+                    "sign-in page.")
 
 
 def current_password_field() -> PasswordField:

@@ -52,6 +52,7 @@ class User(db.Model):
         sa.CheckConstraint("email = lower(email)", name="email_lowercase"),
         sa.CheckConstraint(f"preferred_language IN ({_LANGUAGE_LIST})", name="preferred_language_known"),
         sa.CheckConstraint("failed_sign_ins >= 0", name="failed_sign_ins_not_negative"),
+        sa.CheckConstraint("lock_count >= 0", name="lock_count_not_negative"),
         # The admins' list is sorted by name: read in index order, not sorted per page view.
         sa.Index("ix_users_display_name_id", "display_name", "id"),
     )
@@ -77,6 +78,9 @@ class User(db.Model):
     #: Consecutive failed sign-ins; reset on success. Reaching the limit locks the account a while.
     failed_sign_ins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Locks since the account was last opened (a sign-in, a new password, an admin): each lasts
+    #: twice as long as the one before, so guessing slows to a few tries a day.
+    lock_count: Mapped[int] = mapped_column(default=0, server_default="0")
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     #: Two-step verification: the authenticator app's shared secret, encrypted (``two_factor``).
@@ -150,6 +154,12 @@ class User(db.Model):
     def is_locked(self, now: datetime) -> bool:
         """Whether too many failed sign-ins keep the account closed at ``now``."""
         return self.locked_until is not None and self.locked_until > now
+
+    def unlock(self) -> None:
+        """Forget failed sign-ins and locks: the owner proved who they are (or an admin vouched)."""
+        self.failed_sign_ins = 0
+        self.locked_until = None
+        self.lock_count = 0
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"

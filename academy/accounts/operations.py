@@ -4,6 +4,7 @@ Every function flushes, audits and queues e-mail; the caller (a view or a comman
 """
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -85,10 +86,10 @@ def _refused(user: User, reason: str, now: datetime) -> None:
     if locked and reason == "wrong_code":
         # Wrong codes come after the right password: the owner must know their password is out,
         # or the guessing could go on, one lock after another, unnoticed.
+        minutes = math.ceil((user.locked_until - now).total_seconds() / 60)
         queue_mail(user.email, user.preferred_language,
                    _l("Someone tried to sign in to your Activist Academy account"), "account_second_step_locked",
-                   name=user.display_name, minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"],
-                   reset_link=mail_link("accounts.request_reset"))
+                   name=user.display_name, minutes=minutes, reset_link=mail_link("accounts.request_reset"))
 
 
 def reauthentication_refused(user: User, reason: str, now: datetime | None = None) -> None:
@@ -126,11 +127,20 @@ def _password_accepted(user: User, password: str, now: datetime) -> None:
 
 
 def _signed_in(user: User, now: datetime, **details) -> None:
-    user.failed_sign_ins = 0
-    user.locked_until = None
+    user.unlock()
     user.last_sign_in_at = now
     record("account.sign_in", actor=user, target=user, **details)
     db.session.flush()
+
+
+def lock_minutes(config) -> list[int]:
+    """How long each lock in a row lasts, in minutes: the first ``LOGIN_LOCKOUT_MINUTES``, each
+    next one twice as long, up to ``LOGIN_LOCKOUT_MAX_MINUTES`` (the last entry, for every later lock)."""
+    first, longest = config["LOGIN_LOCKOUT_MINUTES"], max(config["LOGIN_LOCKOUT_MAX_MINUTES"], 1)
+    minutes = [min(max(first, 1), longest)]
+    while minutes[-1] < longest:
+        minutes.append(min(minutes[-1] * 2, longest))
+    return minutes
 
 
 def count_failure(user: User, now: datetime) -> bool:
@@ -138,20 +148,22 @@ def count_failure(user: User, now: datetime) -> bool:
     True if it locked the account."""
     config = current_app.config
     reaches_limit = User.failed_sign_ins + 1 >= config["LOGIN_MAX_FAILURES"]
-    until = now + timedelta(minutes=config["LOGIN_LOCKOUT_MINUTES"])
+    # Typed, so the values are stored as naive UTC like every other UTCDateTime.
+    until = [db.literal(now + timedelta(minutes=minutes), UTCDateTime()) for minutes in lock_minutes(config)]
+    longer = db.case({number: value for number, value in enumerate(until[:-1])},
+                     value=User.lock_count, else_=until[-1])
     db.session.execute(
         db.update(User)
         .where(User.id == user.id)
         .values(
             # Locking starts the count afresh: after the lock, another full series is needed.
             failed_sign_ins=db.case((reaches_limit, 0), else_=User.failed_sign_ins + 1),
-            # Typed, so the value is stored as naive UTC like every other UTCDateTime.
-            locked_until=db.case((reaches_limit, db.literal(until, UTCDateTime())),
-                                 else_=User.locked_until),
+            locked_until=db.case((reaches_limit, longer), else_=User.locked_until),
+            lock_count=db.case((reaches_limit, User.lock_count + 1), else_=User.lock_count),
         )
         .execution_options(synchronize_session=False)
     )
-    db.session.refresh(user, ["failed_sign_ins", "locked_until"])
+    db.session.refresh(user, ["failed_sign_ins", "locked_until", "lock_count"])
     return user.is_locked(now)
 
 
@@ -241,8 +253,7 @@ def create_admin(*, email: str, display_name: str, password: str | None) -> tupl
         db.session.add(user)
     else:
         user.is_active = True
-        user.failed_sign_ins = 0
-        user.locked_until = None
+        user.unlock()
         if user.has_two_factor:  # the phone may be what was lost
             two_factor.disable(user, actor=user, reason="command line")
     if not user.has_role(Role.ADMIN):
@@ -258,8 +269,7 @@ def create_admin(*, email: str, display_name: str, password: str | None) -> tupl
 def _set_password(user: User, password: str, now: datetime) -> None:
     user.password_hash = passwords.hash_password(password)
     user.password_changed_at = now
-    user.failed_sign_ins = 0
-    user.locked_until = None
+    user.unlock()
     db.session.flush()
 
 

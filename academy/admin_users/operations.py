@@ -74,8 +74,7 @@ def disable_user(actor: User, user: User) -> int:
 def enable_user(actor: User, user: User) -> None:
     """Reopen a closed account (and lift any sign-in lock)."""
     user.is_active = True
-    user.failed_sign_ins = 0
-    user.locked_until = None
+    user.unlock()
     db.session.flush()
     record("user.enable", actor=actor, target=user)
 

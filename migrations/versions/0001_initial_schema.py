@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 05:59:54.752844
+Create Date: 2026-11-29 14:57:15.702573
 
 """
 from alembic import op
@@ -150,6 +150,7 @@ def upgrade():
     sa.Column('password_changed_at', academy.db_types.UTCDateTime(), nullable=True),
     sa.Column('failed_sign_ins', sa.Integer(), nullable=False),
     sa.Column('locked_until', academy.db_types.UTCDateTime(), nullable=True),
+    sa.Column('lock_count', sa.Integer(), server_default='0', nullable=False),
     sa.Column('last_sign_in_at', academy.db_types.UTCDateTime(), nullable=True),
     sa.Column('created_at', academy.db_types.UTCDateTime(), nullable=False),
     sa.Column('totp_secret', sa.String(length=255), nullable=True),
@@ -158,6 +159,7 @@ def upgrade():
     sa.CheckConstraint("preferred_language IN ('en', 'fr', 'es', 'ar')", name=op.f('ck_users_preferred_language_known')),
     sa.CheckConstraint('email = lower(email)', name=op.f('ck_users_email_lowercase')),
     sa.CheckConstraint('failed_sign_ins >= 0', name=op.f('ck_users_failed_sign_ins_not_negative')),
+    sa.CheckConstraint('lock_count >= 0', name=op.f('ck_users_lock_count_not_negative')),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_users_organisation_id_organisations'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('email', name=op.f('uq_users_email'))

@@ -114,6 +114,55 @@ def test_failures_below_the_limit_do_not_lock_and_success_resets_the_count(clien
     assert user.failed_sign_ins == 0
 
 
+def _lock_once(client, db, user, failures: int) -> timedelta:
+    """Let the last lock run out, guess ``failures`` wrong passwords; return how long the new lock lasts."""
+    db.session.execute(db.update(User).where(User.id == user.id).values(locked_until=None))
+    db.session.commit()
+    for _ in range(failures):
+        post_sign_in(client, user.email, "not the password at all")
+    db.session.refresh(user)
+    return user.locked_until - utcnow()
+
+
+def test_each_lock_in_a_row_lasts_twice_as_long_up_to_the_longest(client, make, serving, db):
+    serving.config.update(LOGIN_MAX_FAILURES=2, LOGIN_LOCKOUT_MINUTES=15, LOGIN_LOCKOUT_MAX_MINUTES=100)
+    user = make.trainee(email="ana@example.org")
+    lasting = [_lock_once(client, db, user, 2) for _ in range(5)]
+    for length, minutes in zip(lasting, (15, 30, 60, 100, 100)):
+        assert timedelta(minutes=minutes - 1) < length <= timedelta(minutes=minutes), lasting
+    assert user.lock_count == 5 and len(audit_events("account.locked")) == 5
+
+
+def test_signing_in_or_a_new_password_starts_the_locks_afresh(client, make, serving, db):
+    serving.config.update(LOGIN_MAX_FAILURES=2, LOGIN_LOCKOUT_MINUTES=15, LOGIN_LOCKOUT_MAX_MINUTES=1440)
+    user = make.trainee(email="ana@example.org")
+    _lock_once(client, db, user, 2), _lock_once(client, db, user, 2)
+    assert user.lock_count == 2
+    db.session.execute(db.update(User).where(User.id == user.id).values(locked_until=None))
+    db.session.commit()
+    assert post_sign_in(client, "ana@example.org").status_code == 302
+    db.session.refresh(user)
+    assert user.lock_count == 0
+    stranger = serving.test_client()
+    assert timedelta(minutes=14) < _lock_once(stranger, db, user, 2) <= timedelta(minutes=15)
+
+    _lock_once(stranger, db, user, 2)
+    assert user.lock_count == 2
+    with serving.test_request_context():
+        operations.change_password(db.session.get(User, user.id), "a brand new passphrase 2027")
+        db.session.commit()
+    db.session.refresh(user)
+    assert (user.lock_count, user.locked_until, user.failed_sign_ins) == (0, None, 0)
+
+
+def test_the_lock_schedule_doubles_and_stops_at_the_longest():
+    assert operations.lock_minutes({"LOGIN_LOCKOUT_MINUTES": 15, "LOGIN_LOCKOUT_MAX_MINUTES": 1440}) == [
+        15, 30, 60, 120, 240, 480, 960, 1440]
+    # A longest shorter than the first lock wins; nothing lasts under a minute.
+    assert operations.lock_minutes({"LOGIN_LOCKOUT_MINUTES": 30, "LOGIN_LOCKOUT_MAX_MINUTES": 10}) == [10]
+    assert operations.lock_minutes({"LOGIN_LOCKOUT_MINUTES": 0, "LOGIN_LOCKOUT_MAX_MINUTES": 3}) == [1, 2, 3]
+
+
 def test_lock_ends_after_its_time(client, make, db):
     make.trainee(email="ana@example.org", locked_until=utcnow() - timedelta(seconds=1))
     assert post_sign_in(client, "ana@example.org").status_code == 302

@@ -124,6 +124,15 @@ def test_the_owner_is_told_when_wrong_codes_lock_the_account(client, enrolled, s
     assert message.subject == "Someone tried to sign in to your Activist Academy account"
     assert "blocked for 15 minutes" in message.body_text and "/reset-password" in message.body_text
 
+    # The next lock lasts twice as long, and the mail says so.
+    db.session.execute(db.update(User).where(User.id == user.id).values(locked_until=None))
+    db.session.commit()
+    post_sign_in(client, "ana@example.org")
+    for _ in range(3):
+        client.post("/sign-in/code", data={"code": _wrong_code(secret)})
+    [_first, second] = outbox(user.email)[before:]
+    assert "blocked for 30 minutes" in second.body_text
+
 
 def test_wrong_passwords_locking_the_account_send_no_mail(client, make, serving, outbox):
     serving.config.update(LOGIN_MAX_FAILURES=3)
