@@ -69,7 +69,7 @@ HOSTILE_FILES = (
 WRITES_ALLOWED_ON_REFUSAL = {"audit_events", "user_sessions"}
 #: ... and, on the sign-in steps and the security forms of one's profile (which ask for the
 #: password again) only, the failed-attempt counters and lockout on ``users``.
-LOCKOUT_PATH_PREFIX = ("/sign-in", "/profile/password", "/profile/sessions", "/profile/two-step")
+LOCKOUT_PATH_PREFIX = ("/sign-in", "/profile/password", "/profile/sessions", "/profile/two-step", "/profile/delete")
 
 #: POST endpoints posted to last, because they end the visitor's session.
 SESSION_ENDING = {"accounts.sign_out"}

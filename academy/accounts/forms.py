@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import (EmailField, PasswordField, SelectChoice, SelectField, SelectMultipleField, StringField,
+from wtforms import (BooleanField, EmailField, PasswordField, SelectChoice, SelectField, SelectMultipleField, StringField,
                      ValidationError)
 from wtforms.fields.choices import Choice
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired
@@ -225,3 +225,12 @@ class EndSessionsForm(ReauthenticatedForm):
     def validate_session_ids(self, field) -> None:
         if not set(field.data or ()) & self.offered:
             raise ValidationError(_l("Tick at least one session to end."))
+
+
+class DeleteAccountForm(ReauthenticatedForm):
+    """Delete one's own account and personal data for good, proven by typing the password again."""
+
+    understood = BooleanField(
+        _l("I understand that my account, my progress, my certificates and the nominations of me are "
+           "deleted for good, and that nobody can bring them back."),
+        validators=[DataRequired(message=_l("Tick the box to confirm that you want your account deleted."))])

@@ -247,4 +247,4 @@ def _render_profile(profile_form, password_form) -> str:
                            user=current_user)
 
 
-from . import data_export_views, session_views, two_factor_views  # noqa: E402,F401  (routes on the same blueprint)
+from . import data_export_views, erasure_views, session_views, two_factor_views  # noqa: E402,F401  (routes on the same blueprint)

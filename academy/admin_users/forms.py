@@ -8,7 +8,7 @@ from wtforms.validators import DataRequired, Optional, StopValidation
 
 from ..accounts.forms import display_name_field, email_field, language_field
 from ..accounts.models import Role
-from ..accounts.operations import find_user_by_email
+from ..accounts.operations import find_user_by_email, normalise_email
 from ..core.forms import AcademyForm, LongSelect, at_most
 
 
@@ -110,6 +110,23 @@ class ResetTwoFactorForm(AcademyForm):
                          validators=[DataRequired(message=_l("Say why, for the audit trail.")), at_most(200)],
                          description=_l("For example: lost phone, confirmed by a call with the person."),
                          render_kw={"maxlength": 200})
+
+
+class EraseUserForm(AcademyForm):
+    """Delete someone's account and personal data for good, confirmed by typing their address."""
+
+    email = StringField(_l("The account's e-mail address, to confirm"), filters=[_strip],
+                        validators=[DataRequired(message=_l("Type the account's e-mail address to confirm.")),
+                                    at_most(254)],
+                        render_kw={"autocomplete": "off", "spellcheck": "false"})
+
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def validate_email(self, field) -> None:
+        if normalise_email(field.data) != self.user.email:
+            raise ValidationError(_l("This is not the e-mail address of this account."))
 
 
 ACTIVE_CHOICES = [SelectChoice("", _l("Any")), SelectChoice("yes", _l("Active")),

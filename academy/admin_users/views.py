@@ -9,13 +9,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..access import roles_required
-from ..accounts import two_factor
+from ..accounts import erasure, two_factor
 from ..accounts.models import Role, User, UserRole
+from ..core.forms import error_summary
 from ..db_types import utcnow
 from ..extensions import db
 from ..organisations.models import Organisation
 from . import operations
-from .forms import EditUserForm, InviteUserForm, ResetTwoFactorForm, UserFilterForm
+from .forms import EditUserForm, EraseUserForm, InviteUserForm, ResetTwoFactorForm, UserFilterForm
 
 bp = Blueprint("admin_users", __name__, url_prefix="/admin/users")
 
@@ -136,6 +137,26 @@ def resend_invitation(user_id: int):
     db.session.commit()
     flash(_("A new invitation is on its way to %(email)s.", email=user.email), "success")
     return redirect(url_for("admin_users.edit_user", user_id=user_id))
+
+
+@bp.route("/<int:user_id>/erase", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def erase_user(user_id: int):
+    """Delete an account and its personal data for good (``accounts.erasure``), once the admin
+    types its e-mail address; never one's own (another administrator does it)."""
+    user = _load(user_id)
+    form = EraseUserForm(user)
+    own = user.id == current_user.id
+    if own or not form.validate_on_submit():
+        status = 409 if own and request.method == "POST" else 400 if form.errors else 200
+        return render_template("admin_users/erase.html", user=user, form=form, own=own,
+                               errors=error_summary(form)), status
+    name = user.display_name
+    erased = erasure.erase_account(user, actor=current_user._get_current_object())
+    db.session.commit()
+    erasure.remove_files(erased)
+    flash(_("The account of %(name)s and its personal data have been deleted.", name=name), "success")
+    return redirect(url_for("admin_users.list_users"))
 
 
 def _filtered_users(filters: UserFilterForm):

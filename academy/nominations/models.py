@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..config import LANGUAGES
@@ -117,7 +118,10 @@ class Nomination(db.Model):
             "status NOT IN ('accepted', 'waitlisted', 'declined', 'enrolled') OR decided_at IS NOT NULL",
             name="decision_has_time"),
         sa.CheckConstraint("status <> 'waitlisted' OR waitlisted_at IS NOT NULL", name="waitlist_has_time"),
-        sa.CheckConstraint("status <> 'enrolled' OR user_id IS NOT NULL", name="enrolled_has_user"),
+        # An enrolled nomination leads to its trainee's account, unless the account was deleted
+        # with its personal data (``accounts.erasure``): the seat stays counted.
+        sa.CheckConstraint("status <> 'enrolled' OR user_id IS NOT NULL OR purged_at IS NOT NULL",
+                           name="enrolled_has_user"),
         sa.CheckConstraint(f"language IN ({_LANGUAGE_LIST})", name="language_known"),
         # Personal data goes only when purged (``purge.purge_expired``); counts for reports stay.
         sa.CheckConstraint("purged_at IS NOT NULL OR (email IS NOT NULL AND date_of_birth IS NOT NULL)",
@@ -184,7 +188,10 @@ class Nomination(db.Model):
 
     @property
     def full_name(self) -> str:
-        return " ".join(name for name in (self.given_names, self.family_name) if name)
+        name = " ".join(name for name in (self.given_names, self.family_name) if name)
+        if not name and self.purged_at is not None:  # the names went with the personal data
+            return f"{gettext('Personal data removed')} #{self.id}"
+        return name
 
     @property
     def holds_seat(self) -> bool:

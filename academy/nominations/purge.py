@@ -79,7 +79,7 @@ def purge_expired(now: datetime, retention_days: int) -> int:
             .values(purged_at=now, updated_at=now, **PURGED_VALUES)
             .execution_options(synchronize_session=False))
         purged += result.rowcount
-        _blank_audit_reasons(batch)
+        blank_audit_reasons(batch)
     if purged:
         # Objects already in the session must not keep (or write back) the removed data.
         db.session.expire_all()
@@ -87,7 +87,7 @@ def purge_expired(now: datetime, retention_days: int) -> int:
     return purged
 
 
-def _blank_audit_reasons(nomination_ids: list[int]) -> None:
+def blank_audit_reasons(nomination_ids: list[int]) -> None:
     """Blank the decision reason in the audit events of ``nomination_ids`` (those that hold one).
 
     Audit events name their object by table name and id as text (``audit.operations.record``).

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 14:57:15.702573
+Create Date: 2026-11-29 15:02:45.957685
 
 """
 from alembic import op
@@ -275,7 +275,7 @@ def upgrade():
     sa.Column('created_at', academy.db_types.UTCDateTime(), nullable=False),
     sa.Column('updated_at', academy.db_types.UTCDateTime(), nullable=False),
     sa.CheckConstraint("language IN ('en', 'fr', 'es', 'ar')", name=op.f('ck_nominations_language_known')),
-    sa.CheckConstraint("status <> 'enrolled' OR user_id IS NOT NULL", name=op.f('ck_nominations_enrolled_has_user')),
+    sa.CheckConstraint("status <> 'enrolled' OR user_id IS NOT NULL OR purged_at IS NOT NULL", name=op.f('ck_nominations_enrolled_has_user')),
     sa.CheckConstraint("status <> 'waitlisted' OR waitlisted_at IS NOT NULL", name=op.f('ck_nominations_waitlist_has_time')),
     sa.CheckConstraint("status NOT IN ('accepted', 'waitlisted', 'declined', 'enrolled') OR decided_at IS NOT NULL", name=op.f('ck_nominations_decision_has_time')),
     sa.CheckConstraint('email = lower(email)', name=op.f('ck_nominations_email_lowercase')),
