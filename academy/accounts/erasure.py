@@ -30,6 +30,7 @@ from ..nominations.models import Nomination
 from ..nominations.purge import PURGED_VALUES, blank_audit_reasons
 from ..outbox.models import OutboxMessage
 from .models import User
+from .operations import hold_admin_power
 
 #: What an audit event about an erased account holds instead of its details.
 ERASED_DETAILS = {"details_removed": True}
@@ -37,8 +38,12 @@ ERASED_DETAILS = {"details_removed": True}
 
 def erase_account(user: User, *, actor: User | None, now=None) -> dict:
     """Delete ``user`` and their personal data (see the module's description); return how much
-    of each kind went, as audited. Flushes; the caller commits, then calls ``remove_files``."""
+    of each kind went, as audited. ``actor`` is the administrator doing it (``NoLongerAdmin``
+    if they just lost the role), None for the owner. Flushes; the caller commits, then calls
+    ``remove_files``."""
     now = now or utcnow()
+    if actor is not None:
+        hold_admin_power(actor, user)
     user_id, email = user.id, user.email
     nominations = list(db.session.scalars(
         sa.select(Nomination.id).where(sa.or_(Nomination.user_id == user_id, Nomination.email == email))

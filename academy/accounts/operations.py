@@ -283,3 +283,28 @@ def _changes(obj, **new_values) -> dict:
     """``{field: [old, new]}`` for each value that differs (for the audit trail)."""
     return {name: [getattr(obj, name), value] for name, value in new_values.items()
             if getattr(obj, name) != value}
+
+
+class NoLongerAdmin(Exception):
+    """An administrator's change refused because, a moment before, another administrator took
+    their role away or disabled them (``hold_admin_power``)."""
+
+
+def hold_admin_power(actor: User, *others: User) -> None:
+    """Lock the rows of ``actor`` and ``others`` for the rest of the transaction, then make sure
+    ``actor`` is still an active administrator; raise ``NoLongerAdmin`` if not.
+
+    Every change an administrator makes to another account goes through here first. Two admins
+    demoting, disabling or deleting each other at the same moment then take turns (rows locked
+    in id order, so they wait rather than deadlock), and the second finds that they are no
+    longer an administrator: the academy always keeps one. A no-op UPDATE locks on both
+    databases (PostgreSQL locks the rows; SQLite takes its single write lock), and what is read
+    after it is what the other transaction committed.
+    """
+    for user_id in sorted({actor.id, *(other.id for other in others)}):
+        db.session.execute(db.update(User).where(User.id == user_id).values(is_active=User.is_active)
+                           .execution_options(synchronize_session=False))
+    still = db.session.scalar(db.select(db.exists().where(
+        User.id == actor.id, User.is_active.is_(True), User.roles.any(UserRole.role == Role.ADMIN))))
+    if not still:
+        raise NoLongerAdmin()

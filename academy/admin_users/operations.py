@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..accounts import two_factor
 from ..accounts.models import Role, TokenPurpose, User, UserRole
-from ..accounts.operations import normalise_email
+from ..accounts.operations import hold_admin_power, normalise_email
 from ..accounts.sessions import end_all_sessions
 from ..accounts.tokens import absolute_url, issue_token, lifetime, revoke_tokens
 from ..audit.operations import record
@@ -41,6 +41,7 @@ def resend_invitation(actor: User, user: User) -> None:
 def update_user(actor: User, user: User, *, display_name: str, preferred_language: str,
                 organisation_id: int | None, roles: set[Role]) -> dict:
     """Change an account's name, language, organisation and roles; return what changed."""
+    hold_admin_power(actor, user)
     changes = {name: [getattr(user, name), value] for name, value in (
         ("display_name", display_name), ("preferred_language", preferred_language),
         ("organisation_id", organisation_id)) if getattr(user, name) != value}
@@ -62,6 +63,7 @@ def update_user(actor: User, user: User, *, display_name: str, preferred_languag
 def disable_user(actor: User, user: User) -> int:
     """Close an account: it cannot sign in, its sessions, links and calendar feed end for good
     (enabling it again brings none of them back); return sessions ended."""
+    hold_admin_power(actor, user)
     user.is_active = False
     ended = end_all_sessions(user)
     revoke_tokens(user)

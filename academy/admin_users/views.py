@@ -11,6 +11,8 @@ from sqlalchemy.orm import joinedload, selectinload
 from ..access import roles_required
 from ..accounts import erasure, two_factor
 from ..accounts.models import Role, User, UserRole
+from ..accounts.operations import NoLongerAdmin
+from ..core.errors import render_error
 from ..core.forms import error_summary
 from ..db_types import utcnow
 from ..extensions import db
@@ -24,6 +26,14 @@ bp = Blueprint("admin_users", __name__, url_prefix="/admin/users")
 MAX_PAGE = 10_000
 #: The reset form shares the page with the edit form: a prefix keeps its field ids apart.
 RESET_PREFIX = "reset"
+
+
+@bp.errorhandler(NoLongerAdmin)
+def no_longer_admin(_error):
+    """Another administrator took this one's role away (or disabled them) a moment before."""
+    db.session.rollback()
+    return render_error(409, _("Another administrator has just taken away your administrator role or "
+                               "disabled your account: nothing was changed."))
 
 
 @bp.get("/")
