@@ -232,8 +232,22 @@ def delete_material(material: Material, module: Module, *, actor: User) -> str |
 
 
 def unreferenced(hashes: list[str]) -> list[str]:
-    """Those of ``hashes`` that no material refers to any more (their files can go)."""
+    """Those of ``hashes`` that nothing refers to any more (their files can go).
+
+    The upload store names files by their content, and it also holds the partner foundations'
+    logos and the signature images printed on certificates: a picture a trainer attached to a
+    lesson may be the very file of a logo. A file stays while a material, an organisation's logo
+    or a certificate's snapshot (which re-renders its PDF from the stored logos and signatures)
+    names it. Deleting materials is rare; the snapshot search reads the certificates' JSON as text.
+    """
+    from ..certificates.models import Certificate
+    from ..organisations.models import Organisation
+
     if not hashes:
         return []
     used = set(db.session.scalars(sa.select(Material.sha256).where(Material.sha256.in_(hashes))))
+    used.update(db.session.scalars(sa.select(Organisation.logo_sha256).where(Organisation.logo_sha256.in_(hashes))))
+    for digest in set(hashes) - used:
+        if db.session.scalar(sa.select(sa.exists().where(sa.cast(Certificate.snapshot, sa.Text).contains(digest)))):
+            used.add(digest)
     return [digest for digest in hashes if digest not in used]
