@@ -86,10 +86,12 @@ def learner_enrolment(module: Module, user: User) -> Enrolment:
     """The enrolment through which ``user`` makes progress in ``module`` (aborting otherwise).
 
     A trainee looking back at an archived module makes no progress in it: refused as before
-    (404), as if the module were not there for that purpose.
+    (404), as if the module were not there for that purpose. Progress is made in published
+    modules only, by everyone: a trainer who is also enrolled may read a draft they write, not
+    complete it (nor certify themselves in it).
     """
     reader = reader_of(module, user)
-    require(not reader.read_only, 404)
+    require(module.is_published and not reader.read_only, 404)
     require(reader.enrolment is not None, 403)
     return reader.enrolment
 

@@ -13,7 +13,7 @@ from ..accounts.models import Role, User, UserRole
 from ..accounts.operations import normalise_email
 from ..core.errors import render_error
 from ..core.forms import requested_page
-from ..curriculum.models import Module, ModuleStatus
+from ..curriculum.models import Module, ModuleStatus, module_trainers
 from ..extensions import db
 from . import operations
 from .forms import MAX_ENROL_AT_ONCE, ConfirmForm, EnrolTraineesForm, TraineeSearchForm
@@ -35,7 +35,9 @@ def _candidates(module: Module, search: str | None, *, exact_email: bool) -> lis
 
     Admins search by any part of the name or e-mail address. Trainers, who must not be able to
     list the trainee directory (people at risk), find a trainee only by typing the whole e-mail
-    address (letter case ignored): at most one person.
+    address (letter case ignored): at most one person, and never one of the module's trainers
+    (themselves included): a trainer who enrolled in their own module would take the attendance
+    and set the rules of their own certificate.
     """
     if not search:
         return []
@@ -44,11 +46,12 @@ def _candidates(module: Module, search: str | None, *, exact_email: bool) -> lis
     else:
         matches = User.display_name.icontains(search, autoescape=True) | User.email.icontains(search, autoescape=True)
     enrolled = db.select(Enrolment.user_id).where(Enrolment.module_id == module.id)
-    return db.session.scalars(
-        db.select(User).join(UserRole, UserRole.user_id == User.id)
-        .where(UserRole.role == Role.TRAINEE, User.is_active.is_(True), User.id.not_in(enrolled), matches)
-        .order_by(User.display_name, User.id).limit(MAX_ENROL_AT_ONCE)
-    ).all()
+    query = (db.select(User).join(UserRole, UserRole.user_id == User.id)
+             .where(UserRole.role == Role.TRAINEE, User.is_active.is_(True), User.id.not_in(enrolled), matches))
+    if exact_email:
+        query = query.where(User.id.not_in(db.select(module_trainers.c.user_id)
+                                           .where(module_trainers.c.module_id == module.id)))
+    return db.session.scalars(query.order_by(User.display_name, User.id).limit(MAX_ENROL_AT_ONCE)).all()
 
 
 def _enrol(module: Module, form: EnrolTraineesForm, only: set[int] | None = None):
