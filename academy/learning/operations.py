@@ -139,6 +139,23 @@ def attempts_used(enrolment: Enrolment, quiz: Quiz) -> int:
     )
 
 
+def answers_revealed(enrolment: Enrolment, quiz: Quiz) -> bool:
+    """Whether the trainee may see the right choices and every explanation of ``quiz``: once
+    they passed it, or once every attempt is used and submitted (no limit: once passed).
+
+    Before that a submitted attempt says which questions were right and wrong, not which choices
+    are right: otherwise one blank attempt would give away every answer for the next, and the
+    attempt limit (and the quiz behind a certificate) would measure nothing. One query.
+    """
+    counts = db.session.execute(
+        db.select(sa.func.count(QuizAttempt.id),
+                  sa.func.count(QuizAttempt.id).filter(QuizAttempt.passed.is_(True)),
+                  sa.func.count(QuizAttempt.id).filter(QuizAttempt.submitted_at.is_(None)))
+        .where(QuizAttempt.enrolment_id == enrolment.id, QuizAttempt.quiz_id == quiz.id)).one()
+    used, passed, open_ = counts
+    return passed > 0 or bool(quiz.max_attempts and used >= quiz.max_attempts and open_ == 0)
+
+
 def start_attempt(enrolment: Enrolment, quiz: Quiz) -> QuizAttempt:
     """Start an attempt at ``quiz`` with freshly shuffled choices, or return the one still open.
 

@@ -215,18 +215,19 @@ def _attempt_of(attempt_id: int):
     return attempt, enrolment, module, quiz
 
 
-def _render_attempt(attempt, module, quiz, form=None, status=200):
+def _render_attempt(attempt, module, quiz, form=None, status=200, *, enrolment=None):
+    revealed = form is None and operations.answers_revealed(enrolment, quiz)
     return render_template("learning/attempt.html", attempt=attempt, module=module, quiz=quiz, form=form,
-                           ordered_choices=ordered_choices), status
+                           ordered_choices=ordered_choices, revealed=revealed), status
 
 
 @bp.get("/learn/attempts/<int:attempt_id>")
 @roles_required(Role.TRAINEE)
 def attempt(attempt_id: int):
     """An open attempt's questions (choices in its stored order), or a submitted one's result."""
-    attempt, _enrolment, module, quiz = _attempt_of(attempt_id)
+    attempt, enrolment, module, quiz = _attempt_of(attempt_id)
     if attempt.submitted_at is not None:
-        return _render_attempt(attempt, module, quiz)
+        return _render_attempt(attempt, module, quiz, enrolment=enrolment)
     return _render_attempt(attempt, module, quiz, attempt_form(quiz.questions, attempt.choice_order))
 
 

@@ -135,6 +135,62 @@ def test_submitting_right_answers_scores_and_shows_explanations(mixed, client_fo
     assert "Why question 1 is answered so." in page and "Correct answer" in page and "100%" in page
 
 
+def _wrong_answers(module):
+    data = {}
+    for question in load_quiz(module.id).questions:
+        data[f"question_{question.id}"] = [str(choice.id) for choice in question.choices if not choice.is_correct][:1]
+    return data
+
+
+def _reveals(page: str) -> bool:
+    shown = {"Correct answer" in page, "quiz-review__choice--correct" in page, "Why question 2 is answered so." in page}
+    assert len(shown) == 1, page  # all or nothing
+    return shown.pop()
+
+
+def test_a_failed_attempt_says_what_was_wrong_but_not_what_is_right_while_attempts_remain(mixed, client_for, db):
+    """Otherwise one blank attempt gives away every answer for the next."""
+    client = client_for(mixed.trainee)
+    url = _start(client, mixed.module)
+    assert client.post(url, data={}).status_code == 302  # blank: 0 %, failed, one attempt left
+    page = client.get(url).get_data(as_text=True)
+    assert "Not passed" in page and "Not answered" in page
+    assert not _reveals(page)
+    assert "The right answers and every explanation are shown once you pass" in page
+
+    # Once passed, every attempt shows the answers and explanations.
+    second = _start(client, mixed.module)
+    client.post(second, data=_right_answers(mixed.module))
+    assert _reveals(client.get(url).get_data(as_text=True))
+    assert _reveals(client.get(second).get_data(as_text=True))
+
+
+def test_the_answers_show_once_every_attempt_is_used_and_submitted(mixed, client_for, db):
+    client = client_for(mixed.trainee)
+    first = _start(client, mixed.module)
+    client.post(first, data=_wrong_answers(mixed.module))
+    assert not _reveals(client.get(first).get_data(as_text=True))
+    last = _start(client, mixed.module)  # the second and last attempt, open
+    assert not _reveals(client.get(first).get_data(as_text=True))  # not while it is open
+    client.post(last, data=_wrong_answers(mixed.module))
+    page = client.get(first).get_data(as_text=True)
+    assert _reveals(page) and "The right answers and every explanation are shown" not in page
+
+
+def test_a_question_answered_right_shows_its_explanation_at_once(mixed, client_for, db):
+    client = client_for(mixed.trainee)
+    url = _start(client, mixed.module)
+    single, multiple = load_quiz(mixed.module.id).questions
+    answers = _right_answers(mixed.module)
+    answers[f"question_{multiple.id}"] = []
+    mixed.quiz.pass_mark = 100
+    db.session.commit()
+    client.post(url, data=answers)
+    page = client.get(url).get_data(as_text=True)
+    assert "Why question 1 is answered so." in page and "Why question 2 is answered so." not in page
+    assert "Correct answer" not in page
+
+
 def test_a_partial_answer_to_a_multiple_question_fails_it(mixed, client_for, db):
     client = client_for(mixed.trainee)
     url = _start(client, mixed.module)
