@@ -54,6 +54,9 @@ def add_file_material(lesson_id: int):
                                  filename=safe_filename(form.file.data.filename or "", file_type),
                                  stored=stored, actor=current_user)
     db.session.commit()
+    # The same content's last material may have been deleted (and its file discarded) between
+    # ``store`` finding the file there and this commit: store it again (nothing to do if present).
+    store(content, file_type.content_type)
     flash(_("The file “%(title)s” was added.", title=form.title.data.strip()), "success")
     return redirect(url_for(".edit_lesson", lesson_id=lesson.id, _anchor="materials"))
 

@@ -53,9 +53,9 @@ def taught_lesson(lesson_id: int) -> Lesson:
 
 
 def files_unused_after_commit(hashes: list[str]) -> None:
-    """Remove stored files that no material refers to any more (called after the commit)."""
+    """Remove stored files that nothing refers to any more (called after the commit)."""
     for digest in operations.unreferenced([digest for digest in hashes if digest]):
-        discard(digest)
+        discard(digest, used_again=lambda digest=digest: not operations.unreferenced([digest]))
 
 
 @bp.get("/teach/")

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import os
+import secrets
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from flask import current_app
 
@@ -56,6 +58,25 @@ def store(content: bytes, content_type: str) -> StoredFile:
     return StoredFile(digest, len(content), content_type)
 
 
-def discard(sha256: str) -> None:
-    """Remove stored content (call only once no row refers to it any more)."""
-    stored_path(sha256).unlink(missing_ok=True)
+def discard(sha256: str, *, used_again: Callable[[], bool] | None = None) -> None:
+    """Remove stored content (call only once no committed row refers to it any more).
+
+    An upload of the same content at that moment finds the file there and writes nothing, then
+    commits its row. So the file is first set aside; ``used_again`` (asked then) says whether a
+    row naming it was committed meanwhile, and the file goes back if so. A row committed later
+    still is the uploader's to mend: it stores its content again after its commit.
+    """
+    path = stored_path(sha256)
+    aside = path.with_name(f".discard-{secrets.token_hex(8)}-{path.name}")
+    try:
+        os.rename(path, aside)
+    except FileNotFoundError:
+        return
+    try:
+        if used_again is not None and used_again():
+            try:
+                os.link(aside, path)
+            except FileExistsError:  # the upload wrote it anew meanwhile
+                pass
+    finally:
+        aside.unlink(missing_ok=True)
