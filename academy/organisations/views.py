@@ -13,6 +13,7 @@ from ..core.forms import requested_page
 from ..countries import country_name
 from ..extensions import db
 from ..i18n import current_language
+from ..media.storage import store
 from . import operations
 from .forms import OrganisationFilterForm, OrganisationForm, RegionForm
 from .models import Organisation, Region
@@ -67,6 +68,15 @@ def _apply_logo(form, organisation) -> bool:
     return operations.set_organisation_logo(organisation, change or None, actor=current_user)
 
 
+def _logo_stored_again(form) -> None:
+    """After the commit, the new logo's content once more in the store: a lesson material of the
+    same content may have been deleted, and its file discarded, meanwhile (``media.storage.discard``)."""
+    change = form.logo_change()
+    if change:
+        content, file_type = change
+        store(content, file_type.content_type)
+
+
 @bp.route("/organisations/new", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
 def new_organisation():
@@ -77,6 +87,7 @@ def new_organisation():
             organisation = operations.create_organisation(actor=current_user, **form.values())
             _apply_logo(form, organisation)
             db.session.commit()
+            _logo_stored_again(form)
         except IntegrityError:
             status = _save_failed(form)
         else:
@@ -98,6 +109,7 @@ def edit_organisation(organisation_id: int):
             changes = operations.update_organisation(organisation, actor=current_user, **form.values())
             changes = _apply_logo(form, organisation) or changes
             db.session.commit()
+            _logo_stored_again(form)
         except IntegrityError:
             status = _save_failed(form)
         else:

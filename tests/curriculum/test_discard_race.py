@@ -52,3 +52,34 @@ def test_an_upload_whose_file_was_discarded_before_its_commit_stores_it_again(ap
     new = db.session.scalar(db.select(Material).where(Material.lesson_id == new_lesson.id))
     assert stored_path(new.sha256).read_bytes() == SAMPLE_PDF
     assert client.get(f"/materials/{new.id}").status_code == 200
+
+
+def test_a_logo_whose_file_was_discarded_before_its_commit_is_stored_again(db, make, client_for, web,
+                                                                          monkeypatch):
+    """The same race with a partner's logo of the same content as a deleted material."""
+    from PIL import Image
+
+    from academy.organisations import operations as organisation_operations
+    from academy.organisations import views as organisation_views
+    from academy.organisations.models import Organisation, OrganisationKind
+
+    foundation = make.organisation(kind=OrganisationKind.FOUNDATION)
+    picture = io.BytesIO()
+    Image.new("RGB", (40, 20), (10, 120, 30)).save(picture, format="PNG")
+    original = organisation_operations.set_organisation_logo
+
+    def discarded_meanwhile(organisation, logo, *, actor):
+        changed = original(organisation, logo, actor=actor)
+        stored_path(organisation.logo_sha256).unlink()  # a material's deletion, between store and commit
+        return changed
+
+    monkeypatch.setattr(organisation_views.operations, "set_organisation_logo", discarded_meanwhile)
+    response = client_for(make.admin()).post(
+        f"/admin/organisations/{foundation.id}", content_type="multipart/form-data",
+        data={"name": foundation.name, "short_name": foundation.short_name, "country": foundation.country,
+              "region_id": str(foundation.region_id), "kind": foundation.kind.value,
+              "logo": (io.BytesIO(picture.getvalue()), "logo.png")})
+    assert response.status_code == 302
+    db.session.expire_all()
+    with web.app_context():
+        assert stored_path(db.session.get(Organisation, foundation.id).logo_sha256).is_file()
