@@ -10,8 +10,9 @@ A trainee may ask for it on their profile page, and an administrator may do it f
 - the personal data of every nomination of them (by account or address), as the retention purge
   removes it (``nominations.purge``): the reports keep counting the seat, its gender and country;
 - the mail queued or kept for their address;
-- in the audit trail, the details and addresses of the events about the account, and the
-  addresses of the events done by it (the events stay, so the trail keeps its shape).
+- in the audit trail, the details and addresses of the events about the account, the addresses
+  of the events done by it, and the free-text reasons of the events about its nominations and
+  certificates (the events stay, so the trail keeps its shape).
 
 What stays, without a name: modules, lessons, materials and sessions the person wrote or led
 (their author becomes empty), decisions they took, nominations they made for others.
@@ -57,7 +58,9 @@ def erase_account(user: User, *, actor: User | None, now=None) -> dict:
     pdfs = list(db.session.scalars(
         sa.select(CertificatePdf.sha256).join(Certificate, Certificate.id == CertificatePdf.certificate_id)
         .where(Certificate.user_id == user_id)))
-    certificates = db.session.scalar(sa.select(sa.func.count(Certificate.id)).where(Certificate.user_id == user_id))
+    certificates = list(db.session.scalars(sa.select(Certificate.id).where(Certificate.user_id == user_id)))
+    # An admin's reason for issuing, revoking or reissuing one may name the person.
+    blank_audit_reasons(certificates, Certificate.__tablename__)
     mails = db.session.execute(
         sa.delete(OutboxMessage).where(sa.func.lower(OutboxMessage.recipient) == email)
         .execution_options(synchronize_session=False)).rowcount
@@ -74,7 +77,7 @@ def erase_account(user: User, *, actor: User | None, now=None) -> dict:
     db.session.expunge(user)
     db.session.execute(sa.delete(User).where(User.id == user_id).execution_options(synchronize_session=False))
     db.session.expire_all()
-    summary = dict(nominations=len(nominations), certificates=certificates, mails=mails,
+    summary = dict(nominations=len(nominations), certificates=len(certificates), mails=mails,
                    by_owner=actor is None)
     # The event names the account by id only; nothing about the person remains to name, not
     # even the address they asked from.

@@ -12,7 +12,8 @@ from ..extensions import db
 
 class AuditEvent(db.Model):
     """One sensitive action. Never deleted by the application, and never updated except that the
-    nomination purge blanks the free-text reason of a purged nomination's events (personal data)."""
+    nomination purge blanks the free-text reason of a purged nomination's events (personal data),
+    and deleting an account (``accounts.erasure``) blanks the details of the events about it."""
 
     __tablename__ = "audit_events"
     #: An object's history (a nomination's page, the purge of its reasons) is found by type and id.

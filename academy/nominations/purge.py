@@ -87,16 +87,17 @@ def purge_expired(now: datetime, retention_days: int) -> int:
     return purged
 
 
-def blank_audit_reasons(nomination_ids: list[int]) -> None:
-    """Blank the decision reason in the audit events of ``nomination_ids`` (those that hold one).
+def blank_audit_reasons(object_ids: list[int], object_type: str = Nomination.__tablename__) -> None:
+    """Blank the free-text reason in the audit events of these objects (nominations unless said
+    otherwise; the deletion of an account also blanks its certificates' reasons).
 
     Audit events name their object by table name and id as text (``audit.operations.record``).
     JSON is read and written back whole: the same on SQLite and PostgreSQL.
     """
     events = db.session.execute(
         sa.select(AuditEvent.id, AuditEvent.details)
-        .where(AuditEvent.object_type == Nomination.__tablename__,
-               AuditEvent.object_id.in_([str(nomination_id) for nomination_id in nomination_ids]))).all()
+        .where(AuditEvent.object_type == object_type,
+               AuditEvent.object_id.in_([str(object_id) for object_id in object_ids]))).all()
     blanked = [dict(id=event_id, details={**details, AUDIT_REASON_KEY: None, "reason_removed": True})
                for event_id, details in events
                if isinstance(details, dict) and details.get(AUDIT_REASON_KEY) not in (None, "")]

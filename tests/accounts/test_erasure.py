@@ -61,6 +61,7 @@ def person(make, db, app) -> Person:
     from academy.audit.operations import record
 
     record("user.update", actor=trainer, target=user, changes={"display_name": ["Leila E.", "Leila Erase"]})
+    record("certificate.revoke", actor=trainer, target=certificate, reason="Leila asked for her name in full")
     db.session.commit()
     assert pdf_path(certificate.pdf_sha256).is_file()
     return Person(user=user, certificate=certificate, pdf_sha256=certificate.pdf_sha256,
