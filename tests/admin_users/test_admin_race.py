@@ -29,9 +29,9 @@ def _edit_data(user, roles):
             "organisation_id": str(user.organisation_id or ""), "roles": roles}
 
 
-def _interleave(monkeypatch, name, other_request):
-    """Run ``other_request`` inside the first call of ``operations.<name>``, before it writes."""
-    original = getattr(operations, name)
+def _interleave(monkeypatch, name, other_request, module=operations):
+    """Run ``other_request`` inside the first call of ``<module>.<name>``, before it writes."""
+    original = getattr(module, name)
     state = {"done": False}
 
     def wrapped(*args, **kwargs):
@@ -40,7 +40,7 @@ def _interleave(monkeypatch, name, other_request):
             state["response"] = other_request()
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(operations, name, wrapped)
+    monkeypatch.setattr(module, name, wrapped)
     return state
 
 
@@ -89,17 +89,9 @@ def test_an_admin_deleting_the_other_while_being_demoted_is_refused(make, db, we
     sign_in_client(client_a, admin_a)
     sign_in_client(client_b, admin_b)
 
-    original = erasure.erase_account
-    state = {"done": False}
-
-    def wrapped(*args, **kwargs):
-        if not state["done"]:
-            state["done"] = True
-            state["response"] = client_b.post(f"/admin/users/{admin_a.id}",
-                                              data=_edit_data(admin_a, ["trainer"]))
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(erasure, "erase_account", wrapped)
+    state = _interleave(monkeypatch, "erase_account",
+                        lambda: client_b.post(f"/admin/users/{admin_a.id}", data=_edit_data(admin_a, ["trainer"])),
+                        module=erasure)
     response_a = client_a.post(f"/admin/users/{admin_b.id}/erase", data={"email": admin_b.email})
 
     assert state["response"].status_code == 302
