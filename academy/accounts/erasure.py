@@ -7,9 +7,10 @@ A trainee may ask for it on their profile page, and an administrator may do it f
 - the person's learning: enrolments, completed lessons, quiz attempts, attendance;
 - their certificates, with their stored PDF files: the verification page then knows none of
   their codes (a certificate is a statement about a named person, and the person asked to go);
-- the personal data of every nomination of them (by account or address), as the retention purge
-  removes it (``nominations.purge``): the reports keep counting the seat, its gender and country;
-- the mail queued or kept for their address;
+- their nominations (by account or address): drafts are deleted, pending ones withdrawn (a seat
+  goes to the waiting list), and every one loses its personal data as the retention purge
+  removes it (``nominations.purge``): the reports keep counting them, their gender and country;
+- the mail queued or kept for their address, and their names in mail to others;
 - in the audit trail, the details and addresses of the events about the account, the addresses
   of the events done by it, and the free-text reasons of the events about its nominations and
   certificates (the events stay, so the trail keeps its shape).
@@ -27,7 +28,9 @@ from ..certificates import storage as certificate_storage
 from ..certificates.models import Certificate, CertificatePdf
 from ..db_types import utcnow
 from ..extensions import db
-from ..nominations.models import Nomination
+from ..learning.models import Enrolment
+from ..nominations.models import Nomination, NominationStatus as S
+from ..nominations.operations import apply_transition
 from ..nominations.purge import PURGED_VALUES, blank_audit_reasons
 from ..outbox.models import OutboxMessage
 from .models import User
@@ -35,6 +38,8 @@ from .operations import hold_admin_power
 
 #: What an audit event about an erased account holds instead of its details.
 ERASED_DETAILS = {"details_removed": True}
+#: Names shorter than this are not looked for in other people's mail.
+MIN_NAME_TO_REDACT = 3
 
 
 def erase_account(user: User, *, actor: User | None, now=None) -> dict:
@@ -46,32 +51,17 @@ def erase_account(user: User, *, actor: User | None, now=None) -> dict:
     if actor is not None:
         hold_admin_power(actor, user)
     user_id, email = user.id, user.email
-    nominations = list(db.session.scalars(
-        sa.select(Nomination.id).where(sa.or_(Nomination.user_id == user_id, Nomination.email == email))
-        .order_by(Nomination.id)))
-    if nominations:
-        db.session.execute(
-            sa.update(Nomination).where(Nomination.id.in_(nominations))
-            .values(purged_at=now, updated_at=now, user_id=None, **PURGED_VALUES)
-            .execution_options(synchronize_session=False))
-        blank_audit_reasons(nominations)
-    pdfs = list(db.session.scalars(
-        sa.select(CertificatePdf.sha256).join(Certificate, Certificate.id == CertificatePdf.certificate_id)
-        .where(Certificate.user_id == user_id)))
+    names = {user.display_name}
+    nominations = _nominations_of(user_id, email, names, actor=actor, now=now)
     certificates = list(db.session.scalars(sa.select(Certificate.id).where(Certificate.user_id == user_id)))
-    # An admin's reason for issuing, revoking or reissuing one may name the person.
+    enrolments = list(db.session.scalars(sa.select(Enrolment.id).where(Enrolment.user_id == user_id)))
+    pdfs = list(db.session.scalars(
+        sa.select(CertificatePdf.sha256).where(CertificatePdf.certificate_id.in_(certificates))))
+    # An admin's reason for issuing, revoking or reissuing a certificate may name the person.
     blank_audit_reasons(certificates, Certificate.__tablename__)
-    mails = db.session.execute(
-        sa.delete(OutboxMessage).where(sa.func.lower(OutboxMessage.recipient) == email)
-        .execution_options(synchronize_session=False)).rowcount
-    db.session.execute(
-        sa.update(AuditEvent)
-        .where(AuditEvent.object_type == User.__tablename__, AuditEvent.object_id == str(user_id))
-        .values(details=ERASED_DETAILS, ip_address=None)
-        .execution_options(synchronize_session=False))
-    db.session.execute(
-        sa.update(AuditEvent).where(AuditEvent.actor_id == user_id).values(ip_address=None)
-        .execution_options(synchronize_session=False))
+    mails = _mail_without(email, names)
+    _audit_without(user_id, {Nomination.__tablename__: nominations, Certificate.__tablename__: certificates,
+                             Enrolment.__tablename__: enrolments})
     # The database deletes what belongs to the account (ON DELETE CASCADE) and empties the
     # references to it (ON DELETE SET NULL), on SQLite and PostgreSQL alike.
     db.session.expunge(user)
@@ -86,6 +76,72 @@ def erase_account(user: User, *, actor: User | None, now=None) -> dict:
         event.ip_address = None
     db.session.flush()
     return {"pdfs": pdfs, **summary}
+
+
+def _nominations_of(user_id: int, email: str, names: set[str], *, actor, now) -> list[int]:
+    """Take the person's nominations (by account or address) out of the running and remove their
+    personal data; return the ids kept (purged). Their full names join ``names``.
+
+    Drafts are deleted. Submitted, waitlisted and accepted ones are withdrawn through the status
+    machine, without mail: a seat held goes to the next on the waiting list, and nobody can
+    accept, promote or seat a nomination that nobody can take up any more. Enrolled ones stay
+    enrolled (the seat was taken) and are purged like the rest.
+    """
+    found = list(db.session.scalars(
+        sa.select(Nomination).where(sa.or_(Nomination.user_id == user_id, Nomination.email == email))
+        .order_by(Nomination.id)))
+    names.update(nomination.full_name for nomination in found)
+    kept = []
+    for nomination in found:
+        if nomination.status is S.DRAFT:
+            db.session.execute(sa.delete(Nomination).where(Nomination.id == nomination.id)
+                               .execution_options(synchronize_session=False))
+            continue
+        if nomination.status in (S.SUBMITTED, S.WAITLISTED, S.ACCEPTED):
+            apply_transition(nomination, S.WITHDRAWN, actor=actor, reason=None, now=now, quiet=True)
+        kept.append(nomination.id)
+    if kept:
+        db.session.execute(
+            sa.update(Nomination).where(Nomination.id.in_(kept))
+            .values(purged_at=now, updated_at=now, user_id=None, **PURGED_VALUES)
+            .execution_options(synchronize_session=False))
+        blank_audit_reasons(kept)
+    return kept
+
+
+def _mail_without(email: str, names: set[str]) -> int:
+    """Delete the mail to ``email``; write ``…`` for the person's names in mail to others (a
+    coordinator told that they joined). Return how many messages to them went."""
+    deleted = db.session.execute(
+        sa.delete(OutboxMessage).where(sa.func.lower(OutboxMessage.recipient) == email)
+        .execution_options(synchronize_session=False)).rowcount
+    # Long enough not to be a piece of another word; the longest first ("Ana Lopez" before "Ana").
+    names = sorted((name for name in names if len(name.strip()) >= MIN_NAME_TO_REDACT), key=len, reverse=True)
+    if names:
+        naming = db.session.scalars(sa.select(OutboxMessage).where(sa.or_(*(
+            OutboxMessage.subject.contains(name, autoescape=True) | OutboxMessage.body_text.contains(name, autoescape=True)
+            for name in names))))
+        for message in naming:
+            for name in names:
+                message.subject = message.subject.replace(name, "…")
+                message.body_text = message.body_text.replace(name, "…")
+    return deleted
+
+
+def _audit_without(user_id: int, objects: dict[str, list[int]]) -> None:
+    """The audit trail keeps its events, without the person: the details of the events about the
+    account, and the addresses of the events done by it or about its nominations, certificates and
+    enrolments (some are written during the person's own requests without an actor)."""
+    db.session.execute(
+        sa.update(AuditEvent)
+        .where(AuditEvent.object_type == User.__tablename__, AuditEvent.object_id == str(user_id))
+        .values(details=ERASED_DETAILS, ip_address=None)
+        .execution_options(synchronize_session=False))
+    about = [sa.and_(AuditEvent.object_type == object_type, AuditEvent.object_id.in_([str(i) for i in ids]))
+             for object_type, ids in objects.items() if ids]
+    db.session.execute(
+        sa.update(AuditEvent).where(sa.or_(AuditEvent.actor_id == user_id, *about)).values(ip_address=None)
+        .execution_options(synchronize_session=False))
 
 
 def remove_files(erased: dict) -> None:

@@ -95,9 +95,11 @@ def transition(nomination: Nomination, to_status: S, *, actor, reason=None, now:
 
 
 def apply_transition(nomination: Nomination, to_status: S, *, actor, reason, now: datetime, user=None,
-                     paired: bool = False, promotion: bool = False, triggered_by=None) -> Nomination | None:
+                     paired: bool = False, promotion: bool = False, triggered_by=None,
+                     quiet: bool = False) -> Nomination | None:
     """``transition`` for this package's own paths: ``paired`` when submitted with its pair
-    (``submission.submit_pair``), ``promotion`` when accepted from the waiting list (``waitlist``).
+    (``submission.submit_pair``), ``promotion`` when accepted from the waiting list (``waitlist``),
+    ``quiet`` when nobody is to be told (the nominee's account is being deleted).
 
     A promotion is the system's doing, not a person's: its ``actor`` must be None (no
     ``decided_by``, no audit actor) and it carries no free-text reason (the page and the mail say
@@ -138,9 +140,9 @@ def apply_transition(nomination: Nomination, to_status: S, *, actor, reason, now
     details = {"promotion": True, "triggered_by_id": getattr(triggered_by, "id", None)} if promotion else {}
     record(f"nomination.{to_status.value}", actor=actor, target=nomination, reason=reason_text,
            from_status=from_status.value, **details)
-    notifications.notify(nomination, notifications.PROMOTED if promotion else to_status.value,
-                         reason=reason_text, token=token,
-                         was_seated=from_status in SEATED_STATUSES)
+    if not quiet:
+        notifications.notify(nomination, notifications.PROMOTED if promotion else to_status.value,
+                             reason=reason_text, token=token, was_seated=from_status in SEATED_STATUSES)
     if to_status is S.WITHDRAWN and from_status is S.ACCEPTED:
         # Imported here because the waiting list promotes through this function (it imports this module).
         from .waitlist import promote_from_waitlist

@@ -1,0 +1,116 @@
+"""Deleting an account also takes the person out of what goes on around them: their pending
+nominations leave the running (a seat they held goes to the waiting list), their IP address
+leaves the audit events their own requests wrote, and mail to others stops naming them."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from academy.audit.models import AuditEvent
+from academy.db_types import utcnow
+from academy.nominations import notifications
+from academy.nominations.models import Edition, Nomination, NominationStatus
+from academy.nominations.operations import transition
+from academy.outbox.models import OutboxMessage
+
+GHOST_EMAIL = "ghost.nominee@example.org"
+
+
+def _erase(client_for, make, user):
+    admin = make.admin()
+    response = client_for(admin).post(f"/admin/users/{user.id}/erase", data={"email": user.email})
+    assert response.status_code == 302
+    return admin
+
+
+def test_a_freed_seat_goes_to_a_real_waiting_nominee_not_to_the_erased_one(make, db, client_for):
+    edition = make.edition(seats=1)
+    now = utcnow()
+    seated = make.nomination(edition, make.organisation(), status="accepted")
+    person = make.trainee(email=GHOST_EMAIL, display_name="Gina Ghost")
+    erased = make.nomination(edition, make.organisation(), status="waitlisted", email=GHOST_EMAIL,
+                             waitlisted_at=now - timedelta(days=2))
+    waiting = make.nomination(edition, make.organisation(), status="waitlisted",
+                              waitlisted_at=now - timedelta(days=1))
+    admin = _erase(client_for, make, person)
+
+    db.session.expire_all()
+    promoted = transition(db.session.get(Nomination, seated.id), NominationStatus.WITHDRAWN, actor=admin,
+                          reason="Cannot come")
+    db.session.commit()
+
+    assert promoted is not None and promoted.id == waiting.id  # not the erased person's nomination
+    assert db.session.get(Nomination, erased.id).status is not NominationStatus.ACCEPTED
+
+
+def test_an_erased_accepted_nominee_s_seat_goes_to_the_waiting_list_without_mail_about_them(make, db, client_for,
+                                                                                          outbox):
+    edition = make.edition(seats=1)
+    organisation = make.organisation()
+    coordinator = make.coordinator(organisation)
+    person = make.trainee(email=GHOST_EMAIL, display_name="Gina Ghost")
+    erased = make.nomination(edition, organisation, status="accepted", email=GHOST_EMAIL,
+                             nominated_by_id=coordinator.id)
+    draft_id = make.nomination(make.edition(), organisation, status="draft", email=GHOST_EMAIL).id
+    waiting = make.nomination(edition, make.organisation(), status="waitlisted")
+    _erase(client_for, make, person)
+
+    db.session.expire_all()
+    ghost = db.session.get(Nomination, erased.id)
+    assert ghost.status is NominationStatus.WITHDRAWN and ghost.email is None and ghost.invitation_token_hash is None
+    assert db.session.get(Nomination, waiting.id).status is NominationStatus.ACCEPTED  # moved up into the seat
+    assert db.session.get(Nomination, draft_id) is None  # a draft goes whole
+    assert outbox(coordinator.email) == [] and outbox(GHOST_EMAIL) == []
+
+
+ADDRESS = "203.0.113.77"
+
+
+def test_the_person_s_ip_address_leaves_the_audit_trail(make, db, client_for):
+    module = make.module(lessons=1)
+    from academy.curriculum.models import Lesson
+
+    lesson_id = db.session.scalar(sa.select(Lesson.id).where(Lesson.module_id == module.id))
+    person = make.trainee(email="ip.person@example.org", display_name="Ida Address")
+    make.enrolment(person, module)
+
+    trainee = client_for(person)
+    response = trainee.post(f"/learn/lessons/{lesson_id}/complete", environ_base={"REMOTE_ADDR": ADDRESS})
+    assert response.status_code == 302
+    issued = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "certificate.issue")).all()
+    assert issued and issued[0].actor_id is None and issued[0].ip_address == ADDRESS  # precondition
+
+    admin = make.admin()
+    assert client_for(admin).post(f"/admin/users/{person.id}/erase",
+                                  data={"email": person.email}).status_code == 302
+
+    db.session.expire_all()
+    left = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.ip_address == ADDRESS)).all()
+    assert left == [], [(event.action, event.object_type, event.object_id) for event in left]
+
+
+OUTBOX_EMAIL = "leila.outbox@example.org"
+
+
+def test_mail_to_the_coordinator_no_longer_names_the_erased_person(make, db, client_for, app):
+    organisation = make.organisation()
+    coordinator = make.coordinator(organisation)
+    person = make.trainee(email=OUTBOX_EMAIL, display_name="Leila Outbox")
+    edition = make.edition(modules=[make.module()])
+    nomination = make.nomination(edition, organisation, status="enrolled", user_id=person.id, email=OUTBOX_EMAIL,
+                                 given_names="Leila", family_name="Outbox", nominated_by_id=coordinator.id)
+    with app.test_request_context():
+        notifications.notify(nomination, notifications.ENROLLED)
+    db.session.commit()
+    to_coordinator = db.session.scalars(sa.select(OutboxMessage).where(
+        OutboxMessage.recipient == coordinator.email)).all()
+    assert to_coordinator and "Leila Outbox" in to_coordinator[0].subject  # precondition
+
+    admin = make.admin()
+    assert client_for(admin).post(f"/admin/users/{person.id}/erase", data={"email": OUTBOX_EMAIL}).status_code == 302
+
+    db.session.expire_all()
+    naming = [message.recipient for message in db.session.scalars(sa.select(OutboxMessage))
+              if "Leila" in message.subject or "Leila" in message.body_text]
+    assert naming == []
