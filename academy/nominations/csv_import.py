@@ -213,10 +213,13 @@ _CLEANERS = {
 
 
 def _unsafe_cell(cell: str):
-    """Why a raw cell is refused before any rule reads it (a formula or control characters), or None."""
-    if cell.startswith(FORMULA_PREFIXES):
+    """Why a raw cell is refused before any rule reads it (a formula or control characters), or None.
+
+    Spaces and line breaks before the formula do not hide it: the cleaning trims them."""
+    head = cell if cell.startswith(FORMULA_PREFIXES) else cell.lstrip()
+    if head.startswith(FORMULA_PREFIXES):
         return _l("This cell starts with “%(character)s”, which spreadsheets run as a formula; remove that "
-                  "character.", character=repr(cell[0])[1:-1])
+                  "character.", character=repr(head[0])[1:-1])
     if any(ord(char) < 32 and char not in "\n\r" for char in cell) or "\x7f" in cell:
         return _l("Remove the control characters from this text.")
     return None

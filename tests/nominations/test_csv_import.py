@@ -186,6 +186,17 @@ def test_every_bad_row_is_reported_with_its_line(setting, db):
     assert "formula" in messages[6] and "formula" in messages[12] and "formula" in messages[13]
 
 
+def test_a_formula_behind_spaces_or_a_line_break_is_refused_too(setting, db):
+    """The cleaning trims a cell: what it would store must not begin a formula either."""
+    edition = setting[0]
+    rows = [_row(1, edition, motivation=" =1+1"), _row(2, edition, party_role="\n+cmd"),
+            _row(3, edition, given_names="  @SUM(A1)")]
+    errors = _errors(setting, _csv(rows), db)
+    assert [line for line, _message in errors] == [2, 3, 5]  # the quoted line break takes a line
+    assert all("formula" in message for _line, message in errors)
+    assert _count(db) == 0
+
+
 def test_a_line_with_two_bad_columns_reports_both(setting, db):
     edition = setting[0]
     rows = [_row(1, edition, email="broken", country="EU")]
