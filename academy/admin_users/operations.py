@@ -1,7 +1,9 @@
 """What administrators do to accounts: invite, edit, disable, enable, resend an invitation,
 reset two-step verification.
 
-Every function flushes, audits and queues e-mail; the view commits.
+Every function first makes sure its actor is still an administrator, holding the accounts
+concerned (``accounts.operations.hold_admin_power``); then it flushes, audits and queues
+e-mail; the view commits.
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from ..outbox.operations import queue_mail
 def invite_user(actor: User, *, email: str, display_name: str, preferred_language: str,
                 organisation_id: int | None, roles: set[Role]) -> User:
     """Create an account without a password and e-mail its owner an invitation link."""
+    hold_admin_power(actor)
     user = User(email=normalise_email(email), display_name=display_name,
                 preferred_language=preferred_language, organisation_id=organisation_id,
                 roles=[UserRole(role=role) for role in sorted(roles, key=_role_order)])
@@ -34,6 +37,7 @@ def invite_user(actor: User, *, email: str, display_name: str, preferred_languag
 
 def resend_invitation(actor: User, user: User) -> None:
     """Send a fresh invitation link; the earlier ones stop working."""
+    hold_admin_power(actor, user)
     _send_invitation(user)
     record("user.invitation_resent", actor=actor, target=user)
 
@@ -75,6 +79,7 @@ def disable_user(actor: User, user: User) -> int:
 
 def enable_user(actor: User, user: User) -> None:
     """Reopen a closed account (and lift any sign-in lock)."""
+    hold_admin_power(actor, user)
     user.is_active = True
     user.unlock()
     db.session.flush()
@@ -84,6 +89,7 @@ def enable_user(actor: User, user: User) -> None:
 def reset_two_factor(actor: User, user: User, reason: str) -> int:
     """Turn off ``user``'s two-step verification (lost phone) and end their sessions; return how
     many ended. The person is told by e-mail and sets it up again at their next sign-in."""
+    hold_admin_power(actor, user)
     two_factor.disable(user, actor=actor, reason=reason)
     return end_all_sessions(user)
 

@@ -98,3 +98,19 @@ def test_an_admin_deleting_the_other_while_being_demoted_is_refused(make, db, we
     _assert_refused(response_a)
     db.session.expire_all()
     assert _active_admins(db) == 1 and db.session.get(User, admin_b.id) is not None
+
+
+@pytest.mark.parametrize("path, name", [("/enable", "enable_user"), ("/invitation", "resend_invitation")])
+def test_every_admin_change_is_refused_once_the_role_is_gone(make, db, web, monkeypatch, path, name):
+    admin_a, admin_b = make.admin(), make.admin()
+    invited = {"password": None} if name == "resend_invitation" else {}  # one who has not accepted yet
+    target = make.trainee(is_active=name != "enable_user", **invited)
+    client_a, client_b = web.test_client(), web.test_client()
+    sign_in_client(client_a, admin_a)
+    sign_in_client(client_b, admin_b)
+
+    state = _interleave(monkeypatch, name, lambda: client_b.post(f"/admin/users/{admin_a.id}/disable"))
+    response_a = client_a.post(f"/admin/users/{target.id}{path}")
+
+    assert state["response"].status_code == 302
+    _assert_refused(response_a)
