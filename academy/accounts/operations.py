@@ -150,8 +150,9 @@ def count_failure(user: User, now: datetime) -> bool:
     reaches_limit = User.failed_sign_ins + 1 >= config["LOGIN_MAX_FAILURES"]
     # Typed, so the values are stored as naive UTC like every other UTCDateTime.
     until = [db.literal(now + timedelta(minutes=minutes), UTCDateTime()) for minutes in lock_minutes(config)]
-    longer = db.case({number: value for number, value in enumerate(until[:-1])},
-                     value=User.lock_count, else_=until[-1])
+    # (A CASE needs one WHEN at least: with one length only, every lock lasts it.)
+    longer = (db.case({number: value for number, value in enumerate(until[:-1])}, value=User.lock_count,
+                      else_=until[-1]) if len(until) > 1 else until[0])
     db.session.execute(
         db.update(User)
         .where(User.id == user.id)

@@ -133,6 +133,13 @@ def test_each_lock_in_a_row_lasts_twice_as_long_up_to_the_longest(client, make, 
     assert user.lock_count == 5 and len(audit_events("account.locked")) == 5
 
 
+def test_locks_of_one_length_when_the_longest_is_the_first(client, make, serving, db):
+    serving.config.update(LOGIN_MAX_FAILURES=2, LOGIN_LOCKOUT_MINUTES=20, LOGIN_LOCKOUT_MAX_MINUTES=20)
+    user = make.trainee(email="ana@example.org")
+    for _ in range(3):
+        assert timedelta(minutes=19) < _lock_once(client, db, user, 2) <= timedelta(minutes=20)
+
+
 def test_signing_in_or_a_new_password_starts_the_locks_afresh(client, make, serving, db):
     serving.config.update(LOGIN_MAX_FAILURES=2, LOGIN_LOCKOUT_MINUTES=15, LOGIN_LOCKOUT_MAX_MINUTES=1440)
     user = make.trainee(email="ana@example.org")
