@@ -119,8 +119,8 @@ def _mail_without(email: str, names: set[str]) -> int:
     names = sorted((name for name in names if len(name.strip()) >= MIN_NAME_TO_REDACT), key=len, reverse=True)
     if names:
         naming = db.session.scalars(sa.select(OutboxMessage).where(sa.or_(*(
-            OutboxMessage.subject.contains(name, autoescape=True) | OutboxMessage.body_text.contains(name, autoescape=True)
-            for name in names))))
+            OutboxMessage.subject.contains(name, autoescape=True)
+            | OutboxMessage.body_text.contains(name, autoescape=True) for name in names))))
         for message in naming:
             for name in names:
                 message.subject = message.subject.replace(name, "…")

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import (BooleanField, EmailField, PasswordField, SelectChoice, SelectField, SelectMultipleField, StringField,
-                     ValidationError)
+from wtforms import (BooleanField, EmailField, PasswordField, SelectChoice, SelectField, SelectMultipleField,
+                     StringField, ValidationError)
 from wtforms.fields.choices import Choice
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired
 
