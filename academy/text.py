@@ -25,3 +25,18 @@ def has_hidden_characters(text: str) -> bool:
 
 #: Shown when a typed name holds such a character.
 HIDDEN_CHARACTERS_MESSAGE = _l("Remove the invisible or control characters from this name.")
+
+
+#: Letters (category Lo) that exist only to stand for nothing: the Hangul fillers print blank.
+FILLERS = frozenset({"\u115f", "\u1160", "\u3164", "\uffa0"})
+
+
+def prints_as_nothing(text: str) -> bool:
+    """True when ``text`` holds no letter or digit that prints: only spaces, joiners, combining
+    marks (which need a letter to sit on), invisible characters or fillers. Such a name would
+    leave the certificate blank, and its issue is refused."""
+    return not any(unicodedata.category(char)[0] in "LN" and char not in FILLERS for char in text)
+
+
+#: Shown when a typed name holds nothing to print.
+NOTHING_TO_PRINT_MESSAGE = _l("Write the name with letters: this one would print as nothing.")

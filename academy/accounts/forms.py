@@ -12,12 +12,13 @@ from ..core.forms import AcademyForm, LongSelect, at_most
 from ..db_types import utcnow
 from ..i18n import LANGUAGE_NAMES, current_language
 from ..live.times import is_time_zone, time_zone_labels
-from ..text import HIDDEN_CHARACTERS_MESSAGE, has_hidden_characters
+from ..text import HIDDEN_CHARACTERS_MESSAGE, NOTHING_TO_PRINT_MESSAGE, has_hidden_characters, prints_as_nothing
 from . import passwords
 
-#: Column sizes, repeated by every form that writes them.
+#: Column sizes, repeated by every form that writes them. A name holds a nomination's given
+#: names and family name (120 characters each) with the space between them.
 EMAIL_MAX = 254
-NAME_MAX = 120
+NAME_MAX = 250
 
 
 def _strip(value):
@@ -42,10 +43,17 @@ def refuse_hidden_characters(form, field) -> None:
         raise ValidationError(HIDDEN_CHARACTERS_MESSAGE)
 
 
+def refuse_names_printing_nothing(form, field) -> None:
+    """A name validator: at least one letter or digit that prints (a certificate needs it)."""
+    if isinstance(field.data, str) and field.data and prints_as_nothing(field.data):
+        raise ValidationError(NOTHING_TO_PRINT_MESSAGE)
+
+
 def display_name_field() -> StringField:
     """The name shown in the interface and on certificates."""
     return StringField(_l("Name"), filters=[_strip],
-                       validators=[DataRequired(), refuse_hidden_characters, at_most(NAME_MAX)],
+                       validators=[DataRequired(), refuse_hidden_characters, refuse_names_printing_nothing,
+                                   at_most(NAME_MAX)],
                        description=_l("As it should appear on certificates."),
                        render_kw={"autocomplete": "name", "maxlength": NAME_MAX})
 

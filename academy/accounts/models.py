@@ -61,7 +61,7 @@ class User(db.Model):
     #: Sign-in address, stored lower-case so uniqueness ignores letter case.
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
     #: The name shown in the interface (and, unless corrected, on certificates).
-    display_name: Mapped[str] = mapped_column(sa.String(120))
+    display_name: Mapped[str] = mapped_column(sa.String(250))
     #: Language of the interface and of every e-mail sent to this person.
     preferred_language: Mapped[str] = mapped_column(sa.String(2), default="en")
     #: IANA time zone in which dates and times are shown to this person.

@@ -7,7 +7,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Optional, ValidationError
 
-from ..accounts.forms import refuse_hidden_characters
+from ..accounts.forms import refuse_hidden_characters, refuse_names_printing_nothing
 from ..accounts.models import User
 from ..config import LANGUAGES
 from ..core.forms import AcademyForm, at_most, parse_id
@@ -180,7 +180,8 @@ class ReissueForm(AcademyForm):
     """Replace a certificate by a new one (a corrected name, another language)."""
 
     holder_name = StringField(_l("Name to print"), filters=[_strip],
-                              validators=[DataRequired(), refuse_hidden_characters, at_most(NAME_MAX_LENGTH)])
+                              validators=[DataRequired(), refuse_hidden_characters, refuse_names_printing_nothing,
+                                          at_most(NAME_MAX_LENGTH)])
     language = SelectField(_l("Language of the certificate"), validators=[DataRequired()])
     reason = TextAreaField(_l("Reason for reissuing"), filters=[_strip],
                            validators=[DataRequired(), at_most(REASON_MAX_LENGTH)])

@@ -22,7 +22,7 @@ from ..config import LANGUAGES
 from ..core.forms import AcademyForm
 from ..countries import country_choices, is_country
 from ..i18n import LANGUAGE_NAMES, current_language, format_list
-from ..text import HIDDEN_CHARACTERS_MESSAGE, has_hidden_characters
+from ..text import HIDDEN_CHARACTERS_MESSAGE, NOTHING_TO_PRINT_MESSAGE, has_hidden_characters, prints_as_nothing
 from .languages import is_language_code, language_choices
 from .models import Gender, Nomination
 
@@ -76,6 +76,8 @@ def clean_name(text: str | None, column: str, required: bool = True) -> str:
         raise ValidationError(HIDDEN_CHARACTERS_MESSAGE)
     if not text and required:
         raise ValidationError(_l("Enter the name as it should appear on a certificate."))
+    if text and required and prints_as_nothing(text):
+        raise ValidationError(NOTHING_TO_PRINT_MESSAGE)
     if len(text) > max_length(column):
         raise ValidationError(_l("Use at most %(max)d characters.", max=max_length(column)))
     return text

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 15:02:45.957685
+Create Date: 2026-11-29 15:42:18.205548
 
 """
 from alembic import op
@@ -141,7 +141,7 @@ def upgrade():
     op.create_table('users',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('email', sa.String(length=254), nullable=False),
-    sa.Column('display_name', sa.String(length=120), nullable=False),
+    sa.Column('display_name', sa.String(length=250), nullable=False),
     sa.Column('preferred_language', sa.String(length=2), nullable=False),
     sa.Column('time_zone', sa.String(length=64), nullable=False),
     sa.Column('organisation_id', sa.Integer(), nullable=True),

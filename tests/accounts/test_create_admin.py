@@ -43,7 +43,7 @@ def test_weak_password_is_refused_and_nothing_is_written(runner, db, monkeypatch
 def test_bad_email_or_name_is_refused(runner, db, monkeypatch):
     monkeypatch.setenv("ACADEMY_ADMIN_PASSWORD", NEW_PASSWORD)
     for email, name, complaint in (("not-an-address", "Boss", "--email"),
-                                   ("boss@example.org", "n" * 121, "--name"),
+                                   ("boss@example.org", "n" * 251, "--name"),
                                    ("boss@example.org", "  ", "--name")):
         result = runner.invoke(args=COMMAND + ["--email", email, "--name", name])
         assert result.exit_code == 2 and complaint in result.output, result.output

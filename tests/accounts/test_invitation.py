@@ -76,7 +76,7 @@ def test_bad_answers_are_refused_and_nothing_is_written(client, make, login_as, 
     path = _invite(client, make, login_as, outbox)
     bad = [
         {"display_name": ""},
-        {"display_name": "n" * 121},
+        {"display_name": "n" * 251},
         {"preferred_language": "de"},
         {"time_zone": "Nowhere/Atlantis"},
         {"password": "too short", "confirm": "too short"},

@@ -71,7 +71,7 @@ def test_an_admin_may_remove_another_admins_role(client, make, login_as, db):
 def test_bad_edits_are_refused_and_nothing_changes(client, make, login_as, db):
     user = make.trainee(display_name="Stays")
     login_as(make.admin())
-    for fields in ({"display_name": ""}, {"display_name": "x" * 121}, {"preferred_language": "zz"},
+    for fields in ({"display_name": ""}, {"display_name": "x" * 251}, {"preferred_language": "zz"},
                    {"organisation_id": "999999"}, {"organisation_id": "x"}, {"roles": []},
                    {"roles": ["trainee", "wizard"]}, {"roles": ["coordinator"]}):
         assert _edit(client, user, **fields).status_code == 400, fields

@@ -77,7 +77,7 @@ def test_a_duplicate_slipping_past_the_form_is_still_refused_cleanly(client, mak
     {"email": ""},
     {"email": "a" * 245 + "@example.org"},
     {"display_name": ""},
-    {"display_name": "n" * 121},
+    {"display_name": "n" * 251},
     {"preferred_language": "de"},
     {"organisation_id": "abc"},
     {"organisation_id": "424242"},
