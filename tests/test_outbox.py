@@ -68,9 +68,11 @@ def test_the_kept_copy_of_a_sent_mail_holds_no_working_link(make, make_app, mail
 def test_links_without_secrets_are_kept_as_they_are():
     text = ("Reset: https://academy.example.org/reset-password/abc123\n"
             "Join: https://academy.example.org/invitation/edition/xyz\n"
+            "Below a prefix: https://example.org/academy/invitation/edition/xyz?x=1\n"
             "Your modules: https://academy.example.org/learn/modules/4")
     assert without_secrets(text) == ("Reset: https://academy.example.org/reset-password/…\n"
                                      "Join: https://academy.example.org/invitation/edition/…\n"
+                                     "Below a prefix: https://example.org/academy/invitation/edition/…\n"
                                      "Your modules: https://academy.example.org/learn/modules/4")
 
 

@@ -138,7 +138,18 @@ _LINK = re.compile(r"(https?://[^\s/]+)(/[^\s]*)")
 def without_secrets(text: str) -> str:
     """``text`` with the secret of every link that carries one written as ``…``: a sent message is
     kept a while (``OUTBOX_RETENTION_DAYS``), its links to set a password or join need not be."""
-    return _LINK.sub(lambda link: link.group(1) + redact_path(link.group(2)), text)
+    return _LINK.sub(lambda link: link.group(1) + _redacted_below_any_prefix(link.group(2)), text)
+
+
+def _redacted_below_any_prefix(path: str) -> str:
+    """``redact_path`` for the application's own paths, also where the academy is served below a
+    prefix (``SERVER_BASE_URL`` such as ``https://example.org/academy``)."""
+    for index, char in enumerate(path):
+        if char == "/":
+            redacted = redact_path(path[index:])
+            if redacted != path[index:]:
+                return path[:index] + redacted
+    return path
 
 
 def deliver(message_ids: list[int] | None = None, limit: int = 200) -> tuple[int, int]:
