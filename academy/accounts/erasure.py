@@ -38,8 +38,9 @@ from .operations import hold_admin_power
 
 #: What an audit event about an erased account holds instead of its details.
 ERASED_DETAILS = {"details_removed": True}
-#: Names shorter than this are not looked for in other people's mail.
-MIN_NAME_TO_REDACT = 3
+#: Names shorter than this are not looked for in other people's mail (a short one would also be a
+#: piece of other words there).
+MIN_NAME_TO_REDACT = 5
 
 
 def erase_account(user: User, *, actor: User | None, now=None) -> dict:
@@ -90,7 +91,7 @@ def _nominations_of(user_id: int, email: str, names: set[str], *, actor, now) ->
     found = list(db.session.scalars(
         sa.select(Nomination).where(sa.or_(Nomination.user_id == user_id, Nomination.email == email))
         .order_by(Nomination.id)))
-    names.update(nomination.full_name for nomination in found)
+    names.update(nomination.full_name for nomination in found if nomination.purged_at is None)
     kept = []
     for nomination in found:
         if nomination.status is S.DRAFT:
