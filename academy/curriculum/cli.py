@@ -9,7 +9,7 @@ from flask.cli import AppGroup
 
 from ..config import LANGUAGES
 from ..extensions import db
-from .exporter import load_module_for_export, module_spec, write_module_folder
+from .exporter import ExportRefused, load_module_for_export, module_spec, write_module_folder
 from .importer import import_catalogue
 from .models import Module
 
@@ -51,5 +51,9 @@ def export_course(slug: str, directory: Path, language: str) -> None:
     if module is None:
         click.echo(f"no module '{slug}' in language '{language}'", err=True)
         raise SystemExit(1)
-    folder = write_module_folder(module_spec(module), directory)
+    try:
+        folder = write_module_folder(module_spec(module), directory)
+    except ExportRefused as refusal:
+        click.echo(str(refusal), err=True)
+        raise SystemExit(1)
     click.echo(f"written to {folder}")

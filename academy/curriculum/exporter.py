@@ -138,9 +138,19 @@ def _write_atomically(path: Path, text: str) -> None:
         raise
 
 
+class ExportRefused(ValueError):
+    """The destination would lead the export outside its folder."""
+
+
 def write_module_folder(spec: ModuleSpec, destination: Path) -> Path:
-    """Write ``spec`` into ``destination/<folder name>/``, removing lesson files and a quiz it no longer has."""
+    """Write ``spec`` into ``destination/<folder name>/``, removing lesson files and a quiz it no longer has.
+
+    Refused (``ExportRefused``, nothing written) when the module's folder or its lessons/ folder
+    is a symbolic link: the export writes and deletes files there, and only there."""
     folder = destination / spec.folder_name
+    for target in (folder, folder / LESSONS_DIR):
+        if target.is_symlink():
+            raise ExportRefused(f"{target} is a symbolic link: export into a plain folder")
     files = module_files(spec)
     for relative, text in files.items():
         _write_atomically(folder / relative, text)

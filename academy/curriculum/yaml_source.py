@@ -19,6 +19,10 @@ import yaml
 from . import rules
 
 _MAX_DEPTH = 12
+#: The largest course file read: a lesson's 100,000 characters take at most 400 kB in UTF-8.
+MAX_FILE_BYTES = 1_000_000
+#: A file or folder of a course that is a symbolic link.
+SYMLINK_PROBLEM = "is a symbolic link: course files and folders are read only inside the course folder"
 
 
 @dataclass(frozen=True)
@@ -66,10 +70,21 @@ class _TooDeep(Exception):
     pass
 
 
+class _Aliased(Exception):
+    """A node reached a second time: the file repeats part of itself with an alias (``*name``)."""
+
+
 def _build(loader: yaml.SafeLoader, node: yaml.Node, keys: tuple, lines: dict, problems: list,
-           path: Path, offset: int, depth: int = 0):
+           path: Path, offset: int, depth: int = 0, seen: set | None = None):
     if depth > _MAX_DEPTH:
         raise _TooDeep(node.start_mark.line + 1 + offset)
+    # Anchors and aliases are refused: course files never need them, and aliases of aliases grow
+    # a few lines into billions of items (the composer hands back the same node for each alias).
+    seen = set() if seen is None else seen
+    if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
+        if id(node) in seen:
+            raise _Aliased(node.start_mark.line + 1 + offset)
+        seen.add(id(node))
     lines.setdefault(keys, node.start_mark.line + 1 + offset)
     if isinstance(node, yaml.MappingNode):
         result: dict = {}
@@ -84,10 +99,11 @@ def _build(loader: yaml.SafeLoader, node: yaml.Node, keys: tuple, lines: dict, p
                 problems.append(Problem(path, key_line, f"'{key}' appears twice"))
                 continue
             lines[keys + (key,)] = key_line
-            result[key] = _build(loader, value_node, keys + (key,), lines, problems, path, offset, depth + 1)
+            result[key] = _build(loader, value_node, keys + (key,), lines, problems, path, offset, depth + 1,
+                                 seen)
         return result
     if isinstance(node, yaml.SequenceNode):
-        return [_build(loader, item, keys + (index,), lines, problems, path, offset, depth + 1)
+        return [_build(loader, item, keys + (index,), lines, problems, path, offset, depth + 1, seen)
                 for index, item in enumerate(node.value)]
     return loader.construct_object(node, deep=True)
 
@@ -108,11 +124,22 @@ def _syntax_problem(error: yaml.MarkedYAMLError, path: Path, line_offset: int) -
 
 
 def read_text(path: Path, problems: list[Problem]) -> str | None:
-    """The text of ``path`` with Unix line ends, or None with a problem added to ``problems``."""
+    """The text of ``path`` with Unix line ends, or None with a problem added to ``problems``.
+
+    A course file is read only from inside the course folder (a symbolic link could reach any
+    file the importing user may read) and only up to ``MAX_FILE_BYTES``, before any decoding."""
+    if path.is_symlink():
+        problems.append(Problem(path, None, SYMLINK_PROBLEM))
+        return None
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as stream:
+            raw = stream.read(MAX_FILE_BYTES + 1)
     except OSError as error:
         problems.append(Problem(path, None, f"cannot be read: {error.strerror}"))
+        return None
+    if len(raw) > MAX_FILE_BYTES:
+        problems.append(Problem(path, None,
+                                f"is larger than {MAX_FILE_BYTES // 1_000_000} MB: no course file needs that"))
         return None
     try:
         text = raw.decode("utf-8-sig")
@@ -140,6 +167,9 @@ def load_yaml(text: str, path: Path, line_offset: int = 0) -> tuple[LocatedYaml 
         problems.append(Problem(path, None, f"YAML syntax error: {error}"))
     except _TooDeep as error:
         problems.append(Problem(path, error.args[0], "the YAML is nested too deeply"))
+    except _Aliased as error:
+        problems.append(Problem(path, error.args[0],
+                                "anchors and aliases (& and *) are not allowed: write the value out"))
     finally:
         loader.dispose()
     return None, problems

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..yaml_source import Problem
+from ..yaml_source import SYMLINK_PROBLEM, Problem
 from .lessons import read_lessons
 from .module_yaml import read_module_yaml
 from .quiz_yaml import read_quiz_yaml
@@ -50,12 +50,19 @@ def read_module_folder(folder: Path) -> tuple[ModuleSpec | None, list[Problem]]:
 
 def read_catalogue(root: Path) -> tuple[list[ModuleSpec], list[Problem]]:
     """Every module under ``root`` (a courses/ folder), or ``root`` itself when it is a module folder."""
+    specs: list[ModuleSpec] = []
+    problems: list[Problem] = []
     if (root / MODULE_FILE).exists():
         folders = [root]
     else:
-        folders = sorted(entry for entry in root.iterdir() if entry.is_dir() and not entry.name.startswith("."))
-    specs: list[ModuleSpec] = []
-    problems: list[Problem] = []
+        folders = []
+        for entry in sorted(root.iterdir()):
+            if entry.name.startswith(".") or not entry.is_dir():
+                continue
+            if entry.is_symlink():
+                problems.append(Problem(entry, None, SYMLINK_PROBLEM))
+                continue
+            folders.append(entry)
     seen: dict[tuple[str, str], Path] = {}
     for folder in folders:
         spec, folder_problems = read_module_folder(folder)

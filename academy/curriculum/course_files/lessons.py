@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from markdown_it import MarkdownIt
 
 from .. import rules
-from ..yaml_source import FieldReader, Problem, load_yaml, read_text
+from ..yaml_source import SYMLINK_PROBLEM, FieldReader, Problem, load_yaml, read_text
 from .specs import LESSON_FILE_PATTERN, LessonSpec
 
 _LINK_SCHEMES = ("http", "https", "mailto")
@@ -80,6 +80,8 @@ def read_lesson_file(path: Path, position: int, slug: str) -> tuple[LessonSpec |
 def read_lessons(folder: Path) -> tuple[list[LessonSpec], list[Problem]]:
     """Every ``NN-slug.md`` in ``folder``, numbered 01, 02, … without gaps."""
     problems: list[Problem] = []
+    if folder.is_symlink():
+        return [], [Problem(folder, None, SYMLINK_PROBLEM)]
     if not folder.is_dir():
         return [], [Problem(folder, None, "missing folder: a module needs a lessons/ folder with at least one lesson")]
     numbered: dict[int, list[tuple[Path, str]]] = {}
