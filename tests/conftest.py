@@ -45,6 +45,7 @@ def app_config(tmp_path_factory) -> dict:
         "MAIL_SERVER": "",
         "MAIL_DIR": str(root / "mail"),
         "UPLOAD_DIR": str(root / "uploads"),
+        "HANDBOOK_DIR": str(root / "handbooks"),
         "CERTIFICATE_DIR": str(root / "certificates"),
         "CERTIFICATE_SIGNING_KEY_FILE": str(root / "certificate_signing_key.pem"),
         "SERVER_NAME": None,

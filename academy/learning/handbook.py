@@ -1,7 +1,12 @@
 """The module handbook: every lesson of a module in one PDF, for reading offline."""
 from __future__ import annotations
 
-from flask import render_template
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+from flask import current_app, render_template
 from flask_babel import force_locale, format_date
 from markupsafe import Markup
 
@@ -36,11 +41,39 @@ def handbook_context(module: Module) -> dict:
     }
 
 
+class HandbookTooLong(Exception):
+    """The module holds more than one PDF should lay out in a web request."""
+
+
 def render_handbook(module: Module) -> bytes:
-    """The handbook PDF of ``module``, in the module's own language (headings included)."""
+    """The handbook PDF of ``module``, in the module's own language (headings included).
+
+    Laid out once per version of the module: the PDF is kept under ``HANDBOOK_DIR`` by the hash
+    of its HTML (which holds everything printed, the module's date included), so every later
+    download of that version is a file read. A module larger than ``HANDBOOK_MAX_ELEMENTS``
+    HTML elements is refused (``HandbookTooLong``): its layout would hold a worker for minutes.
+    """
     with force_locale(module.language):
         html = render_template("learning/handbook.html", **handbook_context(module))
-    return render_pdf(html)
+    folder = Path(current_app.config["HANDBOOK_DIR"])
+    digest = hashlib.sha256(html.encode("utf-8")).hexdigest()
+    kept = folder / f"{module.id}-{digest}.pdf"
+    try:
+        return kept.read_bytes()
+    except FileNotFoundError:
+        pass
+    if html.count("<") > current_app.config["HANDBOOK_MAX_ELEMENTS"]:
+        raise HandbookTooLong()
+    content = render_pdf(html)
+    folder.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".handbook-")
+    with os.fdopen(handle, "wb") as output:
+        output.write(content)
+    os.replace(temporary, kept)
+    for older in folder.glob(f"{module.id}-*.pdf"):  # earlier versions of this module
+        if older != kept:
+            older.unlink(missing_ok=True)
+    return content
 
 
 def handbook_filename(module: Module) -> str:

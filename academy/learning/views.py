@@ -25,7 +25,7 @@ from ..live.queries import upcoming_sessions
 from . import operations
 from .completion import check_rule
 from .forms import ConfirmForm, attempt_form, submitted_answers
-from .handbook import handbook_filename, render_handbook
+from .handbook import HandbookTooLong, handbook_filename, render_handbook
 from .models import Enrolment, EnrolmentStatus, LessonProgress, QuizAttempt
 from .permissions import learner_enrolment, reader_of, readable_versions
 from .progress import progress_for
@@ -271,7 +271,12 @@ def handbook(module_id: int):
     module = db.one_or_404(db.select(Module).where(Module.id == module_id).options(
         selectinload(Module.lessons), selectinload(Module.partners)))
     reader_of(module, current_user)
-    return Response(render_handbook(module), mimetype="application/pdf", headers={
+    try:
+        content = render_handbook(module)
+    except HandbookTooLong:
+        return render_error(422, _("This module is too long to be put in one PDF. Read its lessons here, "
+                                   "or ask its trainers to split it into shorter modules."))
+    return Response(content, mimetype="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="{handbook_filename(module)}"'})
 
 
