@@ -30,7 +30,7 @@ from ..db_types import utcnow
 from ..extensions import db
 from ..learning.models import Enrolment
 from ..nominations.models import Nomination, NominationStatus as S
-from ..nominations.operations import apply_transition
+from ..nominations.operations import apply_transition, delete_draft
 from ..nominations.purge import PURGED_VALUES, blank_audit_reasons
 from ..outbox.models import OutboxMessage
 from .models import User
@@ -53,7 +53,7 @@ def erase_account(user: User, *, actor: User | None, now=None) -> dict:
         hold_admin_power(actor, user)
     user_id, email = user.id, user.email
     names = {user.display_name}
-    nominations = _nominations_of(user_id, email, names, actor=actor, now=now)
+    nominations, drafts = _nominations_of(user_id, email, names, actor=actor, now=now)
     certificates = list(db.session.scalars(sa.select(Certificate.id).where(Certificate.user_id == user_id)))
     enrolments = list(db.session.scalars(sa.select(Enrolment.id).where(Enrolment.user_id == user_id)))
     pdfs = list(db.session.scalars(
@@ -61,7 +61,7 @@ def erase_account(user: User, *, actor: User | None, now=None) -> dict:
     # An admin's reason for issuing, revoking or reissuing a certificate may name the person.
     blank_audit_reasons(certificates, Certificate.__tablename__)
     mails = _mail_without(email, names)
-    _audit_without(user_id, {Nomination.__tablename__: nominations, Certificate.__tablename__: certificates,
+    _audit_without(user_id, {Nomination.__tablename__: nominations + drafts, Certificate.__tablename__: certificates,
                              Enrolment.__tablename__: enrolments})
     # The database deletes what belongs to the account (ON DELETE CASCADE) and empties the
     # references to it (ON DELETE SET NULL), on SQLite and PostgreSQL alike.
@@ -79,9 +79,9 @@ def erase_account(user: User, *, actor: User | None, now=None) -> dict:
     return {"pdfs": pdfs, **summary}
 
 
-def _nominations_of(user_id: int, email: str, names: set[str], *, actor, now) -> list[int]:
+def _nominations_of(user_id: int, email: str, names: set[str], *, actor, now) -> tuple[list[int], list[int]]:
     """Take the person's nominations (by account or address) out of the running and remove their
-    personal data; return the ids kept (purged). Their full names join ``names``.
+    personal data; return the ids kept (purged) and those deleted. Their full names join ``names``.
 
     Drafts are deleted. Submitted, waitlisted and accepted ones are withdrawn through the status
     machine, without mail: a seat held goes to the next on the waiting list, and nobody can
@@ -92,11 +92,10 @@ def _nominations_of(user_id: int, email: str, names: set[str], *, actor, now) ->
         sa.select(Nomination).where(sa.or_(Nomination.user_id == user_id, Nomination.email == email))
         .order_by(Nomination.id)))
     names.update(nomination.full_name for nomination in found if nomination.purged_at is None)
-    kept = []
+    kept, deleted = [], []
     for nomination in found:
-        if nomination.status is S.DRAFT:
-            db.session.execute(sa.delete(Nomination).where(Nomination.id == nomination.id)
-                               .execution_options(synchronize_session=False))
+        if nomination.status is S.DRAFT and delete_draft(nomination, actor=actor):
+            deleted.append(nomination.id)
             continue
         if nomination.status in (S.SUBMITTED, S.WAITLISTED, S.ACCEPTED):
             apply_transition(nomination, S.WITHDRAWN, actor=actor, reason=None, now=now, quiet=True)
@@ -107,7 +106,7 @@ def _nominations_of(user_id: int, email: str, names: set[str], *, actor, now) ->
             .values(purged_at=now, updated_at=now, user_id=None, **PURGED_VALUES)
             .execution_options(synchronize_session=False))
         blank_audit_reasons(kept)
-    return kept
+    return kept, deleted
 
 
 def _mail_without(email: str, names: set[str]) -> int:

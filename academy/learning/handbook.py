@@ -67,9 +67,13 @@ def render_handbook(module: Module) -> bytes:
     content = render_pdf(html)
     folder.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=folder, prefix=".handbook-")
-    with os.fdopen(handle, "wb") as output:
-        output.write(content)
-    os.replace(temporary, kept)
+    try:
+        with os.fdopen(handle, "wb") as output:
+            output.write(content)
+        os.replace(temporary, kept)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
     for older in folder.glob(f"{module.id}-*.pdf"):  # earlier versions of this module
         if older != kept:
             older.unlink(missing_ok=True)

@@ -114,3 +114,20 @@ def test_mail_to_the_coordinator_no_longer_names_the_erased_person(make, db, cli
     naming = [message.recipient for message in db.session.scalars(sa.select(OutboxMessage))
               if "Leila" in message.subject or "Leila" in message.body_text]
     assert naming == []
+
+
+
+def test_deleting_one_s_own_account_leaves_no_address_on_the_events_of_a_deleted_draft(make, db, client_for):
+    from tests.factories import DEFAULT_PASSWORD
+
+    person = make.trainee(email="dora.draft@example.org", display_name="Dora Draft")
+    draft_id = make.nomination(make.edition(), make.organisation(), status="draft", email=person.email).id
+    response = client_for(person).post("/profile/delete", environ_base={"REMOTE_ADDR": ADDRESS},
+                                       data={"current_password": DEFAULT_PASSWORD, "understood": "y"})
+    assert response.status_code == 302
+
+    db.session.expire_all()
+    assert db.session.get(Nomination, draft_id) is None
+    deleted = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "nomination.draft_deleted")).one()
+    assert deleted.object_id == str(draft_id) and deleted.ip_address is None
+    assert db.session.scalars(sa.select(AuditEvent).where(AuditEvent.ip_address == ADDRESS)).all() == []

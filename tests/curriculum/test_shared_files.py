@@ -51,15 +51,8 @@ def test_deleting_a_material_keeps_a_partner_logo_with_the_same_content(app, db,
     module = make.module(trainers=[trainer], partners=[foundation])
     lesson = make.lesson(module)
     login_as(trainer)
-    uploaded = client.post(f"/teach/lessons/{lesson.id}/materials/file",
-                           data={"file-title": "Our partner", "file-file": (io.BytesIO(original), "partner.png")},
-                           content_type="multipart/form-data")
-    assert uploaded.status_code == 302
-    db.session.expire_all()
-    material = db.session.scalar(db.select(Material).where(Material.lesson_id == lesson.id))
-    assert material.sha256 == logo  # one stored file, shared by the logo and the material
-
-    assert client.post(f"/teach/materials/{material.id}/delete").status_code == 302
+    # One stored file, shared by the logo and the material.
+    assert _attach_and_delete(client, db, lesson, original) == logo
     assert stored_path(logo).is_file(), "the partner's logo file was discarded with the trainer's material"
 
 
