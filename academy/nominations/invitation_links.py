@@ -18,10 +18,13 @@ from ..accounts.models import hash_token
 from ..accounts.tokens import MAX_TOKEN_LENGTH, USED_LINK
 from ..db_types import utcnow
 from ..extensions import db
-from .models import Nomination, NominationStatus
+from .models import Edition, Nomination, NominationStatus
+from .vocabulary import EditionStatus
 
 UNKNOWN_INVITATION = _l("This invitation link is not valid. It may have been mistyped or replaced by a "
                         "newer one, or the nomination may have been withdrawn.")
+ARCHIVED_EDITION_INVITATION = _l("This edition is archived: its invitation links no longer work. If you "
+                                  "think this is a mistake, please contact the coordinator who nominated you.")
 EXPIRED_INVITATION = _l("This invitation link has expired. Please ask the coordinator who nominated you "
                         "to send you a new one.")
 
@@ -66,20 +69,29 @@ def invitation_problem(nomination: Nomination | None, now: datetime | None = Non
         return 400, USED_LINK
     if nomination.status is not NominationStatus.ACCEPTED or nomination.email is None:
         return 404, UNKNOWN_INVITATION
+    if edition_archived(nomination):
+        return 400, ARCHIVED_EDITION_INVITATION
     if nomination.invitation_expires_at <= now:
         return 400, EXPIRED_INVITATION
     return None
 
 
+def edition_archived(nomination: Nomination) -> bool:
+    """True when the nominee's edition is archived: it takes no one in any more."""
+    return db.session.get(Edition, nomination.edition_id).status is EditionStatus.ARCHIVED
+
+
 def consume_invitation(nomination: Nomination, now: datetime | None = None) -> bool:
-    """Mark the link used; False when another request used (or replaced) it first, or it just expired."""
+    """Mark the link used; False when another request used (or replaced) it first, or it just expired,
+    or the edition was archived meanwhile."""
     now = now or utcnow()
     claimed = db.session.execute(
         sa.update(Nomination)
         .where(Nomination.id == nomination.id,
                Nomination.invitation_token_hash == nomination.invitation_token_hash,
                Nomination.invitation_used_at.is_(None), Nomination.invitation_expires_at > now,
-               Nomination.status == NominationStatus.ACCEPTED)
+               Nomination.status == NominationStatus.ACCEPTED,
+               Nomination.edition_id.in_(sa.select(Edition.id).where(Edition.status != EditionStatus.ARCHIVED)))
         .values(invitation_used_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount

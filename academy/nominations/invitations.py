@@ -21,12 +21,14 @@ from ..db_types import utcnow
 from ..extensions import db
 from ..learning.models import Enrolment
 from . import notifications
-from .invitation_links import consume_invitation, issue_invitation
+from .invitation_links import consume_invitation, edition_archived, issue_invitation
 from .models import Nomination, NominationStatus, edition_modules
 from .operations import NominationRefused, transition
 
 #: Refusal code: a new link is only for a nominee who is accepted and has not joined yet.
 NOT_ACCEPTED = "not_accepted"
+#: Refusal code: an archived edition takes no one in any more.
+EDITION_ARCHIVED = "edition_archived"
 
 
 def resend_invitation(nomination: Nomination, *, actor: User, now: datetime | None = None) -> None:
@@ -34,6 +36,8 @@ def resend_invitation(nomination: Nomination, *, actor: User, now: datetime | No
     if nomination.status is not NominationStatus.ACCEPTED or nomination.email is None:
         raise NominationRefused(NOT_ACCEPTED, _l(
             "A new link can only be sent while the nomination is accepted and not yet taken up."))
+    if edition_archived(nomination):
+        raise NominationRefused(EDITION_ARCHIVED, _l("This edition is archived: no new link to join it can be sent."))
     token = issue_invitation(nomination, now or utcnow())
     record("nomination.invitation_resent", actor=actor, target=nomination)
     notifications.notify(nomination, notifications.INVITATION, token=token)

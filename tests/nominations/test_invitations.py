@@ -16,6 +16,7 @@ from academy.nominations.invitation_links import find_invitation, issue_invitati
 from academy.nominations.invitations import NewAccount, take_invitation
 from academy.nominations.models import Nomination, NominationStatus as S
 from academy.nominations.operations import transition
+from academy.nominations.vocabulary import EditionStatus
 
 PASSWORD = "marching band of quiet otters"
 
@@ -225,6 +226,27 @@ def test_a_withdrawn_nominees_link_stops_working(client, make, db, accepted):
     assert client.get(f"/invitation/edition/{accepted['token']}").status_code == 404
 
 
+def test_an_archived_editions_link_is_refused_with_its_reason(client, db, accepted):
+    accepted["edition"].status = EditionStatus.ARCHIVED
+    db.session.commit()
+    response = client.get(f"/invitation/edition/{accepted['token']}")
+    assert response.status_code == 400
+    assert "This edition is archived" in response.get_data(as_text=True)
+    assert client.post(f"/invitation/edition/{accepted['token']}", data=new_account_form()).status_code == 400
+    db.session.expire_all()
+    assert db.session.get(Nomination, accepted["nomination"].id).status is S.ACCEPTED
+    assert db.session.scalar(sa.select(sa.func.count(User.id))) == 1  # the coordinator only
+
+
+def test_a_link_taken_as_the_edition_is_archived_enrols_no_one(make, db, accepted):
+    """The page was loaded before the edition was archived; taking the link afterwards does nothing."""
+    db.session.execute(sa.update(type(accepted["edition"])).values(status=EditionStatus.ARCHIVED))
+    trainee = make.trainee(email=accepted["nomination"].email)
+    assert take_invitation(accepted["nomination"], trainee) is None
+    assert accepted["nomination"].invitation_used_at is None
+    assert edition_enrolments(db, trainee.id) == []
+
+
 def test_the_acceptance_mail_carries_a_working_link(app, client, make, db, outbox):
     nomination = make.nomination(status="submitted")
     with app.test_request_context():
@@ -308,6 +330,22 @@ def test_no_new_link_once_the_nominee_has_joined(client, make, db, login_as, out
     response = client.post(f"/invitation/resend/{accepted['nomination'].id}")
     assert response.status_code == 400
     assert len(outbox()) == sent
+
+
+def test_no_new_link_once_the_edition_is_archived(client, make, db, login_as, outbox, accepted):
+    login_as(accepted["coordinator"])
+    page_address = f"/follow-up/nominees/{accepted['nomination'].id}"
+    assert "Send a new link to join" in client.get(page_address).get_data(as_text=True)
+    accepted["edition"].status = EditionStatus.ARCHIVED
+    db.session.commit()
+    sent = len(outbox())
+    assert "Send a new link to join" not in client.get(page_address).get_data(as_text=True)
+    response = client.post(f"/invitation/resend/{accepted['nomination'].id}")
+    assert response.status_code == 400
+    assert "archived" in response.get_data(as_text=True)
+    assert len(outbox()) == sent
+    db.session.expire_all()
+    assert find_invitation(accepted["token"]) is not None  # the old link was not replaced either
 
 
 def test_trainees_cannot_send_links(client, make, login_as, accepted):
