@@ -2,9 +2,11 @@
 
 The archive is written to the response as it grows: each PDF is added as soon as it is ready
 (stored PDFs are read, missing ones rendered by a process pool from their snapshots, in order),
-so the first bytes leave at once and memory stays flat. PDFs are already compressed, so entries
-are stored, not deflated. Entry dates come from the certificates, not the clock: the same
-certificates give the same archive.
+so the first bytes leave at once. The pool renders only a few certificates ahead of what the
+client has taken (``RENDER_AHEAD``): a slow download holds a handful of PDFs in memory, not
+every certificate of the edition. PDFs are already compressed, so entries are stored, not
+deflated. Entry dates come from the certificates, not the clock: the same certificates give the
+same archive.
 
 The pool's processes are forked from a ``forkserver`` that has imported WeasyPrint and warmed a
 renderer once (``pool_preload``): they start with fonts loaded, and none of them inherits the web
@@ -16,15 +18,22 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import multiprocessing
 import os
 import zipfile
-from concurrent.futures import ProcessPoolExecutor
+from collections import deque
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
 
 from . import rendering
+
+#: Certificates sent to one process at a time (fewer round trips than one by one).
+BATCH = 2
+#: Batches per process that may be rendered (or rendering) before the client takes them.
+RENDER_AHEAD = 3
 
 
 @dataclass(frozen=True)
@@ -85,16 +94,38 @@ def _stored_or_rendered(entry: ZipEntry, logo_root: Path | None) -> bytes:
     return entry.read_stored() or rendering.render_certificate(entry.snapshot, logo_root)
 
 
+def _render_batch(snapshots: list[dict], logo_root: Path | None) -> list[bytes]:
+    return [rendering.render_certificate(snapshot, logo_root) for snapshot in snapshots]
+
+
+def ahead_map(pool: Executor, function, batches: Iterable, ahead: int) -> Iterator:
+    """``function(batch)`` for each batch, in order, with at most ``ahead`` batches submitted to
+    ``pool`` and not yet taken (``Executor.map`` submits them all at once, and their results wait
+    in memory however slowly they are taken)."""
+    batches = iter(batches)
+    pending = deque(pool.submit(function, batch) for batch in itertools.islice(batches, ahead))
+    while pending:
+        result = pending.popleft().result()
+        pending.extend(pool.submit(function, batch) for batch in itertools.islice(batches, 1))
+        yield result
+
+
+def _batches(items: list, size: int) -> Iterator[list]:
+    return (items[start:start + size] for start in range(0, len(items), size))
+
+
 def _rendered(entries: list[ZipEntry], workers: int, logo_root: Path | None) -> Iterator[bytes]:
     """The PDF of each entry, in order: stored ones read in turn, missing ones rendered in a pool."""
     missing = [entry.snapshot for entry in entries if entry.stored_path is None]
     if not missing:
         yield from (_stored_or_rendered(entry, logo_root) for entry in entries)
         return
-    pool = ProcessPoolExecutor(max_workers=min(workers, len(missing)), mp_context=_pool_context())
+    workers = min(workers, len(missing))
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context())
     try:
-        fresh = pool.map(functools.partial(rendering.render_certificate, logo_root=logo_root), missing,
-                         chunksize=2)
+        fresh = itertools.chain.from_iterable(ahead_map(
+            pool, functools.partial(_render_batch, logo_root=logo_root), _batches(missing, BATCH),
+            ahead=workers * RENDER_AHEAD))
         for entry in entries:
             yield _stored_or_rendered(entry, logo_root) if entry.stored_path is not None else next(fresh)
     finally:
