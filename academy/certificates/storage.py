@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
-import tempfile
 from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app
 
+from ..files import write_atomically
 from ..audit.operations import record
 from ..extensions import db
 from ..media.storage import upload_root
@@ -42,15 +41,7 @@ def store_pdf(content: bytes) -> str:
     path = pdf_path(sha256)
     if path.is_file():
         return sha256
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pdf")
-    try:
-        with os.fdopen(handle, "wb") as output:
-            output.write(content)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_atomically(path, content)
     return sha256
 
 

@@ -6,14 +6,13 @@ imported into an empty database and exported again yields identical files.
 """
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import sqlalchemy as sa
 import yaml
 from sqlalchemy.orm import selectinload
 
+from ..files import write_atomically
 from ..extensions import db
 from .course_files.specs import (
     LESSON_FILE_PATTERN, LESSONS_DIR, MODULE_FILE, QUIZ_FILE, ChoiceSpec, LessonSpec, ModuleSpec,
@@ -126,18 +125,6 @@ def module_files(spec: ModuleSpec) -> dict[str, str]:
     return files
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".export-")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as output:
-            output.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 class ExportRefused(ValueError):
     """The destination would lead the export outside its folder."""
 
@@ -153,7 +140,7 @@ def write_module_folder(spec: ModuleSpec, destination: Path) -> Path:
             raise ExportRefused(f"{target} is a symbolic link: export into a plain folder")
     files = module_files(spec)
     for relative, text in files.items():
-        _write_atomically(folder / relative, text)
+        write_atomically(folder / relative, text.encode("utf-8"))
     lessons = folder / LESSONS_DIR
     for stale in lessons.iterdir() if lessons.is_dir() else ():
         if LESSON_FILE_PATTERN.match(stale.name) and f"{LESSONS_DIR}/{stale.name}" not in files:

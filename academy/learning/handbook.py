@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from pathlib import Path
 
 from flask import current_app, render_template
@@ -11,6 +9,7 @@ from flask_babel import force_locale, format_date
 from markupsafe import Markup
 
 from ..curriculum.models import Module
+from ..files import write_atomically
 from ..i18n import text_direction
 from ..pdf import render_pdf
 
@@ -65,15 +64,7 @@ def render_handbook(module: Module) -> bytes:
     if html.count("<") > current_app.config["HANDBOOK_MAX_ELEMENTS"]:
         raise HandbookTooLong()
     content = render_pdf(html)
-    folder.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".handbook-")
-    try:
-        with os.fdopen(handle, "wb") as output:
-            output.write(content)
-        os.replace(temporary, kept)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_atomically(kept, content)
     for older in folder.glob(f"{module.id}-*.pdf"):  # earlier versions of this module
         if older != kept:
             older.unlink(missing_ok=True)

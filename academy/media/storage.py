@@ -9,12 +9,13 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 from flask import current_app
+
+from ..files import write_atomically
 
 
 @dataclass(frozen=True)
@@ -43,18 +44,7 @@ def store(content: bytes, content_type: str) -> StoredFile:
     digest = hashlib.sha256(content).hexdigest()
     path = stored_path(digest)
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
-        try:
-            with os.fdopen(handle, "wb") as output:
-                output.write(content)
-                output.flush()
-                os.fsync(output.fileno())
-            os.chmod(temporary, 0o640)
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        write_atomically(path, content, mode=0o640, durable=True)
     return StoredFile(digest, len(content), content_type)
 
 
