@@ -43,15 +43,28 @@ ERASED_DETAILS = {"details_removed": True}
 MIN_NAME_TO_REDACT = 5
 
 
+class AccountGone(Exception):
+    """Another request deleted the account a moment ago (a double click, two admins)."""
+
+
 def erase_account(user: User, *, actor: User | None, now=None) -> dict:
     """Delete ``user`` and their personal data (see the module's description); return how much
     of each kind went, as audited. ``actor`` is the administrator doing it (``NoLongerAdmin``
     if they just lost the role), None for the owner. Flushes; the caller commits, then calls
-    ``remove_files``."""
+    ``remove_files``.
+
+    The account's row is locked first: of two requests deleting it at the same moment, the
+    second waits, then raises ``AccountGone`` before changing anything. A nomination changed by
+    someone else meanwhile raises ``NominationRefused`` (the caller rolls back)."""
     now = now or utcnow()
     if actor is not None:
         hold_admin_power(actor, user)
     user_id, email = user.id, user.email
+    still_there = db.session.execute(
+        sa.update(User).where(User.id == user_id).values(is_active=User.is_active)
+        .execution_options(synchronize_session=False)).rowcount
+    if not still_there:
+        raise AccountGone()
     names = {user.display_name}
     nominations, drafts = _nominations_of(user_id, email, names, actor=actor, now=now)
     certificates = list(db.session.scalars(sa.select(Certificate.id).where(Certificate.user_id == user_id)))

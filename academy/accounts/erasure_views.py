@@ -11,8 +11,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..access import signed_in
+from ..core.errors import render_error
 from ..core.forms import error_summary
 from ..extensions import db, limiter
+from ..nominations.operations import NominationRefused
 from . import erasure
 from .forms import DeleteAccountForm
 from .sessions import end_session
@@ -47,9 +49,17 @@ def delete_account():
     if not form.validate_on_submit():
         count_refused_password(form)
         return _page(form, _status(form))
-    erased = erasure.erase_account(user, actor=None)
+    try:
+        erased = erasure.erase_account(user, actor=None)
+    except erasure.AccountGone:  # the same request sent twice: the first one deleted it
+        db.session.rollback()
+        erased = None
+    except NominationRefused as refusal:  # a nomination of theirs changed meanwhile
+        db.session.rollback()
+        return render_error(409, refusal.message)
     end_session(None)  # its row went with the account
     db.session.commit()
-    erasure.remove_files(erased)
+    if erased is not None:
+        erasure.remove_files(erased)
     flash(_("Your account and your personal data have been deleted. Thank you for having taken part."), "success")
     return redirect(url_for("core.index"))

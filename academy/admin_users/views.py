@@ -16,6 +16,7 @@ from ..core.errors import render_error
 from ..core.forms import error_summary
 from ..db_types import utcnow
 from ..extensions import db
+from ..nominations.operations import NominationRefused
 from ..organisations.models import Organisation
 from . import operations
 from .forms import EditUserForm, EraseUserForm, InviteUserForm, ResetTwoFactorForm, UserFilterForm
@@ -162,9 +163,17 @@ def erase_user(user_id: int):
         return render_template("admin_users/erase.html", user=user, form=form, own=own,
                                errors=error_summary(form)), status
     name = user.display_name
-    erased = erasure.erase_account(user, actor=current_user._get_current_object())
+    try:
+        erased = erasure.erase_account(user, actor=current_user._get_current_object())
+    except erasure.AccountGone:  # another administrator (or the owner) deleted it a moment ago
+        db.session.rollback()
+        erased = None
+    except NominationRefused as refusal:  # a nomination of theirs changed meanwhile
+        db.session.rollback()
+        return render_error(409, refusal.message)
     db.session.commit()
-    erasure.remove_files(erased)
+    if erased is not None:
+        erasure.remove_files(erased)
     flash(_("The account of %(name)s and its personal data have been deleted.", name=name), "success")
     return redirect(url_for("admin_users.list_users"))
 

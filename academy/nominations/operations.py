@@ -9,6 +9,10 @@ Seats change only through conditional UPDATEs whose row count is checked. Accept
 seat *first*: that UPDATE locks the edition's row on PostgreSQL and takes the write lock on
 SQLite, so the quota and parity counts that follow cannot be raced by another acceptance in the
 same edition; if they refuse, the seat is handed back in the same transaction before raising.
+The status itself changes by a conditional UPDATE too, from the status that was read, last (so
+that rows are always locked edition first, then nomination): of two requests making a change to
+the same nomination at the same moment, the second is refused (``CHANGED_MEANWHILE``) and its
+seat change rolled back with it, instead of, say, giving a withdrawn nominee's seat away twice.
 Operations flush, audit and queue e-mail (``notifications``); the caller commits (or rolls back
 on ``NominationRefused``). Acceptance also issues the nominee's single-use link to join.
 """
@@ -19,6 +23,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..audit.operations import record
 from ..db_types import utcnow
@@ -53,6 +58,9 @@ WINDOW_CLOSED = "window_closed"
 ILLEGAL_TRANSITION = "illegal_transition"
 DUPLICATE_EMAIL = "duplicate_email"
 ALREADY_SEATED = "already_seated"
+CHANGED_MEANWHILE = "changed_meanwhile"
+CHANGED_MEANWHILE_MESSAGE = _l("Someone else changed this nomination a moment ago, so nothing was changed. "
+                               "Please look at it again.")
 
 #: Why a woman or a man of a ``pairs`` edition is not submitted alone.
 PAIRS_MESSAGE = _l("This edition takes women and men in pairs: submit a woman and a man together.")
@@ -135,7 +143,7 @@ def apply_transition(nomination: Nomination, to_status: S, *, actor, reason, now
         _release_seat(nomination.edition_id)
         revoke_invitation(nomination)
 
-    nomination.status = to_status
+    _claim_status(nomination, from_status, to_status)
     db.session.flush()
     details = {"promotion": True, "triggered_by_id": getattr(triggered_by, "id", None)} if promotion else {}
     record(f"nomination.{to_status.value}", actor=actor, target=nomination, reason=reason_text,
@@ -159,6 +167,16 @@ def delete_draft(nomination: Nomination, *, actor) -> bool:
     if deleted:
         record("nomination.draft_deleted", actor=actor, target=nomination, edition_id=nomination.edition_id)
     return bool(deleted)
+
+
+def _claim_status(nomination: Nomination, from_status: S, to_status: S) -> None:
+    """Set the status, unless another transaction changed it since it was read (then refuse)."""
+    claimed = db.session.execute(
+        sa.update(Nomination).where(Nomination.id == nomination.id, Nomination.status == from_status)
+        .values(status=to_status).execution_options(synchronize_session=False)).rowcount
+    if claimed != 1:
+        _refuse(CHANGED_MEANWHILE, CHANGED_MEANWHILE_MESSAGE)
+    set_committed_value(nomination, "status", to_status)
 
 
 def check_allowed(nomination: Nomination, to_status: S) -> None:

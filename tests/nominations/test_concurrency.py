@@ -1,4 +1,4 @@
-"""Many admins accepting at the same instant never overflow the seats."""
+"""Many admins deciding at the same instant never overflow the seats, nor change one nomination twice."""
 import threading
 
 import sqlalchemy as sa
@@ -11,33 +11,39 @@ from academy.nominations.operations import NominationRefused, transition
 THREADS = 8
 
 
-def accept_concurrently(app, nomination_ids):
-    """Accept each nomination in its own thread, session and transaction, all released at once."""
-    barrier = threading.Barrier(len(nomination_ids))
-    outcomes, errors = {}, []
+def change_concurrently(app, changes):
+    """Make each ``(nomination id, status)`` change in its own thread, session and transaction: all
+    read their nomination, then all change it at once. Return what each change came to, in order."""
+    barrier = threading.Barrier(len(changes))
+    outcomes, errors = [None] * len(changes), []
 
-    def accept(nomination_id):
+    def change(index, nomination_id, to_status):
         try:
-            with app.app_context():
+            with app.app_context(), app.test_request_context():
                 nomination = _db.session.get(Nomination, nomination_id)
                 barrier.wait(timeout=30)
                 try:
-                    transition(nomination, S.ACCEPTED, actor=None, reason="race")
+                    transition(nomination, to_status, actor=None, reason="race")
                     _db.session.commit()
-                    outcomes[nomination_id] = "accepted"
+                    outcomes[index] = to_status.value
                 except NominationRefused as refusal:
                     _db.session.rollback()
-                    outcomes[nomination_id] = refusal.code
+                    outcomes[index] = refusal.code
         except Exception as error:  # noqa: BLE001 - reported to the main thread below
             errors.append(error)
 
-    threads = [threading.Thread(target=accept, args=(nomination_id,)) for nomination_id in nomination_ids]
+    threads = [threading.Thread(target=change, args=(index, *item)) for index, item in enumerate(changes)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
     assert not errors, errors
     return outcomes
+
+
+def accept_concurrently(app, nomination_ids):
+    """Accept each nomination in its own thread, session and transaction, all released at once."""
+    return dict(zip(nomination_ids, change_concurrently(app, [(id_, S.ACCEPTED) for id_ in nomination_ids])))
 
 
 def test_concurrent_acceptances_fill_the_last_seats_exactly(app, make, db):
@@ -82,3 +88,33 @@ def test_concurrent_acceptances_of_one_person_seat_them_once(app, make, db):
     db.session.expire_all()
     assert sorted(outcomes.values()) == ["accepted"] + [operations.ALREADY_SEATED] * (THREADS - 1)
     assert db.session.get(Edition, edition.id).seats_taken == 1
+
+
+def test_withdrawing_one_nominee_many_times_at_once_frees_their_seat_once(app, make, db):
+    """A double click, or a coordinator and an admin at the same moment: one withdrawal, one promotion."""
+    edition = make.edition(seats=1)
+    seated = make.nomination(edition, make.organisation(), status="accepted")
+    waiting = [make.nomination(edition, make.organisation(), status="waitlisted").id for _ in range(2)]
+    db.session.commit()
+
+    outcomes = change_concurrently(app, [(seated.id, S.WITHDRAWN)] * 4)
+
+    db.session.expire_all()
+    assert sorted(outcomes) == [operations.CHANGED_MEANWHILE] * 3 + ["withdrawn"]
+    statuses = [db.session.get(Nomination, id_).status for id_ in waiting]
+    assert statuses == [S.ACCEPTED, S.WAITLISTED]  # the first in line, and only them
+    assert db.session.get(Edition, edition.id).seats_taken == 1
+
+
+def test_accepting_and_declining_one_nominee_at_once_makes_one_decision(app, make, db):
+    edition = make.edition(seats=5)
+    nomination = make.nomination(edition, make.organisation(), status="submitted")
+    db.session.commit()
+
+    outcomes = change_concurrently(app, [(nomination.id, S.ACCEPTED), (nomination.id, S.DECLINED)])
+
+    db.session.expire_all()
+    assert operations.CHANGED_MEANWHILE in outcomes
+    decided = db.session.get(Nomination, nomination.id).status
+    assert decided.value in outcomes
+    assert db.session.get(Edition, edition.id).seats_taken == (1 if decided is S.ACCEPTED else 0)
