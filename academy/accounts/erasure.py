@@ -20,6 +20,8 @@ What stays, without a name: modules, lessons, materials and sessions the person 
 """
 from __future__ import annotations
 
+import unicodedata
+
 import sqlalchemy as sa
 
 from ..audit.models import AuditEvent
@@ -39,7 +41,7 @@ from .operations import hold_admin_power
 #: What an audit event about an erased account holds instead of its details.
 ERASED_DETAILS = {"details_removed": True}
 #: Names shorter than this are not looked for in other people's mail (a short one would also be a
-#: piece of other words there).
+#: piece of other words there), unless they are a full name or written in wide characters.
 MIN_NAME_TO_REDACT = 5
 
 
@@ -128,8 +130,8 @@ def _mail_without(email: str, names: set[str]) -> int:
     deleted = db.session.execute(
         sa.delete(OutboxMessage).where(sa.func.lower(OutboxMessage.recipient) == email)
         .execution_options(synchronize_session=False)).rowcount
-    # Long enough not to be a piece of another word; the longest first ("Ana Lopez" before "Ana").
-    names = sorted((name for name in names if len(name.strip()) >= MIN_NAME_TO_REDACT), key=len, reverse=True)
+    # The longest first ("Ana Lopez" before "Ana").
+    names = sorted((name.strip() for name in names if _specific(name.strip())), key=len, reverse=True)
     if names:
         naming = db.session.scalars(sa.select(OutboxMessage).where(sa.or_(*(
             OutboxMessage.subject.contains(name, autoescape=True)
@@ -139,6 +141,17 @@ def _mail_without(email: str, names: set[str]) -> int:
                 message.subject = message.subject.replace(name, "…")
                 message.body_text = message.body_text.replace(name, "…")
     return deleted
+
+
+def _specific(name: str) -> bool:
+    """Whether ``name`` is unlikely to be a piece of other words: long enough, or a full name
+    (given and family names: "Li Na"), or written in Chinese, Japanese or Korean characters, where
+    two or three make a whole name (王芳, 김민수)."""
+    if len(name) >= MIN_NAME_TO_REDACT:
+        return True
+    if len(name) >= 3 and " " in name:
+        return True
+    return len(name) >= 2 and any(unicodedata.east_asian_width(char) in ("W", "F") for char in name)
 
 
 def _audit_without(user_id: int, objects: dict[str, list[int]]) -> None:

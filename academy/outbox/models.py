@@ -26,4 +26,6 @@ class OutboxMessage(db.Model):
     #: Empty until delivered; the delivery command picks the empty ones.
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     attempts: Mapped[int] = mapped_column(default=0)
+    #: While a delivery is sending it, the time until which other deliveries leave it alone.
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(sa.String(500))

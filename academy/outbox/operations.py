@@ -9,6 +9,7 @@ import ssl
 import tempfile
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
@@ -152,23 +153,34 @@ def _redacted_below_any_prefix(path: str) -> str:
     return path
 
 
+#: How long a delivery holds a message it is sending (longer than the mail server's timeout). A
+#: delivery that dies while sending leaves its messages to the next one after this.
+CLAIM_TIME = timedelta(minutes=5)
+
+
+def _unclaimed(now):
+    return sa.or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until <= now)
+
+
 def deliver(message_ids: list[int] | None = None, limit: int = 200) -> tuple[int, int]:
     """Deliver unsent messages (these ids, or the oldest pending); return (sent, failed).
 
-    Each message is claimed with a conditional update, so two workers never send one twice, and
-    committed on its own, so one failure does not hold back the others.
+    Each message is claimed for ``CLAIM_TIME`` with a conditional update, committed before it is
+    sent: another delivery (the web worker after a request, the cron job on another machine)
+    neither lists nor claims it meanwhile, so one message is not sent twice. Each is committed on
+    its own, so one failure does not hold back the others.
     """
-    query = db.select(OutboxMessage.id, OutboxMessage.attempts).where(OutboxMessage.sent_at.is_(None))
+    query = db.select(OutboxMessage.id).where(OutboxMessage.sent_at.is_(None), _unclaimed(utcnow()))
     if message_ids is not None:
         query = query.where(OutboxMessage.id.in_(message_ids))
-    pending = db.session.execute(query.order_by(OutboxMessage.id).limit(limit)).all()
+    pending = db.session.scalars(query.order_by(OutboxMessage.id).limit(limit)).all()
     sent = failed = 0
-    for message_id, attempts in pending:
+    for message_id in pending:
+        now = utcnow()
         claimed = db.session.execute(
             db.update(OutboxMessage)
-            .where(OutboxMessage.id == message_id, OutboxMessage.sent_at.is_(None),
-                   OutboxMessage.attempts == attempts)
-            .values(attempts=attempts + 1)
+            .where(OutboxMessage.id == message_id, OutboxMessage.sent_at.is_(None), _unclaimed(now))
+            .values(attempts=OutboxMessage.attempts + 1, claimed_until=now + CLAIM_TIME)
         ).rowcount
         db.session.commit()
         if not claimed:
@@ -178,9 +190,11 @@ def deliver(message_ids: list[int] | None = None, limit: int = 200) -> tuple[int
             _send(_as_email(message), message)
         except (OSError, smtplib.SMTPException, ValueError) as error:  # ValueError: a malformed header
             message.last_error = f"{type(error).__name__}: {error}"[:500]
+            message.claimed_until = None  # the next delivery tries again
             failed += 1
         else:
             message.sent_at = utcnow()
+            message.claimed_until = None
             message.last_error = None
             message.body_text = without_secrets(message.body_text)
             sent += 1

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 15:42:18.205548
+Create Date: 2026-11-29 18:07:30.645805
 
 """
 from alembic import op
@@ -24,7 +24,8 @@ def upgrade():
     sa.Column('year', sa.Integer(), autoincrement=False, nullable=False),
     sa.Column('last_number', sa.Integer(), nullable=False),
     sa.CheckConstraint('last_number >= 1', name=op.f('ck_certificate_serial_counters_last_number_positive')),
-    sa.PrimaryKeyConstraint('year', name=op.f('pk_certificate_serial_counters'))
+    sa.PrimaryKeyConstraint('year', name=op.f('pk_certificate_serial_counters')),
+    sqlite_autoincrement=True
     )
     op.create_table('editions',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -55,7 +56,8 @@ def upgrade():
     sa.CheckConstraint('required_language IS NULL OR required_language = lower(required_language)', name=op.f('ck_editions_required_language_lowercase')),
     sa.CheckConstraint('seats > 0', name=op.f('ck_editions_seats_positive')),
     sa.CheckConstraint('seats_taken >= 0 AND seats_taken <= seats', name=op.f('ck_editions_seats_taken_within_seats')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_editions'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_editions')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('editions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_editions_starts_on'), ['starts_on'], unique=False)
@@ -70,9 +72,11 @@ def upgrade():
     sa.Column('created_at', academy.db_types.UTCDateTime(), nullable=False),
     sa.Column('sent_at', academy.db_types.UTCDateTime(), nullable=True),
     sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('claimed_until', academy.db_types.UTCDateTime(), nullable=True),
     sa.Column('last_error', sa.String(length=500), nullable=True),
     sa.CheckConstraint('attempts >= 0', name=op.f('ck_outbox_messages_attempts_not_negative')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_messages'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_messages')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_outbox_messages_sent_at'), ['sent_at'], unique=False)
@@ -86,7 +90,8 @@ def upgrade():
     sa.Column('name_ar', sa.String(length=100), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_regions')),
     sa.UniqueConstraint('code', name=op.f('uq_regions_code')),
-    sa.UniqueConstraint('name_en', name=op.f('uq_regions_name_en'))
+    sa.UniqueConstraint('name_en', name=op.f('uq_regions_name_en')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('regions', schema=None) as batch_op:
         batch_op.create_index('uq_regions_name_en_lower', [sa.literal_column('lower(name_en)')], unique=True)
@@ -118,7 +123,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['region_id'], ['regions.id'], name=op.f('fk_organisations_region_id_regions'), ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_organisations')),
     sa.UniqueConstraint('name', name=op.f('uq_organisations_name')),
-    sa.UniqueConstraint('short_name', name=op.f('uq_organisations_short_name'))
+    sa.UniqueConstraint('short_name', name=op.f('uq_organisations_short_name')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('organisations', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_organisations_country'), ['country'], unique=False)
@@ -162,7 +168,8 @@ def upgrade():
     sa.CheckConstraint('lock_count >= 0', name=op.f('ck_users_lock_count_not_negative')),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_users_organisation_id_organisations'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
-    sa.UniqueConstraint('email', name=op.f('uq_users_email'))
+    sa.UniqueConstraint('email', name=op.f('uq_users_email')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.create_index('ix_users_display_name_id', ['display_name', 'id'], unique=False)
@@ -180,7 +187,8 @@ def upgrade():
     sa.CheckConstraint('expires_at > created_at', name=op.f('ck_account_tokens_expires_after_creation')),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_account_tokens_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_account_tokens')),
-    sa.UniqueConstraint('token_hash', name=op.f('uq_account_tokens_token_hash'))
+    sa.UniqueConstraint('token_hash', name=op.f('uq_account_tokens_token_hash')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('account_tokens', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_account_tokens_purpose'), ['purpose'], unique=False)
@@ -196,7 +204,8 @@ def upgrade():
     sa.Column('ip_address', sa.String(length=45), nullable=True),
     sa.Column('details', sa.JSON(), nullable=False),
     sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_audit_events_actor_id_users'), ondelete='SET NULL'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_events'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_events')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_audit_events_action'), ['action'], unique=False)
@@ -235,7 +244,8 @@ def upgrade():
     sa.CheckConstraint('estimated_hours BETWEEN 1 AND 200', name=op.f('ck_modules_estimated_hours_range')),
     sa.ForeignKeyConstraint(['updated_by_id'], ['users.id'], name=op.f('fk_modules_updated_by_id_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_modules')),
-    sa.UniqueConstraint('slug', 'language', name='uq_modules_slug_language')
+    sa.UniqueConstraint('slug', 'language', name='uq_modules_slug_language'),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('modules', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_modules_slug'), ['slug'], unique=False)
@@ -290,7 +300,8 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_nominations')),
     sa.UniqueConstraint('edition_id', 'email', 'organisation_id', name='uq_nominations_edition_id_email_organisation_id'),
     sa.UniqueConstraint('edition_id', 'user_id', name='uq_nominations_edition_id_user_id'),
-    sa.UniqueConstraint('invitation_token_hash', name=op.f('uq_nominations_invitation_token_hash'))
+    sa.UniqueConstraint('invitation_token_hash', name=op.f('uq_nominations_invitation_token_hash')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('nominations', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_nominations_decided_by_id'), ['decided_by_id'], unique=False)
@@ -315,7 +326,8 @@ def upgrade():
     sa.Column('used_at', academy.db_types.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_recovery_codes_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_recovery_codes')),
-    sa.UniqueConstraint('user_id', 'code_hash', name='one_code_per_hash')
+    sa.UniqueConstraint('user_id', 'code_hash', name='one_code_per_hash'),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('recovery_codes', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_recovery_codes_user_id'), ['user_id'], unique=False)
@@ -337,7 +349,8 @@ def upgrade():
     sa.Column('last_seen_at', academy.db_types.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_user_sessions_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_user_sessions')),
-    sa.UniqueConstraint('token_hash', name=op.f('uq_user_sessions_token_hash'))
+    sa.UniqueConstraint('token_hash', name=op.f('uq_user_sessions_token_hash')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('user_sessions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_user_sessions_user_id'), ['user_id'], unique=False)
@@ -367,7 +380,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['module_id'], ['modules.id'], name=op.f('fk_enrolments_module_id_modules'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_enrolments_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_enrolments')),
-    sa.UniqueConstraint('user_id', 'module_id', name='uq_enrolments_user_id_module_id')
+    sa.UniqueConstraint('user_id', 'module_id', name='uq_enrolments_user_id_module_id'),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('enrolments', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_enrolments_created_by_id'), ['created_by_id'], unique=False)
@@ -393,7 +407,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['module_id'], ['modules.id'], name=op.f('fk_lessons_module_id_modules'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['updated_by_id'], ['users.id'], name=op.f('fk_lessons_updated_by_id_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_lessons')),
-    sa.UniqueConstraint('module_id', 'slug', name='uq_lessons_module_id_slug')
+    sa.UniqueConstraint('module_id', 'slug', name='uq_lessons_module_id_slug'),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('lessons', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_lessons_module_id'), ['module_id'], unique=False)
@@ -418,7 +433,8 @@ def upgrade():
     sa.CheckConstraint('sequence >= 0', name=op.f('ck_live_sessions_sequence_not_negative')),
     sa.ForeignKeyConstraint(['module_id'], ['modules.id'], name=op.f('fk_live_sessions_module_id_modules'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['trainer_id'], ['users.id'], name=op.f('fk_live_sessions_trainer_id_users'), ondelete='SET NULL'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_live_sessions'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_live_sessions')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('live_sessions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_live_sessions_ends_at'), ['ends_at'], unique=False)
@@ -458,7 +474,8 @@ def upgrade():
     sa.CheckConstraint('pass_mark BETWEEN 1 AND 100', name=op.f('ck_quizzes_pass_mark_range')),
     sa.ForeignKeyConstraint(['module_id'], ['modules.id'], name=op.f('fk_quizzes_module_id_modules'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_quizzes')),
-    sa.UniqueConstraint('module_id', name=op.f('uq_quizzes_module_id'))
+    sa.UniqueConstraint('module_id', name=op.f('uq_quizzes_module_id')),
+    sqlite_autoincrement=True
     )
     op.create_table('attendance',
     sa.Column('session_id', sa.Integer(), nullable=False),
@@ -512,7 +529,8 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_certificates')),
     sa.UniqueConstraint('code', name=op.f('uq_certificates_code')),
     sa.UniqueConstraint('serial', name=op.f('uq_certificates_serial')),
-    sa.UniqueConstraint('supersedes_id', name=op.f('uq_certificates_supersedes_id'))
+    sa.UniqueConstraint('supersedes_id', name=op.f('uq_certificates_supersedes_id')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('certificates', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_certificates_edition_id'), ['edition_id'], unique=False)
@@ -555,7 +573,8 @@ def upgrade():
     sa.CheckConstraint('size_bytes IS NULL OR size_bytes >= 0', name=op.f('ck_materials_size_not_negative')),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_materials_created_by_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['lesson_id'], ['lessons.id'], name=op.f('fk_materials_lesson_id_lessons'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_materials'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_materials')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('materials', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_materials_created_by_id'), ['created_by_id'], unique=False)
@@ -570,7 +589,8 @@ def upgrade():
     sa.Column('text', sa.String(length=1000), nullable=False),
     sa.Column('explanation', sa.String(length=2000), nullable=False),
     sa.ForeignKeyConstraint(['quiz_id'], ['quizzes.id'], name=op.f('fk_questions_quiz_id_quizzes'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_questions'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_questions')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('questions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_questions_quiz_id'), ['quiz_id'], unique=False)
@@ -592,7 +612,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['enrolment_id'], ['enrolments.id'], name=op.f('fk_quiz_attempts_enrolment_id_enrolments'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['quiz_id'], ['quizzes.id'], name=op.f('fk_quiz_attempts_quiz_id_quizzes'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_quiz_attempts')),
-    sa.UniqueConstraint('enrolment_id', 'quiz_id', 'number', name='uq_quiz_attempts_enrolment_id_quiz_id_number')
+    sa.UniqueConstraint('enrolment_id', 'quiz_id', 'number', name='uq_quiz_attempts_enrolment_id_quiz_id_number'),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('quiz_attempts', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_quiz_attempts_enrolment_id'), ['enrolment_id'], unique=False)
@@ -616,7 +637,8 @@ def upgrade():
     sa.Column('text', sa.String(length=500), nullable=False),
     sa.Column('is_correct', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['question_id'], ['questions.id'], name=op.f('fk_choices_question_id_questions'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_choices'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_choices')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('choices', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_choices_question_id'), ['question_id'], unique=False)

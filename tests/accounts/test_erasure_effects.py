@@ -3,16 +3,21 @@ nominations leave the running (a seat they held goes to the waiting list), their
 leaves the audit events their own requests wrote, and mail to others stops naming them."""
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from academy.audit.models import AuditEvent
+from academy.audit.operations import record
 from academy.db_types import utcnow
 from academy.nominations import notifications
 from academy.nominations.models import Edition, Nomination, NominationStatus
 from academy.nominations.operations import transition
 from academy.outbox.models import OutboxMessage
+
+from ..factories import DEFAULT_PASSWORD
 
 GHOST_EMAIL = "ghost.nominee@example.org"
 
@@ -117,9 +122,49 @@ def test_mail_to_the_coordinator_no_longer_names_the_erased_person(make, db, cli
 
 
 
-def test_deleting_one_s_own_account_leaves_no_address_on_the_events_of_a_deleted_draft(make, db, client_for):
-    from tests.factories import DEFAULT_PASSWORD
+@pytest.mark.parametrize("given, family", [("芳", "王"), ("민수", "김"), ("Na", "Li")])
+def test_a_short_name_leaves_the_coordinator_s_mail_too(make, db, client_for, app, given, family):
+    """Two or three Chinese or Korean characters make a whole name; so do two short Latin names."""
+    organisation = make.organisation()
+    coordinator = make.coordinator(organisation)
+    person = make.trainee(email=OUTBOX_EMAIL, display_name=family + given)
+    nomination = make.nomination(make.edition(modules=[make.module()]), organisation, status="enrolled",
+                                 user_id=person.id, email=OUTBOX_EMAIL, given_names=given, family_name=family,
+                                 nominated_by_id=coordinator.id)
+    with app.test_request_context():
+        notifications.notify(nomination, notifications.ENROLLED)
+    db.session.commit()
+    full_name = f"{given} {family}"
+    assert any(full_name in message.body_text for message in db.session.scalars(sa.select(OutboxMessage)))
 
+    _erase(client_for, make, person)
+
+    db.session.expire_all()
+    naming = [message.recipient for message in db.session.scalars(sa.select(OutboxMessage))
+              if full_name in message.subject or full_name in message.body_text]
+    assert naming == []
+
+
+def test_a_new_account_does_not_inherit_the_erased_account_s_history(make, db, client_for):
+    """Ids are never given again (SQLite included): the audit events kept about the erased
+    account's id do not become a newcomer's, nor show in the newcomer's data download."""
+    admin = client_for(make.admin())  # created first: the erased account is the newest one
+    person = make.trainee(email="first.owner@example.org", display_name="First Owner")
+    record("account.sign_in", actor=person, target=person)
+    db.session.commit()
+    erased_id = person.id
+    assert admin.post(f"/admin/users/{person.id}/erase", data={"email": person.email}).status_code == 302
+    db.session.expunge_all()
+
+    newcomer = make.trainee(email="second.owner@example.org", display_name="Second Owner")
+    assert newcomer.id != erased_id
+    response = client_for(newcomer).post("/profile/data", data={"current_password": DEFAULT_PASSWORD})
+    assert response.status_code == 200
+    actions = [event["action"] for event in json.loads(response.get_data(as_text=True))["audit_events"]]
+    assert "account.erase" not in actions and "account.sign_in" not in actions
+
+
+def test_deleting_one_s_own_account_leaves_no_address_on_the_events_of_a_deleted_draft(make, db, client_for):
     person = make.trainee(email="dora.draft@example.org", display_name="Dora Draft")
     draft_id = make.nomination(make.edition(), make.organisation(), status="draft", email=person.email).id
     response = client_for(person).post("/profile/delete", environ_base={"REMOTE_ADDR": ADDRESS},
