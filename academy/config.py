@@ -6,6 +6,8 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
+from .files import create_once
+
 LANGUAGES = ("en", "fr", "es", "ar")
 RTL_LANGUAGES = frozenset({"ar"})
 
@@ -57,20 +59,20 @@ def normalise_database_url(url: str) -> str:
 def load_secret_key(instance_path: Path) -> str:
     """Return ``SECRET_KEY`` or a key kept in ``instance/secret_key`` (mode 0600).
 
-    The file is created exclusively so that several gunicorn workers starting at once agree on
-    one key instead of each inventing its own.
+    The file appears whole or not at all, and is never replaced (``files.create_once``), so that
+    several gunicorn workers starting at once agree on one key instead of each inventing its own
+    (or reading a file another has created but not yet written).
     """
     from_env = os.environ.get("SECRET_KEY")
     if from_env:
         return from_env
     key_file = instance_path / "secret_key"
-    try:
-        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return key_file.read_text().strip()
-    with os.fdopen(fd, "w") as handle:
-        handle.write(secrets.token_urlsafe(48))
-    return key_file.read_text().strip()
+    if not key_file.exists():
+        create_once(key_file, secrets.token_urlsafe(48).encode("ascii"))
+    key = key_file.read_text().strip()
+    if not key:
+        raise RuntimeError(f"{key_file} is empty: delete it (signed-in users are signed out) or set SECRET_KEY")
+    return key
 
 
 #: The hosts a server without ``SERVER_BASE_URL`` answers: links in e-mail then come from the
@@ -153,12 +155,12 @@ def build_config(instance_path: Path) -> dict:
         "MAIL_USE_TLS": _env_bool("MAIL_USE_TLS", True),
         "MAIL_USE_SSL": _env_bool("MAIL_USE_SSL", False),
         "MAIL_SENDER": os.environ.get("MAIL_SENDER", "Activist Academy <academy@localhost>"),
-        "MAIL_DIR": str(instance_path / "mail"),
-        "UPLOAD_DIR": str(instance_path / "uploads"),
+        "MAIL_DIR": os.environ.get("MAIL_DIR", str(instance_path / "mail")),
+        "UPLOAD_DIR": os.environ.get("UPLOAD_DIR", str(instance_path / "uploads")),
         # Module handbooks, laid out once per version of a module, and the largest laid out
-        # (HTML elements; a 40-page handbook has about 5,000).
-        "HANDBOOK_DIR": str(instance_path / "handbooks"),
-        "HANDBOOK_MAX_ELEMENTS": _env_int("HANDBOOK_MAX_ELEMENTS", 100_000),
+        # (HTML elements; a 40-page handbook has about 5,000, laid out in about 5 s).
+        "HANDBOOK_DIR": os.environ.get("HANDBOOK_DIR", str(instance_path / "handbooks")),
+        "HANDBOOK_MAX_ELEMENTS": _env_int("HANDBOOK_MAX_ELEMENTS", 15_000),
         # Largest lesson material accepted (bytes); MAX_CONTENT_LENGTH caps the whole request.
         "MATERIAL_MAX_BYTES": _env_int("MATERIAL_MAX_BYTES", 15 * 1024 * 1024),
         # Certificates: stored PDFs, the credential signing key (created on first use, mode

@@ -50,7 +50,8 @@ def render_handbook(module: Module) -> bytes:
     Laid out once per version of the module: the PDF is kept under ``HANDBOOK_DIR`` by the hash
     of its HTML (which holds everything printed, the module's date included), so every later
     download of that version is a file read. A module larger than ``HANDBOOK_MAX_ELEMENTS``
-    HTML elements is refused (``HandbookTooLong``): its layout would hold a worker for minutes.
+    HTML elements is refused (``HandbookTooLong``): WeasyPrint lays out about a thousand
+    elements a second, and a web worker must answer well within its timeout.
     """
     with force_locale(module.language):
         html = render_template("learning/handbook.html", **handbook_context(module))
@@ -61,7 +62,7 @@ def render_handbook(module: Module) -> bytes:
         return kept.read_bytes()
     except FileNotFoundError:
         pass
-    if html.count("<") > current_app.config["HANDBOOK_MAX_ELEMENTS"]:
+    if html.count("<") - html.count("</") > current_app.config["HANDBOOK_MAX_ELEMENTS"]:  # opening tags
         raise HandbookTooLong()
     content = render_pdf(html)
     write_atomically(kept, content)

@@ -2,11 +2,9 @@
 response has been sent (nobody waits for the mail server, and nobody can time who was sent mail)."""
 from __future__ import annotations
 
-import os
 import re
 import smtplib
 import ssl
-import tempfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -22,6 +20,7 @@ from ..core.access_log import redact_path
 from ..core.after_response import after_response
 from ..db_types import utcnow
 from ..extensions import db
+from ..files import create_once
 from .models import OutboxMessage
 
 #: What e-mail headers refuse as line breaks (C0 and C1 controls, line and paragraph separators).
@@ -117,20 +116,12 @@ def _write_new_file(directory: Path, stem: str, content: bytes) -> Path:
 
     The content is written to a hidden file first and then linked under its name, so whoever reads
     the folder (a person, a mail pick-up script, a test) never sees a message half written."""
-    with tempfile.NamedTemporaryFile(dir=directory, prefix=".", suffix=".part", delete=False) as file:
-        file.write(content)
-    written = Path(file.name)
-    try:
-        number = 1
-        while True:
-            path = directory / (f"{stem}.eml" if number == 1 else f"{stem}-{number}.eml")
-            try:
-                os.link(written, path)
-                return path
-            except FileExistsError:
-                number += 1
-    finally:
-        written.unlink()
+    number = 1
+    while True:
+        path = directory / (f"{stem}.eml" if number == 1 else f"{stem}-{number}.eml")
+        if create_once(path, content):
+            return path
+        number += 1
 
 
 _LINK = re.compile(r"(https?://[^\s/]+)(/[^\s]*)")
