@@ -4,11 +4,16 @@ PyYAML's ``safe_load`` forgets where values came from; course writers need "file
 mistake. ``load_yaml`` composes the node tree and builds plain Python values while remembering
 the line of every key path. ``FieldReader`` then checks values against a schema and collects every
 problem instead of stopping at the first. ``read_text`` gets a course file's text beforehand, reporting
-a file that cannot be read or is not UTF-8 as a problem too.
+a file that cannot be read, is not UTF-8 or holds a control character as a problem too.
+
+Every text the import stores comes through here, so this is where characters the database cannot
+store (NUL on PostgreSQL, half a surrogate pair anywhere) or the web forms would refuse (control
+characters) are turned away: raw ones by ``read_text``, escaped ones (``"\\0"``, ``"\\ud800"``) by ``load_yaml``.
 """
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -18,11 +23,17 @@ import yaml
 
 from . import rules
 
+#: Levels of nesting a course file may use (a quiz choice's text is at level 5); deeper is refused
+#: while PyYAML composes the file (see ``_CourseLoader``).
 _MAX_DEPTH = 12
 #: The largest course file read: a lesson's 100,000 characters take at most 400 kB in UTF-8.
 MAX_FILE_BYTES = 1_000_000
 #: A file or folder of a course that is a symbolic link.
 SYMLINK_PROBLEM = "is a symbolic link: course files and folders are read only inside the course folder"
+#: Characters no course text may hold: control characters (Unicode category Cc) other than tab and
+#: line break, as the web forms refuse them too, and the halves of surrogate pairs, which are not
+#: characters at all (a YAML escape such as "\\ud800" makes one; no database can store it).
+_UNSTORABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -67,25 +78,71 @@ class LocatedYaml:
 
 
 class _TooDeep(Exception):
-    pass
+    """Nesting deeper than ``_MAX_DEPTH``, at this line of the text given to ``load_yaml``."""
 
 
 class _Aliased(Exception):
-    """A node reached a second time: the file repeats part of itself with an alias (``*name``)."""
+    """An anchor (``&name``) or an alias (``*name``), at this line of the text given to ``load_yaml``."""
+
+
+def _refusal(character: str) -> str:
+    """Why a text holding ``character`` (one that ``_UNSTORABLE`` matches) cannot be stored."""
+    code = ord(character)
+    if 0xD800 <= code <= 0xDFFF:
+        return (f"holds U+{code:04X}, half of a UTF-16 surrogate pair, which is not a character: "
+                f"write the character itself")
+    return f"holds a control character (U+{code:04X}): remove it; only tabs and line breaks are allowed"
+
+
+class _CourseLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing anchors, aliases and nesting deeper than ``_MAX_DEPTH`` while it
+    composes the tree, each at its own line.
+
+    Anchors and aliases are refused: course files never need them, and aliases of aliases grow a few
+    lines into billions of items. Refusing them as the composer meets them, before it hands back the
+    anchored node, covers aliases of plain values too and reports the line of the ``&`` or ``*``.
+
+    PyYAML's scanner and parser keep their state in lists, but its composer recurses once per level
+    of nesting, so 60 kB of ``[`` reach Python's recursion limit long before a check on the finished
+    tree could run. The limit is counted here, at the one place that recurses, before each step
+    down. That is exact, unlike a pre-scan of brackets and indents (which would have to understand
+    quotes, comments, block scalars and compact ``- - -`` sequences to count what the parser
+    counts); and it is sturdier than catching RecursionError, which arrives at a depth set by
+    whatever called the import (and by ``sys.setrecursionlimit``), without a line to report, after
+    thousands of frames, in the middle of PyYAML's state.
+    """
+
+    def __init__(self, stream: str):
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()  # a scalar, the start of a sequence or mapping, or an alias
+        if event.anchor is not None:
+            raise _Aliased(event.start_mark.line + 1)
+        if self._depth > _MAX_DEPTH:
+            raise _TooDeep(event.start_mark.line + 1)
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def _storable(text: str, name: str, line: int, problems: list, path: Path) -> str:
+    """``text``, with a problem added (and the refused characters left out, so that no later message
+    prints them to the terminal) when it holds a character that cannot be stored."""
+    match = _UNSTORABLE.search(text)
+    if match is None:
+        return text
+    problems.append(Problem(path, line, f"{name} {_refusal(match.group())}"))
+    return _UNSTORABLE.sub("", text)
 
 
 def _build(loader: yaml.SafeLoader, node: yaml.Node, keys: tuple, lines: dict, problems: list,
-           path: Path, offset: int, depth: int = 0, seen: set | None = None):
-    if depth > _MAX_DEPTH:
-        raise _TooDeep(node.start_mark.line + 1 + offset)
-    # Anchors and aliases are refused: course files never need them, and aliases of aliases grow
-    # a few lines into billions of items (the composer hands back the same node for each alias).
-    seen = set() if seen is None else seen
-    if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
-        if id(node) in seen:
-            raise _Aliased(node.start_mark.line + 1 + offset)
-        seen.add(id(node))
-    lines.setdefault(keys, node.start_mark.line + 1 + offset)
+           path: Path, offset: int):
+    line = node.start_mark.line + 1 + offset
+    lines.setdefault(keys, line)
     if isinstance(node, yaml.MappingNode):
         result: dict = {}
         for key_node, value_node in node.value:
@@ -94,18 +151,18 @@ def _build(loader: yaml.SafeLoader, node: yaml.Node, keys: tuple, lines: dict, p
                 problems.append(Problem(path, key_line, "keys must be plain names"))
                 continue
             # The raw text, not the resolved value: ``on:`` or ``1:`` are names here, not true or 1.
-            key = key_node.value
+            key = _storable(key_node.value, "a key", key_line, problems, path)
             if key in result:
                 problems.append(Problem(path, key_line, f"'{key}' appears twice"))
                 continue
             lines[keys + (key,)] = key_line
-            result[key] = _build(loader, value_node, keys + (key,), lines, problems, path, offset, depth + 1,
-                                 seen)
+            result[key] = _build(loader, value_node, keys + (key,), lines, problems, path, offset)
         return result
     if isinstance(node, yaml.SequenceNode):
-        return [_build(loader, item, keys + (index,), lines, problems, path, offset, depth + 1, seen)
+        return [_build(loader, item, keys + (index,), lines, problems, path, offset)
                 for index, item in enumerate(node.value)]
-    return loader.construct_object(node, deep=True)
+    value = loader.construct_object(node, deep=True)
+    return _storable(value, _name(keys), line, problems, path) if isinstance(value, str) else value
 
 
 def _syntax_problem(error: yaml.MarkedYAMLError, path: Path, line_offset: int) -> Problem:
@@ -147,14 +204,22 @@ def read_text(path: Path, problems: list[Problem]) -> str | None:
         line = raw[:error.start].count(b"\n") + 1
         problems.append(Problem(path, line, "is not UTF-8 text"))
         return None
-    return rules.normalise_newlines(text)
+    text = rules.normalise_newlines(text)
+    # Raw control characters anywhere in the file, lesson text included; PyYAML would refuse those
+    # in YAML with an error of its own, but they are reported alike, with their line.
+    match = _UNSTORABLE.search(text)
+    if match is not None:
+        problems.append(Problem(path, text[:match.start()].count("\n") + 1, _refusal(match.group())))
+        return None
+    return text
 
 
 def load_yaml(text: str, path: Path, line_offset: int = 0) -> tuple[LocatedYaml | None, list[Problem]]:
     """Parse ``text`` (from ``path``; its first line is line ``1 + line_offset`` of the file)."""
     problems: list[Problem] = []
-    loader = yaml.SafeLoader(text)
+    loader = None
     try:
+        loader = _CourseLoader(text)  # its reader checks every character at once (ReaderError)
         node = loader.get_single_node()
         if node is None:
             return LocatedYaml(None, {(): 1 + line_offset}), problems
@@ -163,15 +228,21 @@ def load_yaml(text: str, path: Path, line_offset: int = 0) -> tuple[LocatedYaml 
         return LocatedYaml(value, lines), problems
     except yaml.MarkedYAMLError as error:
         problems.append(_syntax_problem(error, path, line_offset))
+    except yaml.reader.ReaderError as error:
+        # A character YAML refuses that ``read_text`` lets through (U+FFFE, U+FFFF); not marked with a line.
+        line = text[:error.position].count("\n") + 1 + line_offset
+        problems.append(Problem(path, line, f"holds the character U+{error.character:04X}, which YAML does not "
+                                            f"allow: remove it"))
     except yaml.YAMLError as error:
         problems.append(Problem(path, None, f"YAML syntax error: {error}"))
     except _TooDeep as error:
-        problems.append(Problem(path, error.args[0], "the YAML is nested too deeply"))
+        problems.append(Problem(path, error.args[0] + line_offset, "the YAML is nested too deeply"))
     except _Aliased as error:
-        problems.append(Problem(path, error.args[0],
+        problems.append(Problem(path, error.args[0] + line_offset,
                                 "anchors and aliases (& and *) are not allowed: write the value out"))
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return None, problems
 
 

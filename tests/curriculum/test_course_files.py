@@ -1,6 +1,8 @@
 """Reading and checking course folders, without a database: every problem with its file and line."""
 from __future__ import annotations
 
+import pytest
+
 from academy.curriculum.course_files.folders import read_catalogue, read_module_folder
 from academy.curriculum.course_files.lessons import read_lesson_file
 from academy.curriculum.course_files.quiz_yaml import read_quiz_yaml
@@ -228,3 +230,80 @@ def test_file_that_is_not_utf8_is_reported(tmp_path):
     (folder / "quiz.yaml").write_bytes(b'title: "caf\xe9"\n')
     _spec, problems = read_module_folder(folder)
     assert (_only_error(problems).line, _only_error(problems).message) == (1, "is not UTF-8 text")
+
+
+@pytest.mark.parametrize("character", ["\x0c", "\x7f", "\x01", "\x00"], ids=["form-feed", "del", "soh", "nul"])
+def test_a_control_character_in_module_yaml_is_reported_with_its_line(tmp_path, character):
+    """An editor or a paste leaves one; PyYAML's ReaderError (not a syntax error) escaped the reader."""
+    folder = write_course(tmp_path)
+    replace_in(folder / "module.yaml", "level: foundation", f"level: foundation{character}")
+    spec, problems = read_module_folder(folder)
+    problem = _only_error(problems)
+    assert spec is None and (problem.path, problem.line) == (folder / "module.yaml", 8)
+    assert problem.message == (f"holds a control character (U+{ord(character):04X}): remove it; "
+                               f"only tabs and line breaks are allowed")
+
+
+@pytest.mark.parametrize(("file_name", "old", "new", "line"), [
+    ("lessons/01-agenda.md", "estimated_minutes: 30", "estimated_minutes: 30\x7f", 4),  # front matter
+    ("lessons/02-minutes.md", "2. Record the vote.", "2. Record the\x00 vote.", 9),  # lesson text
+    ("quiz.yaml", "pass_mark: 70", "pass_mark: 70\x1b", 2),
+], ids=["front-matter", "lesson-text", "quiz"])
+def test_a_control_character_in_any_course_file_is_reported_with_its_line(tmp_path, file_name, old, new, line):
+    """Lesson text too: PostgreSQL cannot store a NUL, and the lesson form refuses control characters."""
+    folder = write_course(tmp_path)
+    replace_in(folder / file_name, old, new)
+    spec, problems = read_module_folder(folder)
+    problem = _only_error(problems)
+    assert spec is None and (problem.path, problem.line) == (folder / file_name, line)
+    assert problem.message.startswith("holds a control character")
+
+
+@pytest.mark.parametrize(("escape", "refusal"), [
+    ("\\0", "holds a control character (U+0000)"),
+    ("\\e", "holds a control character (U+001B)"),
+    ("\\ud800", "holds U+D800, half of a UTF-16 surrogate pair, which is not a character"),
+], ids=["nul", "escape", "lone-surrogate"])
+def test_an_escape_making_a_character_that_cannot_be_stored_is_reported_at_its_value(tmp_path, escape, refusal):
+    """Valid YAML escapes in double quotes, but the database refuses the text (a NUL on PostgreSQL, half a
+    surrogate pair everywhere) and the web forms refuse control characters."""
+    folder = write_course(tmp_path)
+    replace_in(folder / "module.yaml", '"Meeting Basics:', f'"{escape}Meeting Basics:')
+    replace_in(folder / "quiz.yaml", '"Right 2"', f'"Right{escape} 2"')
+    _spec, problems = read_module_folder(folder)
+    assert sorted((problem.path.name, problem.line, problem.message.split(":")[0]) for problem in problems) == [
+        ("module.yaml", 3, f"title {refusal}"),
+        ("quiz.yaml", 18, f"questions[2].choices[1].text {refusal}"),
+    ]
+
+
+def test_tabs_and_line_breaks_are_still_allowed_in_texts(tmp_path):
+    folder = write_course(tmp_path)
+    replace_in(folder / "module.yaml", '"Meeting Basics: Running', '"Meeting\\tBasics: Running')
+    replace_in(folder / "lessons" / "02-minutes.md", "1. Record the decision.", "1. Record\tthe decision.")
+    spec, problems = read_module_folder(folder)
+    assert problems == []
+    assert spec.title.startswith("Meeting\tBasics") and "Record\tthe" in spec.lessons[1].body_markdown
+
+
+@pytest.mark.parametrize("file_name", ["module.yaml", "quiz.yaml"])
+def test_deeply_nested_yaml_is_reported_with_its_line_not_a_recursion_error(tmp_path, file_name):
+    """60 kB of '[' (far under the size limit) made PyYAML's composer recurse past Python's limit."""
+    folder = write_course(tmp_path)
+    path = folder / file_name
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text + "x: " + "[" * 30000 + "]" * 30000 + "\n", encoding="utf-8")
+    spec, problems = read_module_folder(folder)
+    problem = _only_error(problems)
+    assert spec is None and (problem.path, problem.line) == (path, text.count("\n") + 1)
+    assert problem.message == "the YAML is nested too deeply"
+
+
+def test_nesting_up_to_the_limit_is_read(tmp_path):
+    folder = write_course(tmp_path)
+    path = folder / "lessons" / "01-agenda.md"
+    replace_in(path, "estimated_minutes: 30", "estimated_minutes: 30\nx: " + "[" * 11 + "1" + "]" * 11)
+    assert _only_error(read_module_folder(folder)[1]).message.startswith("unknown key 'x'")
+    replace_in(path, "[1]", "[[1]]")
+    problem = _only_error(read_module_folder(folder)[1])
+    assert (problem.line, problem.message) == (5, "the YAML is nested too deeply")

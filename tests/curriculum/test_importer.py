@@ -113,6 +113,20 @@ def test_bad_quiz_is_reported_with_lines(runner, db, course, foundations):
     assert _count(db, Module) == 0
 
 
+@pytest.mark.parametrize(("escape", "code"), [("\\0", "U+0000"), ("\\ud800", "U+D800")], ids=["nul", "lone-surrogate"])
+def test_an_escape_the_database_cannot_store_is_reported_and_nothing_is_imported(runner, db, course, foundations,
+                                                                                  escape, code):
+    """Both are valid YAML escapes; the flush failed with a traceback instead of a report (a NUL only on
+    PostgreSQL, SQLite stored it; half a surrogate pair everywhere)."""
+    path = course / "meeting-basics" / "module.yaml"
+    replace_in(path, '"Meeting Basics:', f'"{escape}Meeting Basics:')
+    result = _import(runner, course)
+    assert isinstance(result.exception, SystemExit) and result.exit_code == 1, result.output
+    assert f"{path}:3: title holds " in result.stderr and code in result.stderr
+    assert "1 problem(s) found: nothing was imported" in result.stderr
+    assert _count(db, Module) == 0
+
+
 def test_unknown_partner_and_non_foundation_are_reported_with_lines(runner, db, make, course, foundations):
     make.organisation(short_name="PSD", kind=OrganisationKind.PARTY)
     path = course / "meeting-basics" / "module.yaml"

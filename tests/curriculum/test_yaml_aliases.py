@@ -9,7 +9,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.curriculum.conftest import write_course
+from academy.curriculum.course_files.folders import read_catalogue
+
+from tests.curriculum.conftest import replace_in, write_course
 
 PROJECT = Path(__file__).resolve().parents[2]
 
@@ -52,3 +54,15 @@ def test_an_alias_bomb_in_module_yaml_is_reported_not_expanded(tmp_path):
     assert result.returncode == 0, f"the reader crashed instead of reporting a problem:\n{result.stderr[-2000:]}"
     assert "SPECS 0" in result.stdout
     assert "module.yaml:" in result.stdout and "anchors and aliases" in result.stdout  # with file and line
+
+
+def test_an_alias_of_a_plain_value_is_refused_at_its_anchor(tmp_path):
+    """Not only lists and mappings: ``summary: *title`` repeats a value as much as an alias of a list."""
+    folder = write_course(tmp_path)
+    path = folder / "lessons" / "01-agenda.md"
+    replace_in(path, 'title: "The agenda"', 'title: &title "The agenda"')
+    replace_in(path, 'summary: "What goes into an agenda."', "summary: *title")
+    specs, problems = read_catalogue(tmp_path)
+    assert specs == []
+    assert [str(problem) for problem in problems] == [
+        f"{path}:2: anchors and aliases (& and *) are not allowed: write the value out"]
