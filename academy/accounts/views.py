@@ -21,8 +21,8 @@ bp = Blueprint("accounts", __name__)
 
 #: One message for every refusal, so that nobody learns whether an address has an account.
 SIGN_IN_REFUSED = _l("The e-mail address or the password is not right, or this account cannot sign "
-                     "in at the moment. After several failed attempts an account stays locked for "
-                     "a few minutes.")
+                     "in at the moment. After several failed attempts an account is locked for a "
+                     "while; choosing a new password through “Forgot your password?” opens it at once.")
 
 
 #: Also one message for a wrong, used or mistyped code.

@@ -86,6 +86,15 @@ def enable_user(actor: User, user: User) -> None:
     record("user.enable", actor=actor, target=user)
 
 
+def unlock_user(actor: User, user: User) -> None:
+    """Lift the sign-in lock of an active account (someone kept typing wrong passwords for it);
+    its sessions go on."""
+    hold_admin_power(actor, user)
+    user.unlock()
+    db.session.flush()
+    record("user.unlock", actor=actor, target=user)
+
+
 def reset_two_factor(actor: User, user: User, reason: str) -> int:
     """Turn off ``user``'s two-step verification (lost phone) and end their sessions; return how
     many ended. The person is told by e-mail and sets it up again at their next sign-in."""

@@ -116,6 +116,18 @@ def enable_user(user_id: int):
     return redirect(url_for("admin_users.edit_user", user_id=user_id))
 
 
+@bp.post("/<int:user_id>/unlock")
+@roles_required(Role.ADMIN)
+def unlock_user(user_id: int):
+    """Lift the sign-in lock of an active account without ending its sessions."""
+    user = _load(user_id)
+    if user.is_locked(utcnow()):
+        operations.unlock_user(current_user._get_current_object(), user)
+        db.session.commit()
+    flash(_("%(name)s can sign in again.", name=user.display_name), "success")
+    return redirect(url_for("admin_users.edit_user", user_id=user_id))
+
+
 @bp.post("/<int:user_id>/two-step/reset")
 @roles_required(Role.ADMIN)
 def reset_two_factor(user_id: int):

@@ -74,6 +74,13 @@ def test_every_refusal_gives_the_same_answer(client, make):
     assert len(pages) == 1
 
 
+def test_the_refusal_points_a_locked_out_owner_to_a_new_password_not_to_waiting(client, make):
+    """A lock can last a day (LOGIN_LOCKOUT_MAX_MINUTES); the reset link opens the account at once."""
+    make.trainee(email="victim@example.org", lock_count=7, locked_until=utcnow() + timedelta(minutes=1440))
+    page = post_sign_in(client, "victim@example.org").get_data(as_text=True)
+    assert "Forgot your password?" in page and "a few minutes" not in page
+
+
 def test_unknown_address_still_spends_a_password_verification(client, monkeypatch):
     calls = []
     monkeypatch.setattr(passwords, "dummy_verify", lambda password: calls.append(password))

@@ -1,5 +1,8 @@
 """Disabling, enabling and re-inviting accounts."""
+from datetime import timedelta
+
 from academy.accounts.models import AccountToken, UserSession
+from academy.db_types import utcnow
 
 from ..accounts.helpers import audit_events, link_in
 from ..fixtures_auth import sign_in_client
@@ -63,6 +66,29 @@ def test_enabling_reopens_the_account_and_lifts_a_lock(client, make, login_as, d
     db.session.refresh(user)
     assert user.is_active and user.failed_sign_ins == 0
     assert len(audit_events("user.enable")) == 1
+
+
+def test_an_admin_lifts_the_lock_of_an_active_account_and_its_sessions_go_on(client, make, login_as, db):
+    """Someone kept typing wrong passwords for the address: the owner is locked out for up to a day."""
+    user = make.trainee(lock_count=7, failed_sign_ins=0, locked_until=utcnow() + timedelta(minutes=1440))
+    sign_in_client(client.application.test_client(), user)
+    login_as(make.admin())
+    page = client.get(f"/admin/users/{user.id}").get_data(as_text=True)
+    assert "Locked until" in page and "Lift the lock" in page
+    assert client.post(f"/admin/users/{user.id}/unlock").status_code == 302
+    db.session.refresh(user)
+    assert user.locked_until is None and user.lock_count == 0 and user.is_active
+    assert _sessions(db, user) == 1
+    assert len(audit_events("user.unlock")) == 1
+    assert "Lift the lock" not in client.get(f"/admin/users/{user.id}").get_data(as_text=True)
+
+
+def test_only_admins_lift_locks(client, make, login_as, db):
+    user = make.trainee(locked_until=utcnow() + timedelta(minutes=15))
+    login_as(make.coordinator())
+    assert client.post(f"/admin/users/{user.id}/unlock").status_code == 403
+    db.session.refresh(user)
+    assert user.locked_until is not None
 
 
 def test_disable_and_enable_need_a_post(client, make, login_as, db):
