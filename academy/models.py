@@ -22,7 +22,8 @@ def _never_reuse_ids() -> None:
     """
     for table in db.metadata.tables.values():
         columns = list(table.primary_key.columns)
-        if len(columns) == 1 and isinstance(columns[0].type, sa.Integer) and not columns[0].foreign_keys:
+        if (len(columns) == 1 and isinstance(columns[0].type, sa.Integer) and not columns[0].foreign_keys
+                and columns[0].autoincrement is not False):
             table.dialect_options["sqlite"]["autoincrement"] = True
 
 

@@ -32,17 +32,19 @@ from ..db_types import utcnow
 from ..extensions import db
 from ..learning.models import Enrolment
 from ..nominations.models import Nomination, NominationStatus as S
-from ..nominations.operations import apply_transition, delete_draft
+from ..nominations.operations import apply_transition, delete_draft, hold_editions
 from ..nominations.purge import PURGED_VALUES, blank_audit_reasons
 from ..outbox.models import OutboxMessage
 from .models import User
-from .operations import hold_admin_power
+from .operations import hold_admin_power, lock_account
 
 #: What an audit event about an erased account holds instead of its details.
 ERASED_DETAILS = {"details_removed": True}
 #: Names shorter than this are not looked for in other people's mail (a short one would also be a
 #: piece of other words there), unless they are a full name or written in wide characters.
 MIN_NAME_TO_REDACT = 5
+#: Nominations taken out of the running when their nominee's account is deleted.
+WITHDRAWN_ON_ERASURE = frozenset({S.SUBMITTED, S.WAITLISTED, S.ACCEPTED})
 
 
 class AccountGone(Exception):
@@ -62,10 +64,7 @@ def erase_account(user: User, *, actor: User | None, now=None) -> dict:
     if actor is not None:
         hold_admin_power(actor, user)
     user_id, email = user.id, user.email
-    still_there = db.session.execute(
-        sa.update(User).where(User.id == user_id).values(is_active=User.is_active)
-        .execution_options(synchronize_session=False)).rowcount
-    if not still_there:
+    if not lock_account(user_id):
         raise AccountGone()
     names = {user.display_name}
     nominations, drafts = _nominations_of(user_id, email, names, actor=actor, now=now)
@@ -107,12 +106,15 @@ def _nominations_of(user_id: int, email: str, names: set[str], *, actor, now) ->
         sa.select(Nomination).where(sa.or_(Nomination.user_id == user_id, Nomination.email == email))
         .order_by(Nomination.id)))
     names.update(nomination.full_name for nomination in found if nomination.purged_at is None)
+    hold_editions(nomination.edition_id for nomination in found if nomination.status in WITHDRAWN_ON_ERASURE)
     kept, deleted = [], []
-    for nomination in found:
+    # Seated ones last: withdrawing one promotes from the waiting list, which must not pick the
+    # person's own nomination by another organisation.
+    for nomination in sorted(found, key=lambda nomination: (nomination.status is S.ACCEPTED, nomination.id)):
         if nomination.status is S.DRAFT and delete_draft(nomination, actor=actor):
             deleted.append(nomination.id)
             continue
-        if nomination.status in (S.SUBMITTED, S.WAITLISTED, S.ACCEPTED):
+        if nomination.status in WITHDRAWN_ON_ERASURE:
             apply_transition(nomination, S.WITHDRAWN, actor=actor, reason=None, now=now, quiet=True)
         kept.append(nomination.id)
     if kept:

@@ -291,6 +291,15 @@ class NoLongerAdmin(Exception):
     their role away or disabled them (``hold_admin_power``)."""
 
 
+def lock_account(user_id: int) -> bool:
+    """Lock the account's row for the rest of the transaction; False if it no longer exists.
+
+    A no-op UPDATE: PostgreSQL locks the row, SQLite takes its single write lock, and what is
+    read after it is what another transaction committed."""
+    return db.session.execute(db.update(User).where(User.id == user_id).values(is_active=User.is_active)
+                              .execution_options(synchronize_session=False)).rowcount == 1
+
+
 def hold_admin_power(actor: User, *others: User) -> None:
     """Lock the rows of ``actor`` and ``others`` for the rest of the transaction, then make sure
     ``actor`` is still an active administrator; raise ``NoLongerAdmin`` if not.
@@ -303,8 +312,7 @@ def hold_admin_power(actor: User, *others: User) -> None:
     after it is what the other transaction committed.
     """
     for user_id in sorted({actor.id, *(other.id for other in others)}):
-        db.session.execute(db.update(User).where(User.id == user_id).values(is_active=User.is_active)
-                           .execution_options(synchronize_session=False))
+        lock_account(user_id)
     still = db.session.scalar(db.select(db.exists().where(
         User.id == actor.id, User.is_active.is_(True), User.roles.any(UserRole.role == Role.ADMIN))))
     if not still:

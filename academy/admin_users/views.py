@@ -121,6 +121,8 @@ def enable_user(user_id: int):
 def unlock_user(user_id: int):
     """Lift the sign-in lock of an active account without ending its sessions."""
     user = _load(user_id)
+    if not user.is_active:
+        return render_error(409, _("This account is disabled: enabling it also lifts the lock."))
     if user.is_locked(utcnow()):
         operations.unlock_user(current_user._get_current_object(), user)
         db.session.commit()

@@ -7,7 +7,7 @@ from typing import NamedTuple
 from ..audit.operations import record
 from ..extensions import db
 from .models import Nomination, NominationStatus
-from .operations import NominationRefused, transition
+from .operations import NominationRefused, hold_editions, transition
 
 
 class BulkLine(NamedTuple):
@@ -51,6 +51,7 @@ def decide_many(nominations: list[Nomination], to_status: NominationStatus, *, a
     # RELEASE only ends its savepoint.
     record("nomination.bulk_decision", actor=actor, decision=decision, ids=sorted(n.id for n in nominations))
     db.session.flush()
+    hold_editions(nomination.edition_id for nomination in nominations)
     outcome = BulkOutcome()
     for nomination in sorted(nominations, key=_bulk_order):
         # Read before deciding: a rolled-back savepoint expires the object, and reading it again

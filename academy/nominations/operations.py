@@ -10,9 +10,12 @@ seat *first*: that UPDATE locks the edition's row on PostgreSQL and takes the wr
 SQLite, so the quota and parity counts that follow cannot be raced by another acceptance in the
 same edition; if they refuse, the seat is handed back in the same transaction before raising.
 The status itself changes by a conditional UPDATE too, from the status that was read, last (so
-that rows are always locked edition first, then nomination): of two requests making a change to
-the same nomination at the same moment, the second is refused (``CHANGED_MEANWHILE``) and its
+that one change locks the edition's row before the nomination's): of two requests making a change
+to the same nomination at the same moment, the second is refused (``CHANGED_MEANWHILE``) and its
 seat change rolled back with it, instead of, say, giving a withdrawn nominee's seat away twice.
+Code that changes several nominations in one transaction (bulk decisions, deleting an account)
+locks their editions first (``hold_editions``), so that no two transactions wait for each other.
+An archived edition accepts nobody any more (its invitation links no longer work).
 Operations flush, audit and queue e-mail (``notifications``); the caller commits (or rolls back
 on ``NominationRefused``). Acceptance also issues the nominee's single-use link to join.
 """
@@ -33,8 +36,8 @@ from . import notifications, rules
 from .invitation_links import issue_invitation, revoke_invitation
 from .languages import lazy_language_name
 from .models import (
-    SEATED_STATUSES, Edition, Gender, Nomination, NominationStatus as S, ParityRule, edition_organisations,
-    edition_regions,
+    SEATED_STATUSES, Edition, EditionStatus, Gender, Nomination, NominationStatus as S, ParityRule,
+    edition_organisations, edition_regions,
 )
 
 #: Which statuses each status may move to.
@@ -59,6 +62,7 @@ ILLEGAL_TRANSITION = "illegal_transition"
 DUPLICATE_EMAIL = "duplicate_email"
 ALREADY_SEATED = "already_seated"
 CHANGED_MEANWHILE = "changed_meanwhile"
+EDITION_ARCHIVED = "edition_archived"
 CHANGED_MEANWHILE_MESSAGE = _l("Someone else changed this nomination a moment ago, so nothing was changed. "
                                "Please look at it again.")
 
@@ -127,6 +131,8 @@ def apply_transition(nomination: Nomination, to_status: S, *, actor, reason, now
         check_submission(nomination, now, paired=paired)
         nomination.submitted_at = now
     elif to_status is S.ACCEPTED:
+        if _edition_of(nomination).status is EditionStatus.ARCHIVED:
+            _refuse(EDITION_ARCHIVED, _l("This edition is archived: nobody can be accepted into it any more."))
         _take_seat_within_rules(nomination)
         _decide(nomination, actor, reason_text, now)
         token = issue_invitation(nomination, now)
@@ -167,6 +173,15 @@ def delete_draft(nomination: Nomination, *, actor) -> bool:
     if deleted:
         record("nomination.draft_deleted", actor=actor, target=nomination, edition_id=nomination.edition_id)
     return bool(deleted)
+
+
+def hold_editions(edition_ids) -> None:
+    """Lock these editions' rows for the rest of the transaction, in id order (a no-op UPDATE),
+    before changing several of their nominations: a single change locks the edition's row before
+    the nomination's, and so must they, or two transactions can each wait for the other."""
+    for edition_id in sorted(set(edition_ids)):
+        db.session.execute(sa.update(Edition).where(Edition.id == edition_id)
+                           .values(seats_taken=Edition.seats_taken).execution_options(synchronize_session=False))
 
 
 def _claim_status(nomination: Nomination, from_status: S, to_status: S) -> None:

@@ -18,8 +18,8 @@ from flask_babel import lazy_gettext as _l
 from ..db_types import utcnow
 from ..extensions import db
 from . import rules
-from .models import Edition, Gender, Nomination, NominationStatus as S
-from .operations import apply_transition, seated_addresses, seated_counts
+from .models import Edition, EditionStatus, Gender, Nomination, NominationStatus as S
+from .operations import NominationRefused, apply_transition, seated_addresses, seated_counts
 
 #: How a promotion reads where a person's name and reason would stand (the admins' nomination page,
 #: its history). Promotions store no free-text reason, so that this is said in the reader's language.
@@ -41,7 +41,7 @@ def promote_from_waitlist(edition_id: int, *, actor, now: datetime) -> Nominatio
     no seat yet through another organisation's nomination; ``actor`` is the person whose change
     freed it, recorded as what triggered the promotion, not as its author."""
     edition = db.session.get(Edition, edition_id)
-    if edition.seats_left <= 0:
+    if edition.seats_left <= 0 or edition.status is EditionStatus.ARCHIVED:
         return None
     waiting = db.session.scalars(
         sa.select(Nomination)
@@ -58,7 +58,11 @@ def promote_from_waitlist(edition_id: int, *, actor, now: datetime) -> Nominatio
         if (rules.quota_allows(edition.quota_per_organisation, sum(seated.values()))
                 and rules.parity_allows(edition.parity_rule, seated[Gender.WOMAN], seated[Gender.MAN],
                                         candidate.gender)):
-            apply_transition(candidate, S.ACCEPTED, actor=None, reason=None, now=now, promotion=True,
-                             triggered_by=actor)
+            try:
+                with db.session.begin_nested():
+                    apply_transition(candidate, S.ACCEPTED, actor=None, reason=None, now=now, promotion=True,
+                                     triggered_by=actor)
+            except NominationRefused:  # withdrawn or decided by someone else meanwhile: the next one
+                continue
             return candidate
     return None

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 18:07:30.645805
+Create Date: 2026-11-29 18:25:07.273713
 
 """
 from alembic import op
@@ -24,8 +24,7 @@ def upgrade():
     sa.Column('year', sa.Integer(), autoincrement=False, nullable=False),
     sa.Column('last_number', sa.Integer(), nullable=False),
     sa.CheckConstraint('last_number >= 1', name=op.f('ck_certificate_serial_counters_last_number_positive')),
-    sa.PrimaryKeyConstraint('year', name=op.f('pk_certificate_serial_counters')),
-    sqlite_autoincrement=True
+    sa.PrimaryKeyConstraint('year', name=op.f('pk_certificate_serial_counters'))
     )
     op.create_table('editions',
     sa.Column('id', sa.Integer(), nullable=False),

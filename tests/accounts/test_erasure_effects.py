@@ -98,6 +98,23 @@ def test_the_person_s_ip_address_leaves_the_audit_trail(make, db, client_for):
 OUTBOX_EMAIL = "leila.outbox@example.org"
 
 
+def test_the_seat_of_a_person_nominated_twice_goes_to_someone_else_not_to_their_other_nomination(
+        make, db, client_for):
+    """Nominated by two organisations: one nomination accepted, one waiting. Deleting the account
+    withdraws the waiting one first, so the freed seat goes to the next other person."""
+    edition = make.edition(seats=1)
+    person = make.trainee(email="two.orgs@example.org")
+    make.nomination(edition, make.organisation(), status="accepted", email=person.email)
+    own_waiting = make.nomination(edition, make.organisation(), status="waitlisted", email=person.email).id
+    next_in_line = make.nomination(edition, make.organisation(), status="waitlisted").id
+    _erase(client_for, make, person)
+    db.session.expire_all()
+    promoted = db.session.scalars(sa.select(AuditEvent.object_id).where(
+        AuditEvent.action == "nomination.accepted")).all()
+    assert promoted == [str(next_in_line)]
+    assert db.session.get(Nomination, own_waiting).status is NominationStatus.WITHDRAWN
+
+
 def test_mail_to_the_coordinator_no_longer_names_the_erased_person(make, db, client_for, app):
     organisation = make.organisation()
     coordinator = make.coordinator(organisation)

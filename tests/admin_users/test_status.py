@@ -91,6 +91,16 @@ def test_only_admins_lift_locks(client, make, login_as, db):
     assert user.locked_until is not None
 
 
+def test_a_disabled_account_is_unlocked_by_enabling_it_not_by_lifting_the_lock(client, make, login_as, db):
+    user = make.trainee(is_active=False, display_name="Dina Disabled",
+                        locked_until=utcnow() + timedelta(minutes=60), lock_count=3)
+    login_as(make.admin())
+    response = client.post(f"/admin/users/{user.id}/unlock")
+    assert response.status_code == 409 and "enabling it also lifts the lock" in response.get_data(as_text=True)
+    db.session.refresh(user)
+    assert user.lock_count == 3 and not user.is_active
+
+
 def test_disable_and_enable_need_a_post(client, make, login_as, db):
     user = make.trainee()
     login_as(make.admin())

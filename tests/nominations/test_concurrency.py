@@ -1,10 +1,11 @@
 """Many admins deciding at the same instant never overflow the seats, nor change one nomination twice."""
 import threading
 
+import pytest
 import sqlalchemy as sa
 
 from academy.extensions import db as _db
-from academy.nominations import operations
+from academy.nominations import bulk_decisions, operations, waitlist
 from academy.nominations.models import Edition, Nomination, NominationStatus as S
 from academy.nominations.operations import NominationRefused, transition
 
@@ -118,3 +119,69 @@ def test_accepting_and_declining_one_nominee_at_once_makes_one_decision(app, mak
     decided = db.session.get(Nomination, nomination.id).status
     assert decided.value in outcomes
     assert db.session.get(Edition, edition.id).seats_taken == (1 if decided is S.ACCEPTED else 0)
+
+
+def test_a_bulk_withdrawal_and_a_single_withdrawal_do_not_deadlock(app, make, db):
+    """A bulk withdrawal (a waiting nominee first, then an accepted one) and a single withdrawal
+    of another accepted nominee, whose promotion wants the waiting nominee's row: the bulk one
+    locks the edition first, so the two take turns instead of PostgreSQL failing one with a
+    deadlock (a 500 for the person)."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("row locks: PostgreSQL only (SQLite has one write lock)")
+    edition = make.edition(seats=2)
+    single = make.nomination(edition, make.organisation(), status="accepted").id
+    waiting = make.nomination(edition, make.organisation(), status="waitlisted").id
+    bulk_accepted = make.nomination(edition, make.organisation(), status="accepted").id
+    db.session.commit()
+
+    bulk_holds_waiting, single_holds_edition = threading.Event(), threading.Event()
+    real_transition, real_seated = bulk_decisions.transition, waitlist.seated_addresses
+    errors, outcomes = [], {}
+
+    def bulk_transition(nomination, *args, **kwargs):
+        if nomination.id == bulk_accepted:  # the waitlisted one is withdrawn (row locked) by now
+            bulk_holds_waiting.set()
+            single_holds_edition.wait(3)  # before the fix, the single one got there at once
+        return real_transition(nomination, *args, **kwargs)
+
+    def seated(edition_id):
+        if threading.current_thread().name == "single":
+            single_holds_edition.set()
+        return real_seated(edition_id)
+
+    def run(name, work):
+        try:
+            with app.app_context(), app.test_request_context():
+                try:
+                    work()
+                    _db.session.commit()
+                    outcomes[name] = "done"
+                except NominationRefused as refusal:
+                    _db.session.rollback()
+                    outcomes[name] = refusal.code
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(f"{name}: {type(error).__name__}: {str(error).splitlines()[0]}")
+
+    def bulk():
+        nominations = [_db.session.get(Nomination, id_) for id_ in (waiting, bulk_accepted)]
+        bulk_decisions.decide_many(nominations, S.WITHDRAWN, actor=None, decision="withdraw", reason="Bulk.")
+
+    def one():
+        bulk_holds_waiting.wait(10)
+        transition(_db.session.get(Nomination, single), S.WITHDRAWN, actor=None, reason="Single.")
+
+    bulk_decisions.transition, waitlist.seated_addresses = bulk_transition, seated
+    try:
+        threads = [threading.Thread(target=run, args=("bulk", bulk), name="bulk"),
+                   threading.Thread(target=run, args=("single", one), name="single")]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+    finally:
+        bulk_decisions.transition, waitlist.seated_addresses = real_transition, real_seated
+
+    assert errors == [], errors
+    assert outcomes == {"bulk": "done", "single": "done"}
+    db.session.expire_all()
+    assert db.session.get(Edition, edition.id).seats_taken == 0
