@@ -112,6 +112,11 @@ def evaluate_completion(enrolment: Enrolment, *, actor: User | None = None,
     if module is None or module.id != enrolment.module_id:
         module = db.session.get(Module, enrolment.module_id)
     if progress is None:
+        # The enrolment's row is locked first (PostgreSQL; SQLite already serialises writers):
+        # two requests changing two inputs of the rule at once (the last lesson, the quiz) take
+        # turns here, and the second reads what the first committed. Otherwise each would see
+        # only its own change, and neither would complete the enrolment.
+        db.session.execute(sa.select(Enrolment.id).where(Enrolment.id == enrolment.id).with_for_update())
         progress = progress_for([enrolment.id], now=now).get(enrolment.id)
     if module is None or progress is None or not check_rule(module, progress).met:
         return False

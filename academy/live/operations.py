@@ -92,6 +92,8 @@ def update_session(live_session: LiveSession, module: Module, *, actor: User, **
     record("live_session.update", actor=actor, target=live_session, module_id=module.id, changes=changes)
     _tell_trainees(module, live_session, "live_session_changed",
                    _l("Session changed: %(title)s", title=live_session.title))
+    if "starts_at" in changes:  # whether it counts for an enrolment depends on when it starts
+        evaluate_module_completions(module, actor=actor)
     return changes
 
 

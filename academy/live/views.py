@@ -30,7 +30,7 @@ bp = Blueprint("live", __name__)
 
 #: Sessions in a personal feed: from this many days ago on (older ones only weigh it down).
 FEED_HISTORY_DAYS = 180
-#: At most this many sessions in one feed.
+#: At most this many sessions in one feed: the latest (the upcoming ones are what a calendar needs).
 FEED_LIMIT = 500
 
 
@@ -232,9 +232,9 @@ def calendar_feed(token: str):
     if owner is None:
         abort(404)
     since = utcnow() - timedelta(days=FEED_HISTORY_DAYS)
-    sessions = db.session.scalars(
-        sessions_of(owner).where(LiveSession.starts_at >= since).limit(FEED_LIMIT)
-    ).all()
+    latest_first = (sessions_of(owner).where(LiveSession.starts_at >= since).order_by(None)
+                    .order_by(LiveSession.starts_at.desc(), LiveSession.id.desc()).limit(FEED_LIMIT))
+    sessions = db.session.scalars(latest_first).all()[::-1]
     return _calendar_response(feed_calendar(sessions, name=_("Activist Academy sessions")))
 
 

@@ -10,6 +10,7 @@ from academy.curriculum.models import ModuleStatus
 from academy.db_types import utcnow
 from academy.extensions import db
 from academy.learning.models import EnrolmentStatus
+from academy.live import views as live_views
 from academy.live.models import CalendarFeed
 
 from .ical_parser import parse, unescape
@@ -200,3 +201,19 @@ def test_creating_a_feed_needs_a_post(course, client_for):
     assert page.status_code == 200
     assert 'id="feed-url"' not in page.text
     assert db.session.scalar(db.select(db.func.count()).select_from(CalendarFeed)) == 0
+
+
+def test_a_full_feed_keeps_the_upcoming_sessions_and_drops_the_oldest(course, client_for, make, monkeypatch):
+    """A feed holds at most FEED_LIMIT sessions: the latest, in order (it used to keep the oldest
+    and drop the upcoming ones, the only ones a calendar needs)."""
+    monkeypatch.setattr(live_views, "FEED_LIMIT", 2)
+    now = utcnow().replace(microsecond=0)
+    make.live_session(course.module, starts_at=now - timedelta(days=20), title="Old one")
+    make.live_session(course.module, starts_at=now - timedelta(days=10), title="Old two")
+    upcoming = make.live_session(course.module, starts_at=now + timedelta(days=3), title="Next week")
+    client = client_for(course.trainees[0])
+    path = _feed_path(client)
+    feed = client_for().get(path)
+    assert feed.status_code == 200
+    summaries = [event["SUMMARY"] for event in parse(feed.data)["events"]]
+    assert summaries == ["Old two", upcoming.title]

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from academy.audit.models import AuditEvent
+from academy.db_types import utcnow
 from academy.extensions import db
+from academy.learning.models import Enrolment, EnrolmentStatus
 from academy.live.models import LiveSession
 
 
@@ -173,8 +175,11 @@ def test_changing_a_session_raises_its_sequence_and_tells_trainees(course, clien
     changed = fresh(live_session)
     assert changed.title == "Moved to the union hall"
     assert changed.sequence == 1
-    assert len(outbox()) == len(course.trainees)
-    assert all("Union hall, 3 Main St" in message.body_text for message in outbox())
+    # Moving a session evaluates completions again: this fixture's module (no lessons, no quiz)
+    # is complete for both trainees, who are also told that (and sent their certificates).
+    told = [message for message in outbox() if message.subject.startswith("Session changed")]
+    assert sorted(message.recipient for message in told) == sorted(trainee.email for trainee in course.trainees)
+    assert all("Union hall, 3 Main St" in message.body_text for message in told)
     [event] = _audit("live_session.update")
     assert event.details["changes"]["title"]["to"] == "Moved to the union hall"
 
@@ -277,3 +282,25 @@ def test_the_sessions_page_title_is_plain_text_for_a_trainer(make, make_app, log
     title = re.search(r"<title>(.*?)</title>", page, re.S).group(1)
     assert "<" not in title and "Live sessions" in title
     assert page.count('id="taught-heading"') == 1
+
+
+def test_moving_a_session_before_the_enrolment_evaluates_completion_again(make, client_for, completions):
+    """Whether a session counts for an enrolment depends on when it starts: moving it is a change
+    of the rule's inputs, as cancelling it is."""
+    trainer = make.trainer()
+    module = make.module(trainers=[trainer], requires_all_lessons=False, requires_quiz=False,
+                         attendance_percent=100)
+    enrolment = make.enrolment(make.trainee(), module, created_at=utcnow() - timedelta(days=10))
+    held = make.live_session(module, starts_at=utcnow() - timedelta(days=2))
+    make.attendance(held, enrolment, "present")
+    # Entered with the wrong date; really it took place before the trainee joined.
+    misdated = make.live_session(module, starts_at=utcnow() + timedelta(days=5), title="Intro",
+                                 trainer_id=trainer.id)
+    day = (utcnow() - timedelta(days=20)).date().isoformat()
+    response = client_for(trainer).post(f"/teach/sessions/{misdated.id}/edit", data={
+        "title": "Intro", "day": day, "start_time": "18:00", "duration_minutes": "90",
+        "location": "", "online_url": misdated.online_url, "trainer_id": trainer.id})
+    assert response.status_code == 302, response.text
+    db.session.expire_all()
+    assert db.session.get(Enrolment, enrolment.id).status is EnrolmentStatus.COMPLETED
+    assert completions == [enrolment.id]
