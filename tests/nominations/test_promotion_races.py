@@ -36,13 +36,18 @@ def _status(db, nomination_id):
     return db.session.get(Nomination, nomination_id).status
 
 
+def _seated_and_two_waiting(make, db, edition) -> tuple[int, int, int]:
+    """One nominee in the edition's one seat and two waiting, each of another organisation (ids)."""
+    seated = make.nomination(edition, make.organisation(), status="accepted").id
+    first, second = (make.nomination(edition, make.organisation(), status="waitlisted").id for _ in range(2))
+    db.session.commit()
+    return seated, first, second
+
+
 def test_more_seats_while_a_waitlisted_nominee_is_withdrawn_go_to_the_next_one(client_for, make, db, monkeypatch):
     module = make.module()
     edition = make.edition(modules=[module], seats=1, quota_per_organisation=5, parity_rule=None)
-    make.nomination(edition, make.organisation(), status="accepted")
-    first = make.nomination(edition, make.organisation(), status="waitlisted").id
-    second = make.nomination(edition, make.organisation(), status="waitlisted").id
-    db.session.commit()
+    _, first, second = _seated_and_two_waiting(make, db, edition)
     _withdraw_behind_the_back(monkeypatch, first)
 
     response = client_for(make.admin()).post(
@@ -55,19 +60,15 @@ def test_more_seats_while_a_waitlisted_nominee_is_withdrawn_go_to_the_next_one(c
 
 def test_a_withdrawal_is_not_refused_because_someone_on_the_waiting_list_changed(
         client_for, make, db, monkeypatch):
-    edition = make.edition(seats=1)
-    leaving = make.nomination(edition, make.organisation(), status="accepted")
-    first = make.nomination(edition, make.organisation(), status="waitlisted").id
-    second = make.nomination(edition, make.organisation(), status="waitlisted").id
-    db.session.commit()
+    leaving, first, second = _seated_and_two_waiting(make, db, make.edition(seats=1))
     _withdraw_behind_the_back(monkeypatch, first)
 
     response = client_for(make.admin()).post(
-        f"/admin/nominations/{leaving.id}/decision",
+        f"/admin/nominations/{leaving}/decision",
         data={"decision": "withdraw", "reason": "Cannot travel.", "confirmed": "yes"})
 
     assert response.status_code == 302, response.get_data(as_text=True)[:300]
-    assert _status(db, leaving.id) is S.WITHDRAWN
+    assert _status(db, leaving) is S.WITHDRAWN
     assert _status(db, second) is S.ACCEPTED
 
 
