@@ -1,19 +1,17 @@
 """Serial numbers people read aloud and verification codes people type.
 
-A serial (``AA-2027-000123``) names a certificate; it is allocated from a per-year counter, so it
-is short but guessable. The verification code is the secret part: 100 random bits written as 20
-Crockford base32 characters in four groups of five (``7K3QD-M0XJ4-…``). Crockford's alphabet has
-no I, L, O or U, so what a person misreads or mistypes can be repaired: ``O`` is read as ``0``,
-``I`` and ``L`` as ``1``, case and separators are ignored.
+A serial (``AA-2027-000123``) names a certificate; it is allocated from a per-year counter
+(``models.allocate_serial``), so it is short but guessable. The verification code is the secret
+part: 100 random bits written as 20 Crockford base32 characters in four groups of five
+(``7K3QD-M0XJ4-…``). Crockford's alphabet has no I, L, O or U, so what a person misreads or
+mistypes can be repaired: ``O`` is read as ``0``, ``I`` and ``L`` as ``1``, case and separators
+are ignored.
+
+Nothing here touches the database: the certificate renderer's worker processes import it.
 """
 from __future__ import annotations
 
 import secrets
-
-import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
-
-from ..extensions import db
 
 #: Crockford's base32 alphabet: digits and letters without I, L, O, U.
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -62,31 +60,3 @@ def format_code(code: str) -> str:
 def format_serial(year: int, number: int) -> str:
     """``AA-2027-000123``: the year of issue and the number within that year."""
     return f"{SERIAL_PREFIX}-{year}-{number:06d}"
-
-
-def allocate_serial(year: int) -> str:
-    """The next serial of ``year``, taken from the year's counter without a race.
-
-    One conditional ``UPDATE … RETURNING`` increments the counter; PostgreSQL locks the row and
-    SQLite the database until the transaction ends, so two issuers never get the same number,
-    and a rolled-back issuance gives its number back (no gaps). The first serial of a year
-    inserts the counter inside a savepoint; if another transaction inserted it first, the
-    unique key refuses ours and the update is tried again.
-    """
-    from .models import SerialCounter
-
-    table = SerialCounter.__table__
-    for _attempt in range(3):
-        number = db.session.execute(
-            sa.update(table).where(table.c.year == year)
-            .values(last_number=table.c.last_number + 1).returning(table.c.last_number)
-        ).scalar_one_or_none()
-        if number is not None:
-            return format_serial(year, number)
-        try:
-            with db.session.begin_nested():
-                db.session.execute(sa.insert(table).values(year=year, last_number=1))
-        except IntegrityError:
-            continue
-        return format_serial(year, 1)
-    raise RuntimeError(f"could not allocate a certificate serial for {year}")

@@ -6,13 +6,14 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..config import LANGUAGES
 from ..db_types import UTCDateTime, enum_type, utcnow
 from ..extensions import db
 from ..learning.models import Enrolment
-from .codes import format_code
+from .codes import format_code, format_serial
 
 _LANGUAGE_LIST = ", ".join(f"'{code}'" for code in LANGUAGES)
 
@@ -49,13 +50,39 @@ STATUS_LABELS = {
 
 
 class SerialCounter(db.Model):
-    """The last serial number given out in one year (see ``codes.allocate_serial``)."""
+    """The last serial number given out in one year (see ``allocate_serial``)."""
 
     __tablename__ = "certificate_serial_counters"
     __table_args__ = (sa.CheckConstraint("last_number >= 1", name="last_number_positive"),)
 
     year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     last_number: Mapped[int]
+
+
+def allocate_serial(year: int) -> str:
+    """The next serial of ``year``, taken from the year's counter without a race.
+
+    One conditional ``UPDATE … RETURNING`` increments the counter; PostgreSQL locks the row and
+    SQLite the database until the transaction ends, so two issuers never get the same number,
+    and a rolled-back issuance gives its number back (no gaps). The first serial of a year
+    inserts the counter inside a savepoint; if another transaction inserted it first, the
+    unique key refuses ours and the update is tried again.
+    """
+    table = SerialCounter.__table__
+    for _attempt in range(3):
+        number = db.session.execute(
+            sa.update(table).where(table.c.year == year)
+            .values(last_number=table.c.last_number + 1).returning(table.c.last_number)
+        ).scalar_one_or_none()
+        if number is not None:
+            return format_serial(year, number)
+        try:
+            with db.session.begin_nested():
+                db.session.execute(sa.insert(table).values(year=year, last_number=1))
+        except IntegrityError:
+            continue
+        return format_serial(year, 1)
+    raise RuntimeError(f"could not allocate a certificate serial for {year}")
 
 
 class Certificate(db.Model):

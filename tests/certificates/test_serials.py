@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import threading
 
-from academy.certificates.codes import allocate_serial, format_serial
+from academy.certificates.codes import format_serial
+from academy.certificates.models import allocate_serial
 from academy.certificates.models import SerialCounter
 
 

@@ -68,3 +68,15 @@ def test_the_zip_asks_the_pool_for_a_few_certificates_ahead_of_the_download(monk
     archive = zipfile.ZipFile(io.BytesIO(b"".join(chunks)))
     assert archive.namelist() == [f"{serial}.pdf" for serial in serials]
     assert archive.read("AA-2027-000040.pdf") == b"PDF of AA-2027-000040"
+
+
+def test_the_rendering_workers_do_not_load_the_database_layer():
+    """The pool's forkserver imports the renderer before forking: SQLAlchemy and the app's
+    extensions would add half a second to the first ZIP of every web worker, for nothing."""
+    import subprocess
+    import sys
+
+    probe = ("import sys, academy.certificates.pool_preload; "
+             "print(sorted(m for m in ('sqlalchemy', 'flask_sqlalchemy', 'academy.extensions') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True)
+    assert result.stdout.strip() == "[]"
