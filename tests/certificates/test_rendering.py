@@ -102,6 +102,43 @@ def test_the_certificates_own_user_agent_stylesheet_draws_what_weasyprints_html5
         assert pages[0] == pages[1]
 
 
+def _html5_parses(monkeypatch) -> list:
+    """Record WeasyPrint's HTML5 parses (the certificate's expat reader makes none)."""
+    import tinyhtml5
+
+    calls = []
+    real = tinyhtml5.parse
+    monkeypatch.setattr(tinyhtml5, "parse", lambda *args, **kwargs: calls.append(1) or real(*args, **kwargs))
+    return calls
+
+
+def test_expat_reads_the_certificate_into_the_same_pdf_as_the_html5_parser(app, monkeypatch):
+    snapshots = [sample(app), sample(app, "محمد عبد الرحمن", language="ar"), sample(app, "王小明 & <Ana>", language="fr"),
+                 sample(app, "Wolfeschlegelsteinhausenbergerdorff Hubert Blaine " * 4, language="es")]
+    snapshots[0]["signatories"] = [{"name": "Ana Gómez", "title": "Directora \"general\""}]
+    html5_parses = _html5_parses(monkeypatch)
+    read_by_expat = [render_certificate(snapshot) for snapshot in snapshots]
+    assert html5_parses == []
+
+    def refuse(text):
+        raise rendering.ElementTree.ParseError("forced")
+
+    monkeypatch.setattr(rendering.ElementTree, "fromstring", refuse)
+    read_as_html5 = [render_certificate(snapshot) for snapshot in snapshots]
+    assert len(html5_parses) >= len(snapshots)
+    assert read_by_expat == read_as_html5
+
+
+def test_text_that_xml_forbids_is_read_by_the_html5_parser(app, monkeypatch, tmp_path):
+    snapshot = sample(app)
+    snapshot["partners"] = [{"name": "Fondation\x0bSolidaire\ufffe", "logo": None}]
+    html5_parses = _html5_parses(monkeypatch)
+    pdf = render_certificate(snapshot)
+    assert html5_parses
+    assert pdf_page_count(pdf, tmp_path) == 1
+    assert "Solidaire" in pdf_text(pdf, tmp_path)
+
+
 def test_the_same_snapshot_gives_the_same_bytes_in_another_process(app):
     snapshot = sample(app, "Chen Wei 陈伟")
     first = render_certificate(snapshot)
