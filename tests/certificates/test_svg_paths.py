@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from collections import deque
 
+import pydyf
 import pytest
 import weasyprint.svg
 
@@ -12,36 +13,27 @@ from academy.certificates.rendering import qr_svg, render_certificate
 from academy.certificates.snapshots import preview_snapshot
 
 
-class _Recorder:
-    """A PDF stream that records the drawing calls it receives."""
-
-    def __init__(self):
-        self.calls = []
-
-    def __getattr__(self, name):
-        return lambda *values: self.calls.append((name, values))
-
-
 class _Drawing:
-    """What a path reader uses of WeasyPrint's SVG object: its stream and its ``point``."""
+    """What a path reader uses of WeasyPrint's SVG object: a PDF stream and ``point``."""
 
     inner_width = inner_height = 37
     point = weasyprint.svg.SVG.point
 
     def __init__(self):
-        self.stream = _Recorder()
+        self.stream = pydyf.Stream()
 
 
 class _Node(dict):
-    def __init__(self, data: str):
-        super().__init__(d=data)
+    def __init__(self, data: str, **attributes):
+        super().__init__(d=data, **attributes)
         self.vertices = deque()
 
 
-def _draw(reader, data: str):
-    drawing, node = _Drawing(), _Node(data)
+def _draw(reader, data: str, **attributes):
+    """The PDF content a reader writes for the path, and the vertices it leaves for markers."""
+    drawing, node = _Drawing(), _Node(data, **attributes)
     reader(drawing, node, 12)
-    return drawing.stream.calls, list(node.vertices)
+    return drawing.stream.data, list(node.vertices)
 
 
 def _qr_path(url: str) -> str:
@@ -58,10 +50,25 @@ SIMPLE_PATHS = [
 
 
 @pytest.mark.parametrize("data", SIMPLE_PATHS)
-def test_simple_paths_are_drawn_with_the_same_calls_and_vertices_as_weasyprints_reader(data):
+def test_simple_paths_are_written_as_weasyprints_reader_writes_them(data):
     assert svg_paths._SIMPLE_PATH.fullmatch(data)
-    ours, theirs = _draw(svg_paths.draw_path, data), _draw(svg_paths._weasyprint_path, data)
-    assert ours[0] and ours == theirs
+    (ours, our_vertices), (theirs, _) = _draw(svg_paths.draw_path, data), _draw(svg_paths._weasyprint_path, data)
+    assert ours == theirs and b" m" in ours
+    assert our_vertices == []  # no markers: nothing for WeasyPrint's marker drawing to walk
+
+
+@pytest.mark.parametrize("data", SIMPLE_PATHS)
+@pytest.mark.parametrize("marker", ["marker", "marker-start", "marker-mid", "marker-end"])
+def test_a_path_with_markers_keeps_the_vertices_weasyprints_reader_keeps(data, marker):
+    ours, theirs = (_draw(reader, data, **{marker: "url(#dot)"})
+                    for reader in (svg_paths.draw_path, svg_paths._weasyprint_path))
+    assert ours == theirs and ours[1]
+
+
+@pytest.mark.parametrize("value, written", [(0.0, b"0"), (-3.0, b"-3"), (2.5, b"2.5"), (-0.25, b"-0.25"),
+                                            (1 / 3, b"0.333333"), (1e-7, b"0.")])
+def test_numbers_are_written_as_pydyf_writes_them(value, written):
+    assert svg_paths.pdf_number(value) == written == pydyf._to_bytes(value)
 
 
 @pytest.mark.parametrize("data", [
