@@ -8,7 +8,7 @@ import pydyf
 import pytest
 import weasyprint.svg
 
-from academy.certificates import svg_paths
+from academy.certificates import rendering, svg_paths
 from academy.certificates.rendering import qr_svg, render_certificate
 from academy.certificates.snapshots import preview_snapshot
 
@@ -63,6 +63,18 @@ def test_a_path_with_markers_keeps_the_vertices_weasyprints_reader_keeps(data, m
     ours, theirs = (_draw(reader, data, **{marker: "url(#dot)"})
                     for reader in (svg_paths.draw_path, svg_paths._weasyprint_path))
     assert ours == theirs and ours[1]
+
+
+@pytest.mark.parametrize("url", ["https://academy.example.org/verify/7K3QD-M0XJ4-9TZ2B-HX6WA",
+                                 "https://a.example/verify/" + "X" * 60, "https://b.example/v/1"])
+def test_the_certificates_qr_path_draws_what_segnos_svg_writer_draws(url):
+    import segno
+
+    theirs = segno.make(url, error="m", micro=False, mask=rendering.QR_MASK).svg_inline(
+        scale=1, border=rendering.QR_BORDER, omitsize=True)
+    ours = str(rendering.qr_svg(url))
+    assert re.search(r'viewBox="[^"]+"', ours)[0] == re.search(r'viewBox="[^"]+"', theirs)[0]
+    assert _draw(svg_paths.draw_path, _qr_path(url)) == _draw(svg_paths.draw_path, re.search(r' d="([^"]+)"', theirs)[1])
 
 
 @pytest.mark.parametrize("value, written", [(0.0, b"0"), (-3.0, b"-3"), (2.5, b"2.5"), (-0.25, b"-0.25"),
