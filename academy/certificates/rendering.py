@@ -224,10 +224,19 @@ class TemplateValues:
         return values
 
 
+#: The template's line breaks between two tags. They mean nothing to the layout, but each is a
+#: text node WeasyPrint builds a box for and then discards.
+_LINE_BREAKS_BETWEEN_TAGS = re.compile(r">\n+<")
+
+
+def _html(values: TemplateValues, shrink: int) -> str:
+    html = _environment.get_template("certificate.html").render(**values.shrunk(shrink))
+    return _LINE_BREAKS_BETWEEN_TAGS.sub("><", html)
+
+
 def certificate_html(snapshot: dict, shrink: int = 0) -> str:
     """The certificate's HTML (for tests and design work; ``render_certificate`` renders it)."""
-    return _environment.get_template("certificate.html").render(
-        **TemplateValues.from_snapshot(snapshot).shrunk(shrink))
+    return _html(TemplateValues.from_snapshot(snapshot), shrink)
 
 
 # --- fonts and rendering ---------------------------------------------------------------------
@@ -318,7 +327,6 @@ def render_certificate(snapshot: dict, logo_root: Path | None = None) -> bytes:
     without it they are left out.
     """
     values = TemplateValues.from_snapshot(snapshot)
-    template = _environment.get_template("certificate.html")
     renderer = _renderer()
     if renderer.fetcher.logo_root != logo_root:  # images cached from another store are not this one's
         renderer.fetcher.logo_root, renderer.image_cache = logo_root, {}
@@ -328,7 +336,7 @@ def render_certificate(snapshot: dict, logo_root: Path | None = None) -> bytes:
     gc.disable()
     try:
         for shrink in range(NAME_SIZES):
-            document = renderer.render(template.render(**values.shrunk(shrink)))
+            document = renderer.render(_html(values, shrink))
             if len(document.pages) == 1:
                 return document.write_pdf()
             _LOG.info("certificate %s overflowed one page; shrinking", snapshot.get("serial"))
