@@ -241,6 +241,10 @@ def certificate_html(snapshot: dict, shrink: int = 0) -> str:
 
 # --- fonts and rendering ---------------------------------------------------------------------
 
+#: Characters XML reads differently from HTML in attribute values (as spaces).
+_XML_NORMALISED = re.compile(r"[\t\r\n]")
+
+
 class _CertificateHTML(HTML):
     """A WeasyPrint document with the certificate's user-agent stylesheet instead of HTML5's,
     read by expat when the HTML is well-formed XML.
@@ -249,7 +253,8 @@ class _CertificateHTML(HTML):
     namespace) and every value in it is escaped, so expat reads it about forty times faster than
     WeasyPrint's HTML5 parser, into the same tree: the PDF is byte for byte the same (the tests
     compare both). Text that XML forbids (a control character in an old snapshot's partner name,
-    say) goes to the HTML5 parser as before. ``_ua_stylesheets`` is the hook WeasyPrint's own
+    say) goes to the HTML5 parser as before, and so does HTML with tabs or line breaks left in
+    it (the template's own are removed): XML would turn them into spaces inside attributes. ``_ua_stylesheets`` is the hook WeasyPrint's own
     ``HTML`` uses to add its default styles (pinned version); the tests check that certificates
     render as with the full one.
     """
@@ -258,6 +263,8 @@ class _CertificateHTML(HTML):
 
     def __init__(self, string: str, base_url: str, url_fetcher):
         try:
+            if _XML_NORMALISED.search(string):
+                raise ElementTree.ParseError("tabs or line breaks: attributes would differ")
             root = ElementTree.fromstring(string)
         except ElementTree.ParseError:
             super().__init__(string=string, base_url=base_url, url_fetcher=url_fetcher)

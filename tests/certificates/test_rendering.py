@@ -129,14 +129,38 @@ def test_expat_reads_the_certificate_into_the_same_pdf_as_the_html5_parser(app, 
     assert read_by_expat == read_as_html5
 
 
-def test_text_that_xml_forbids_is_read_by_the_html5_parser(app, monkeypatch, tmp_path):
+@pytest.mark.parametrize("partner, holder", [
+    ("Fondation\x0bSolidaire\ufffe", "Amina Diallo"),  # characters XML forbids
+    ("Fondation Solidaire", "Amina\tDiallo\nKeïta"),  # XML would make spaces of them in <meta content>
+])
+def test_text_expat_cannot_read_as_html5_does_goes_to_the_html5_parser(app, monkeypatch, tmp_path, partner, holder):
     snapshot = sample(app)
-    snapshot["partners"] = [{"name": "Fondation\x0bSolidaire\ufffe", "logo": None}]
+    snapshot["partners"] = [{"name": partner, "logo": None}]
+    snapshot["holder_name"] = holder
     html5_parses = _html5_parses(monkeypatch)
     pdf = render_certificate(snapshot)
     assert html5_parses
     assert pdf_page_count(pdf, tmp_path) == 1
     assert "Solidaire" in pdf_text(pdf, tmp_path)
+
+
+def _word_tops(pdf: bytes, tmp_path, words: set[str]) -> dict[str, float]:
+    """Where poppler finds each of ``words`` on the page: the top of its box, in points."""
+    import re
+
+    require_tool("pdftotext")
+    (tmp_path / "boxes.pdf").write_bytes(pdf)
+    boxes = run_tool("pdftotext", "-bbox", str(tmp_path / "boxes.pdf"), "-")
+    return {word: float(top) for top, word in re.findall(r'<word xMin="[^"]+" yMin="([^"]+)"[^>]*>([^<]+)</word>', boxes)
+            if word in words}
+
+
+def test_signatory_titles_line_up_whether_or_not_a_name_is_printed_above(app, tmp_path):
+    snapshot = sample(app)
+    snapshot["signatories"] = [{"name": "Ana Gómez", "title": "Directora"}, {"name": "", "title": "Secretariat"}]
+    tops = _word_tops(render_certificate(snapshot), tmp_path, {"Ana", "Directora", "Secretariat"})
+    assert tops["Ana"] < tops["Directora"] - 5
+    assert abs(tops["Directora"] - tops["Secretariat"]) < 0.5
 
 
 def test_the_same_snapshot_gives_the_same_bytes_in_another_process(app):
