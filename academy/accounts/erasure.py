@@ -174,6 +174,8 @@ def _audit_without(user_id: int, objects: dict[str, list[int]]) -> None:
 
 def remove_files(erased: dict) -> None:
     """Remove the stored PDF files of an erased account's certificates (after the commit: a
-    rolled-back erasure keeps its files)."""
+    rolled-back erasure keeps its files), and every PDF no certificate records: one left by an
+    issuance that was rolled back may print the erased person's name."""
     for sha256 in erased["pdfs"]:
         certificate_storage.pdf_path(sha256).unlink(missing_ok=True)
+    certificate_storage.remove_unrecorded()

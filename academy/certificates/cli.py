@@ -1,4 +1,5 @@
-"""``flask --app wsgi certificates …``: preview the design without data, restore stored PDFs."""
+"""``flask --app wsgi certificates …``: preview the design without data, restore stored PDFs, remove
+unrecorded ones."""
 from __future__ import annotations
 
 import re
@@ -75,3 +76,11 @@ def render_missing_command() -> None:
     if counts["changed"]:
         click.echo(f"{counts['changed']} PDF(s) came out different from the issued files (other software or "
                    "fonts since issuance); both versions now verify by upload.", err=True)
+
+
+@certificates_cli.command("remove-unrecorded")
+def remove_unrecorded_command() -> None:
+    """Delete stored certificate PDFs that no certificate records (run it from cron)."""
+    from .storage import remove_unrecorded
+
+    click.echo(f"removed {remove_unrecorded()} unrecorded PDF(s)")

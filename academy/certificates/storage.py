@@ -2,13 +2,17 @@
 when missing, and streamed as ZIPs.
 
 Files live in ``CERTIFICATE_DIR`` (``instance/certificates/`` by default), named by their hash, so
-a file left behind by a rolled-back issuance is harmless and a stored file can be checked
-against the hash recorded in the database before it is served.
+a stored file can be checked against the hash recorded in the database before it is served, and
+a file no certificate records (its issuance rolled back, or a download wrote it back while the
+certificate was being erased) is never served. Such files still print a name:
+``remove_unrecorded`` deletes them, after every account erasure and from
+``flask certificates remove-unrecorded``.
 """
 from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -88,6 +92,29 @@ def certificate_pdf(certificate: Certificate) -> bytes:
         _LOG.warning("certificate %s renders differently from its issued PDF; run "
                      "'flask certificates render-missing'", certificate.serial)
     return content
+
+
+#: ``ab/abcdef….pdf``: the only files ``remove_unrecorded`` looks at.
+_STORED_NAME = re.compile(r"([0-9a-f]{2})/(\1[0-9a-f]{62})\.pdf")
+
+
+def remove_unrecorded() -> int:
+    """Delete the stored PDFs no certificate records; return how many went.
+
+    A file whose issuance is committing at this very moment may go too: like any missing file,
+    it is rendered again (to the same bytes) and stored when it is next asked for.
+    """
+    root = Path(current_app.config["CERTIFICATE_DIR"])
+    recorded = set(db.session.scalars(sa.select(CertificatePdf.sha256)))
+    removed = 0
+    for path in root.glob("??/*.pdf"):
+        match = _STORED_NAME.fullmatch(path.relative_to(root).as_posix())
+        if match and match[2] not in recorded:
+            path.unlink(missing_ok=True)
+            removed += 1
+    if removed:
+        _LOG.info("removed %d certificate PDF(s) no certificate records", removed)
+    return removed
 
 
 def zip_entries(module_id: int | None = None, edition_id: int | None = None) -> list[ZipEntry]:

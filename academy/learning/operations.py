@@ -74,15 +74,24 @@ def _module_link(module: Module) -> str | None:
     return mail_link("learning.module", module_id=module.id)
 
 
-def unenrol(enrolment: Enrolment, *, actor: User) -> bool:
-    """Remove an enrolment that has no progress at all; return whether it was removed.
+#: Certificates by the enrolment they were earned in (the certificates feature builds on this one,
+#: so its model is not imported here).
+_CERTIFICATES = sa.table("certificates", sa.column("enrolment_id"))
 
-    "No progress" is checked in the DELETE itself, so a lesson completed meanwhile keeps it.
+
+def unenrol(enrolment: Enrolment, *, actor: User) -> bool:
+    """Remove an enrolment that has no progress at all and no certificate; return whether it was
+    removed.
+
+    "No progress" is checked in the DELETE itself, so a lesson completed meanwhile keeps it. A
+    certificate (an admin may issue one without progress) keeps it too: without its enrolment a
+    certificate would lose the edition it was earned in, and with it who may see it.
     """
     no_trace = (
         ~sa.exists().where(LessonProgress.enrolment_id == Enrolment.id),
         ~sa.exists().where(QuizAttempt.enrolment_id == Enrolment.id),
         ~sa.exists().where(Attendance.enrolment_id == Enrolment.id),
+        ~sa.exists().where(_CERTIFICATES.c.enrolment_id == Enrolment.id),
     )
     enrolment_id, user_id, module_id = enrolment.id, enrolment.user_id, enrolment.module_id
     removed = db.session.execute(

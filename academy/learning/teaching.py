@@ -109,14 +109,16 @@ def enrolments(module_id: int):
 @bp.post("/teach/modules/<int:module_id>/enrolments/<int:enrolment_id>/delete")
 @roles_required(Role.ADMIN, Role.TRAINER)
 def unenrol(module_id: int, enrolment_id: int):
-    """Remove an enrolment made by mistake; refused once the trainee has made any progress."""
+    """Remove an enrolment made by mistake; refused once the trainee has made any progress or
+    holds a certificate for it."""
     module = _taught_module(module_id)
     enrolment = db.get_or_404(Enrolment, enrolment_id)
     require(enrolment.module_id == module.id, 404)
     require(ConfirmForm().validate_on_submit(), 400)
     if not operations.unenrol(enrolment, actor=current_user):
         db.session.rollback()
-        return render_error(409, _("This trainee has already made progress in the module and stays enrolled."))
+        return render_error(409, _("This trainee has already made progress in the module or holds its certificate, "
+                                   "and stays enrolled."))
     db.session.commit()
     flash(_("The enrolment was removed."), "success")
     return redirect(url_for(".enrolments", module_id=module.id))

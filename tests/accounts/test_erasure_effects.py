@@ -193,3 +193,33 @@ def test_deleting_one_s_own_account_leaves_no_address_on_the_events_of_a_deleted
     deleted = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "nomination.draft_deleted")).one()
     assert deleted.object_id == str(draft_id) and deleted.ip_address is None
     assert db.session.scalars(sa.select(AuditEvent).where(AuditEvent.ip_address == ADDRESS)).all() == []
+
+
+def test_erasure_removes_a_pdf_left_by_an_issuance_that_was_rolled_back(make, db, app):
+    """A second issuance for the same enrolment (two completions at once) is refused by the unique
+    index after its PDF was stored; that file prints the person's name and no certificate records it."""
+    from pathlib import Path
+
+    from sqlalchemy.exc import IntegrityError
+
+    from academy.accounts.erasure import erase_account, remove_files
+    from academy.certificates import operations as certificates
+    from academy.learning.models import Enrolment, EnrolmentStatus
+
+    holder = make.trainee(display_name="Leila Haddad")
+    enrolment = make.enrolment(holder, make.module(), status=EnrolmentStatus.COMPLETED,
+                               completed_at=utcnow().replace(microsecond=0))
+    make.certificate(enrolment)
+    stored = lambda: set(Path(app.config["CERTIFICATE_DIR"]).rglob("*.pdf"))  # noqa: E731
+    before = stored()
+    with pytest.raises(IntegrityError):
+        certificates.issue_certificate(db.session.get(Enrolment, enrolment.id))
+    db.session.rollback()
+    left_behind = stored() - before
+    assert left_behind
+
+    erased = erase_account(db.session.get(type(holder), holder.id), actor=make.admin())
+    db.session.commit()
+    remove_files(erased)
+
+    assert stored() == set()

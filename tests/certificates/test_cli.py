@@ -1,4 +1,4 @@
-"""``flask certificates preview`` and ``render-missing``."""
+"""``flask certificates preview``, ``render-missing`` and ``remove-unrecorded``."""
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -70,3 +70,19 @@ def test_render_missing_records_a_rendering_that_came_out_different(app, make, d
     hashes = set(db.session.scalars(sa.select(CertificatePdf.sha256)
                                     .where(CertificatePdf.certificate_id == certificate.id)))
     assert len(hashes) == 2 and certificate.pdf_sha256 in hashes
+
+
+def test_remove_unrecorded_deletes_only_pdfs_no_certificate_records(app, make, monkeypatch, tmp_path):
+    monkeypatch.setitem(app.config, "CERTIFICATE_DIR", str(tmp_path / "certificates"))  # not other tests' files
+    kept = storage.pdf_path(make.certificate().pdf_sha256)
+    unrecorded = storage.pdf_path(storage.store_pdf(b"%PDF-1.7 a rolled-back issuance"))
+    other_files = [kept.parent / "notes.txt", kept.parent.parent / "zz" / f"{'0' * 64}.pdf"]
+    for path in other_files:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"not ours to judge")
+
+    result = app.test_cli_runner().invoke(args=["certificates", "remove-unrecorded"])
+
+    assert result.exit_code == 0, result.output
+    assert "removed 1 unrecorded PDF(s)" in result.output
+    assert kept.is_file() and not unrecorded.exists() and all(path.is_file() for path in other_files)

@@ -131,6 +131,31 @@ def test_unenrolling_works_only_without_progress(course, client_for, make, db):
     assert event.object_id == str(fresh_id) and event.actor_id == course.trainer.id
 
 
+def test_an_enrolment_with_a_certificate_stays_so_the_certificate_keeps_its_edition(client_for, make, db):
+    """An admin may issue a certificate before any progress; removing its enrolment would make it
+    "earned outside any edition" and hand it to the coordinators of the holder's own organisation,
+    although another organisation nominated them for the edition."""
+    from academy.certificates import operations as certificates
+
+    member_of, nominating = make.organisation(name="Unity Party"), make.organisation(name="Nominating Party")
+    holder = make.trainee(display_name="Grace Mensah", organisation=member_of)
+    module = make.module(title="Online Campaigns")
+    edition = make.edition(modules=[module])
+    make.nomination(edition, nominating, status="enrolled", user_id=holder.id, email=holder.email)
+    enrolment = make.enrolment(holder, module, edition_id=edition.id)
+    admin = make.admin()
+    certificate = certificates.issue_manually(enrolment, actor=admin, reason="Took the course offline")
+    db.session.commit()
+
+    refused = client_for(admin).post(f"{_url(module)}/{enrolment.id}/delete")
+
+    assert refused.status_code == 409 and "holds its certificate" in refused.get_data(as_text=True)
+    assert _enrolled_ids(db, module) == [holder.id]
+    coordinator = client_for(make.coordinator(member_of))
+    assert coordinator.get(f"/certificates/{certificate.id}.pdf").status_code == 404
+    assert certificate.serial not in coordinator.get("/certificates/organisation").get_data(as_text=True)
+
+
 def test_unenrolling_an_enrolment_of_another_module_is_not_found(course, client_for, make):
     other = make.enrolment(make.trainee(), make.module(trainers=[course.trainer]))
     assert client_for(course.trainer).post(f"{_url(course.module)}/{other.id}/delete").status_code == 404
