@@ -244,11 +244,15 @@ def create_admin(*, email: str, display_name: str, password: str | None) -> tupl
     """Create an administrator, or make an existing person one; return ``(user, created)``.
 
     An existing account is also re-enabled, unlocked and its two-step verification turned off:
-    this command is the way back in when nobody can sign in as an administrator.
+    this command is the way back in when nobody can sign in as an administrator, or when the
+    account was taken over. So a new password or turning two-step verification off also ends
+    every session of the account (whoever took it over is signed out), and a new password
+    cancels its unused links and tells the owner by mail, as a reset does.
     """
     now = utcnow()
     user = find_user_by_email(email)
     created = user is None
+    two_factor_off = False
     if created:
         user = User(email=normalise_email(email), display_name=display_name)
         db.session.add(user)
@@ -257,13 +261,20 @@ def create_admin(*, email: str, display_name: str, password: str | None) -> tupl
         user.unlock()
         if user.has_two_factor:  # the phone may be what was lost
             two_factor.disable(user, actor=user, reason="command line")
+            two_factor_off = True
     if not user.has_role(Role.ADMIN):
         user.roles.append(UserRole(role=Role.ADMIN))
     db.session.flush()
     if password:
         _set_password(user, password, now)
+    ended = 0
+    if not created and (password or two_factor_off):
+        ended = end_all_sessions(user)
+        if password:
+            revoke_tokens(user)
+            _notify_password_changed(user)
     record("account.create_admin", target=user, created=created, password_set=bool(password),
-           source="command line")
+           ended_sessions=ended, source="command line")
     return user, created
 
 
@@ -275,9 +286,10 @@ def _set_password(user: User, password: str, now: datetime) -> None:
 
 
 def _notify_password_changed(user: User) -> None:
+    # mail_link: the command line (create-admin) may have no address to build the link from.
     queue_mail(user.email, user.preferred_language, _l("Your Activist Academy password was changed"),
                "account_password_changed", name=user.display_name,
-               reset_link=absolute_url("accounts.request_reset"))
+               reset_link=mail_link("accounts.request_reset"))
 
 
 def _changes(obj, **new_values) -> dict:

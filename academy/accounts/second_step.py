@@ -43,10 +43,17 @@ class NoPendingSignIn(Exception):
         self.refused = refused
 
 
+def _password_stamp(user: User) -> str | None:
+    """When ``user``'s password last changed: the marker holds it, so a new password (a reset
+    after the "wrong codes" mail, say) voids a sign-in begun with the old one."""
+    return user.password_changed_at.isoformat() if user.password_changed_at else None
+
+
 def await_code(user: User, target: str) -> None:
     """Remember that ``user`` gave the right password and will go to ``target`` after the code."""
     clear_cookie()  # nothing from before the password step survives, as at a full sign-in
-    session[PENDING_KEY] = {"user_id": user.id, "since": int(utcnow().timestamp()), "next": target}
+    session[PENDING_KEY] = {"user_id": user.id, "since": int(utcnow().timestamp()), "next": target,
+                            "password": _password_stamp(user)}
 
 
 def forget() -> None:
@@ -56,7 +63,7 @@ def forget() -> None:
 
 def pending_sign_in() -> PendingSignIn:
     """The sign-in waiting for its code; raises ``NoPendingSignIn`` when there is none, it is too
-    old, or the account may no longer sign in."""
+    old, the password changed since, or the account may no longer sign in."""
     marker = session.get(PENDING_KEY)
     if not isinstance(marker, dict):
         raise NoPendingSignIn()
@@ -65,7 +72,8 @@ def pending_sign_in() -> PendingSignIn:
         forget()
         raise NoPendingSignIn(TOO_SLOW)
     user = db.session.get(User, marker.get("user_id"))
-    if user is None or not user.is_active or user.is_locked(now) or not user.has_two_factor:
+    if (user is None or not user.is_active or user.is_locked(now) or not user.has_two_factor
+            or marker.get("password") != _password_stamp(user)):
         forget()
         raise NoPendingSignIn(refused=True)
     return PendingSignIn(user=user, target=marker.get("next") or "/")

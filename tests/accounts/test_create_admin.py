@@ -91,3 +91,50 @@ def test_create_admin_turns_off_two_step_verification_of_a_locked_out_admin(runn
     assert not _user(db, "boss@example.org").has_two_factor
     [event] = audit_events("account.two_factor_disabled")
     assert event.details["reason"] == "command line" and event.details["by_admin"] is False
+
+
+def _sessions_of(db, user) -> int:
+    from academy.accounts.models import UserSession
+
+    return db.session.scalar(db.select(db.func.count()).select_from(UserSession)
+                             .where(UserSession.user_id == user.id))
+
+
+def test_a_new_password_signs_everyone_out_of_the_account_and_tells_its_owner(runner, make, db, client,
+                                                                              login_as, monkeypatch, outbox):
+    """The way back into an account taken over: whoever is signed in to it is signed out."""
+    user = make.admin(email="boss@example.org")
+    login_as(user)
+    assert client.get("/profile").status_code == 200
+    monkeypatch.setenv("ACADEMY_ADMIN_PASSWORD", NEW_PASSWORD)
+
+    result = runner.invoke(args=COMMAND + ["--email", "boss@example.org", "--name", "Boss"])
+
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert _sessions_of(db, user) == 0 and client.get("/profile").status_code == 302
+    (mail,) = outbox("boss@example.org")
+    assert "password" in mail.subject.lower() and "tell the academy team" in mail.body_text
+    assert audit_events("account.create_admin")[-1].details["ended_sessions"] == 1
+
+
+def test_turning_two_step_verification_off_signs_everyone_out_of_the_account(runner, app, make, db, login_as,
+                                                                             monkeypatch):
+    import pyotp
+
+    from academy.accounts import two_factor
+    from academy.db_types import utcnow
+
+    user = make.admin(email="boss@example.org")
+    secret = two_factor.new_secret()
+    with app.test_request_context():
+        two_factor.enable(user, secret, pyotp.TOTP(secret).now(), now=utcnow())
+    db.session.commit()
+    login_as(user)
+    monkeypatch.delenv("ACADEMY_ADMIN_PASSWORD", raising=False)
+
+    result = runner.invoke(args=COMMAND + ["--email", "boss@example.org", "--name", "Boss"], input="\n\n")
+
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert _sessions_of(db, user) == 0

@@ -193,6 +193,27 @@ def test_a_half_sign_in_of_an_account_disabled_meanwhile_is_refused(client, enro
     assert _sessions(db) == 0
 
 
+def test_a_half_sign_in_begun_with_the_old_password_is_refused_after_a_reset(app, client, enrolled, db):
+    """The "wrong codes locked your account" mail sends the owner to reset the password: the
+    intruder's half sign-in (made with the old password) must not get the fresh count of tries."""
+    from academy.accounts import operations
+    from academy.accounts.models import TokenPurpose
+    from academy.accounts.tokens import find_token, issue_token
+
+    from .helpers import NEW_PASSWORD
+
+    user, secret, _codes = enrolled
+    assert post_sign_in(client, "ana@example.org").headers["Location"] == "/sign-in/code"
+    with app.test_request_context():
+        token = issue_token(user, TokenPurpose.RESET)
+        assert operations.reset_password(find_token(token, TokenPurpose.RESET), NEW_PASSWORD)
+    db.session.commit()
+
+    response = client.post("/sign-in/code", data={"code": _now_code(secret)}, follow_redirects=True)
+    assert response.request.path == "/sign-in"
+    assert _sessions(db) == 0
+
+
 def test_a_recovery_code_works_once_and_says_how_many_are_left(client, enrolled, db):
     _user, _secret, codes = enrolled
     post_sign_in(client, "ana@example.org")
