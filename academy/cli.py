@@ -29,22 +29,27 @@ def deliver_mail(limit: int) -> None:
 @click.option("--dry-run", is_flag=True, help="Only count what would be purged.")
 def purge_expired_nominations(dry_run: bool) -> None:
     """Remove the personal data of nominations past their retention (every one but those of
-    enrolled trainees) and e-mail sent longer ago than its retention."""
+    enrolled trainees), e-mail sent longer ago than its retention, and e-mail tried in vain for
+    as long."""
     from .db_types import utcnow
     from .nominations.purge import count_expired, purge_expired
-    from .outbox.retention import count_sent_expired, delete_sent_expired
+    from .outbox.retention import count_sent_expired, count_undeliverable, delete_sent_expired, delete_undeliverable
 
     config, now = current_app.config, utcnow()
     days, mail_days = config["NOMINATION_RETENTION_DAYS"], config["OUTBOX_RETENTION_DAYS"]
     if dry_run:
         click.echo(f"{count_expired(now, days)} nominations would be purged (dry run, nothing written)")
         click.echo(f"{count_sent_expired(now, mail_days)} sent e-mails would be deleted (dry run, nothing written)")
+        click.echo(f"{count_undeliverable(now, mail_days)} undeliverable e-mails would be given up "
+                   "(dry run, nothing written)")
         return
     purged = purge_expired(now, days)
     deleted = delete_sent_expired(now, mail_days)
+    given_up = delete_undeliverable(now, mail_days)
     db.session.commit()
     click.echo(f"{purged} nominations purged")
     click.echo(f"{deleted} sent e-mails deleted")
+    click.echo(f"{given_up} undeliverable e-mails given up")
 
 
 def _register_feature_commands() -> None:

@@ -1,4 +1,11 @@
-"""Sent e-mail does not stay forever: its body holds names, addresses and decisions about people."""
+"""E-mail does not stay forever: its body holds names, addresses and decisions about people.
+
+Sent mail goes after ``OUTBOX_RETENTION_DAYS``. So does mail that was tried and never went out in
+that time (a mailbox that no longer exists, a server that refuses it): it is given up, or it would
+keep a nominee's name and decision after the retention purge removed them everywhere else. Mail
+never tried at all stays: nothing has delivered it yet (the delivery job is not running), and it
+still has to go out.
+"""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -9,14 +16,28 @@ from ..extensions import db
 from .models import OutboxMessage
 
 
-def _expired(now: datetime, retention_days: int):
+def _cutoff(now: datetime, retention_days: int) -> datetime | None:
+    """``retention_days`` before ``now``; None for a retention longer than the calendar."""
     if retention_days < 0:
         raise ValueError("retention_days must be 0 or more")
     try:
-        cutoff = now - timedelta(days=retention_days)
-    except OverflowError:  # a retention longer than the calendar: nothing has expired
+        return now - timedelta(days=retention_days)
+    except OverflowError:
+        return None
+
+
+def _expired(now: datetime, retention_days: int):
+    cutoff = _cutoff(now, retention_days)
+    if cutoff is None:
         return sa.false()
     return sa.and_(OutboxMessage.sent_at.is_not(None), OutboxMessage.sent_at < cutoff)
+
+
+def _undeliverable(now: datetime, retention_days: int):
+    cutoff = _cutoff(now, retention_days)
+    if cutoff is None:
+        return sa.false()
+    return sa.and_(OutboxMessage.sent_at.is_(None), OutboxMessage.attempts > 0, OutboxMessage.created_at < cutoff)
 
 
 def count_sent_expired(now: datetime, retention_days: int) -> int:
@@ -25,6 +46,17 @@ def count_sent_expired(now: datetime, retention_days: int) -> int:
 
 
 def delete_sent_expired(now: datetime, retention_days: int) -> int:
-    """Delete messages sent more than ``retention_days`` before ``now``; unsent ones always stay
-    (they still have to go out). Returns how many; the caller commits."""
+    """Delete messages sent more than ``retention_days`` before ``now``. Returns how many; the
+    caller commits."""
     return db.session.execute(sa.delete(OutboxMessage).where(_expired(now, retention_days))).rowcount
+
+
+def count_undeliverable(now: datetime, retention_days: int) -> int:
+    """How many messages ``delete_undeliverable`` would give up at ``now``."""
+    return db.session.scalar(sa.select(sa.func.count(OutboxMessage.id)).where(_undeliverable(now, retention_days)))
+
+
+def delete_undeliverable(now: datetime, retention_days: int) -> int:
+    """Give up the messages queued more than ``retention_days`` before ``now`` that were tried and
+    never went out. Returns how many; the caller commits."""
+    return db.session.execute(sa.delete(OutboxMessage).where(_undeliverable(now, retention_days))).rowcount

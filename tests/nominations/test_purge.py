@@ -380,3 +380,29 @@ def test_consents_to_an_earlier_notice_stay_as_given(make, db):
     db.session.commit()
     nomination = _nominations(db)[consented.id]
     assert (nomination.consent_version, nomination.consent_at) == ("2026-11", given_at)
+
+
+def test_the_command_leaves_no_undelivered_mail_about_a_purged_nominee(make, db, runner):
+    """A decision mail that never went out (a mailbox gone, a server refusing it) is retried by
+    every delivery; past the outbox retention it is given up, so the purge's removal of the
+    nominee's name and the decision reason is not undone by the outbox."""
+    from academy.nominations import notifications
+    from academy.outbox.models import OutboxMessage
+
+    edition = _edition_ended(make, RETENTION + 20, seats=5)
+    organisation = make.organisation()
+    make.coordinator(organisation)
+    nomination = make.nomination(edition, organisation, status="declined", given_names="Nadia",
+                                 family_name="Oyelaran-Quist", email="nadia.oq@example.org")
+    notifications.notify(nomination, notifications.DECLINED, reason="Not this time")
+    db.session.execute(sa.update(OutboxMessage).values(  # queued at the decision, tried ever since
+        created_at=utcnow() - timedelta(days=RETENTION + 60), attempts=12))
+    db.session.commit()
+
+    result = runner.invoke(args=["academy", "purge-expired"])
+
+    assert result.exit_code == 0, result.output
+    naming = db.session.scalars(sa.select(OutboxMessage).where(sa.or_(
+        OutboxMessage.recipient == "nadia.oq@example.org", OutboxMessage.body_text.contains("Oyelaran-Quist"),
+        OutboxMessage.subject.contains("Oyelaran-Quist")))).all()
+    assert naming == []
