@@ -83,12 +83,15 @@ def update_module(module: Module, *, actor: User, **fields) -> None:
 
 
 def set_module_status(module: Module, status: ModuleStatus, *, actor: User) -> None:
-    """Publish, unpublish (back to draft) or archive a module."""
+    """Publish, unpublish (back to draft) or archive a module. A draft completes nobody, so a
+    module leaving the draft state measures its enrolments against its rule."""
     previous = module.status
     module.status = status
     _touch(module, actor)
     db.session.flush()
     record("curriculum.module_status", actor=actor, target=module, previous=previous.value, status=status.value)
+    if previous is ModuleStatus.DRAFT and status is not ModuleStatus.DRAFT:
+        evaluate_module_completions(module, actor=actor)
 
 
 def _lessons_of(module: Module) -> list[Lesson]:

@@ -33,7 +33,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from ..accounts.models import User
 from ..audit.operations import record
-from ..curriculum.models import Module
+from ..curriculum.models import Module, ModuleStatus, module_trainers
 from ..db_types import utcnow
 from ..extensions import db
 from ..outbox.operations import queue_mail
@@ -96,10 +96,19 @@ def check_rule(module: Module, progress: Progress) -> RuleCheck:
     return RuleCheck(lessons=lessons, quiz=quiz, attendance=attendance)
 
 
+def _teaches_the_module():
+    """Whether an enrolment's trainee is a trainer of its module. A trainer sets the module's rule
+    and takes its attendance: their own enrolment in it (an admin enrolled them, or they were
+    made a trainer later) never completes, so they cannot certify themselves."""
+    return sa.exists().where(module_trainers.c.module_id == Enrolment.module_id,
+                             module_trainers.c.user_id == Enrolment.user_id)
+
+
 def evaluate_completion(enrolment: Enrolment, *, actor: User | None = None,
                         now: datetime | None = None, module: Module | None = None,
                         progress: Progress | None = None) -> bool:
-    """Complete ``enrolment`` if its module's rule is met; True only for the call that completed it.
+    """Complete ``enrolment`` if its module's rule is met, the module is not a draft and the
+    trainee does not teach it; True only for the call that completed it.
 
     The completion is one conditional UPDATE (``… WHERE completed_at IS NULL``): of two
     concurrent calls only one changes a row, and only that one audits, e-mails and notifies.
@@ -111,12 +120,21 @@ def evaluate_completion(enrolment: Enrolment, *, actor: User | None = None,
     now = now or utcnow()
     if module is None or module.id != enrolment.module_id:
         module = db.session.get(Module, enrolment.module_id)
+    if module is None or module.status is ModuleStatus.DRAFT:
+        # Trainees do not see a draft module: no completion mail linking to a page that answers
+        # 404, no certificate for it. Publishing it evaluates its enrolments again.
+        return False
     if progress is None:
         # The enrolment's row is locked first (PostgreSQL; SQLite already serialises writers):
         # two requests changing two inputs of the rule at once (the last lesson, the quiz) take
         # turns here, and the second reads what the first committed. Otherwise each would see
-        # only its own change, and neither would complete the enrolment.
-        db.session.execute(sa.select(Enrolment.id).where(Enrolment.id == enrolment.id).with_for_update())
+        # only its own change, and neither would complete the enrolment. The same statement
+        # tells whether the trainee teaches the module.
+        teaches = db.session.execute(
+            sa.select(_teaches_the_module()).where(Enrolment.id == enrolment.id).with_for_update(of=Enrolment)
+        ).scalar()
+        if teaches:
+            return False
         progress = progress_for([enrolment.id], now=now).get(enrolment.id)
     if module is None or progress is None or not check_rule(module, progress).met:
         return False
@@ -156,7 +174,7 @@ def evaluate_module_completions(module: Module, *, actor: User | None = None,
     enrolments = list(db.session.scalars(
         sa.select(Enrolment)
         .where(Enrolment.module_id == module.id, Enrolment.status == EnrolmentStatus.ACTIVE,
-               Enrolment.completed_at.is_(None))
+               Enrolment.completed_at.is_(None), ~_teaches_the_module())
         .order_by(Enrolment.id)
     ))
     completed = []

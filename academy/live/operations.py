@@ -16,7 +16,7 @@ from sqlalchemy.orm import contains_eager
 
 from ..accounts.models import User, hash_token
 from ..audit.operations import record
-from ..curriculum.models import Module
+from ..curriculum.models import Module, module_trainers
 from ..db_types import utcnow
 from ..extensions import db
 from ..learning.completion import evaluate_completion, evaluate_module_completions
@@ -164,20 +164,33 @@ def _tell_trainees(module: Module, live_session: LiveSession, template: str, sub
 
 # --- attendance ------------------------------------------------------------------------------
 
-def attendance_query(module_id: int) -> sa.Select:
-    """The enrolments whose attendance is taken at ``module_id``'s sessions (withdrawn ones left
-    out), each with its trainee loaded, by name."""
+def _attended_by_others(module_id: int, taker_id: int | None):
+    """Enrolments whose attendance someone else takes: not withdrawn, not the taker's own, and
+    not of one of the module's trainers (who would take their own attendance and set the rule of
+    their own certificate)."""
+    conditions = [
+        Enrolment.module_id == module_id, Enrolment.status != EnrolmentStatus.WITHDRAWN,
+        Enrolment.user_id.not_in(sa.select(module_trainers.c.user_id).where(module_trainers.c.module_id == module_id)),
+    ]
+    if taker_id is not None:
+        conditions.append(Enrolment.user_id != taker_id)
+    return sa.and_(*conditions)
+
+
+def attendance_query(module_id: int, taker_id: int | None = None) -> sa.Select:
+    """The enrolments whose attendance ``taker_id`` takes at ``module_id``'s sessions (see
+    ``_attended_by_others``), each with its trainee loaded, by name."""
     return (
         sa.select(Enrolment).join(Enrolment.user)
         .options(contains_eager(Enrolment.user).lazyload(User.roles))
-        .where(Enrolment.module_id == module_id, Enrolment.status != EnrolmentStatus.WITHDRAWN)
+        .where(_attended_by_others(module_id, taker_id))
         .order_by(sa.func.lower(User.display_name), User.id)
     )
 
 
-def attendance_list(module_id: int) -> list[Enrolment]:
+def attendance_list(module_id: int, taker_id: int | None = None) -> list[Enrolment]:
     """Every enrolment of ``attendance_query``: the whole list is taken at once, on one page."""
-    return list(db.session.scalars(attendance_query(module_id)))
+    return list(db.session.scalars(attendance_query(module_id, taker_id)))
 
 
 def recorded_statuses(session_id: int) -> dict[int, AttendanceStatus]:
@@ -197,7 +210,8 @@ def record_attendance(live_session: LiveSession, statuses: Mapping[int, Attendan
     """Record ``statuses`` (enrolment id → status) at ``live_session``; return those that changed.
 
     The session must have started by ``now``, else ``SessionNotStarted`` is raised; every id must
-    be an enrolment (not withdrawn) of the session's module, else ``ForgedEnrolment`` is raised:
+    be an enrolment of the session's module whose attendance ``actor`` takes (not withdrawn, not
+    their own, not a trainer's of the module), else ``ForgedEnrolment`` is raised:
     both before anything is written. The rows are written by one INSERT … ON CONFLICT DO
     UPDATE; then the completion rule of each changed enrolment is evaluated.
     """
@@ -205,11 +219,11 @@ def record_attendance(live_session: LiveSession, statuses: Mapping[int, Attendan
     if not live_session.has_started(now):
         raise SessionNotStarted(f"session {live_session.id} starts at {live_session.starts_at.isoformat()}")
     enrolments = {enrolment.id: enrolment for enrolment in db.session.scalars(
-        sa.select(Enrolment).where(Enrolment.module_id == live_session.module_id,
-                                   Enrolment.status != EnrolmentStatus.WITHDRAWN))}
+        sa.select(Enrolment).where(_attended_by_others(live_session.module_id, actor.id)))}
     forged = set(statuses) - set(enrolments)
     if forged:
-        raise ForgedEnrolment(f"not enrolments of module {live_session.module_id}: {sorted(forged)}")
+        raise ForgedEnrolment(f"not enrolments of module {live_session.module_id} whose attendance "
+                              f"user {actor.id} takes: {sorted(forged)}")
     before = recorded_statuses(live_session.id)
     changed = {enrolment_id: status for enrolment_id, status in sorted(statuses.items())
                if before.get(enrolment_id) is not status}

@@ -71,7 +71,7 @@ def module_sessions(module_id: int):
         .order_by(LiveSession.starts_at.desc(), LiveSession.id.desc()),
         page=requested_page(request.args), per_page=_page_size(), error_out=False)
     trainees_page = requested_page(MultiDict({"page": request.args.get("trainees_page", "1")}))
-    trainees = db.paginate(operations.attendance_query(module.id), page=trainees_page,
+    trainees = db.paginate(operations.attendance_query(module.id, current_user.id), page=trainees_page,
                            per_page=_page_size(), error_out=False)
     return render_template(
         "live/module_sessions.html", module=module, sessions=sessions, trainees=trainees,
@@ -157,7 +157,7 @@ def attendance(session_id: int):
     live_session = db.one_or_404(db.select(LiveSession).where(LiveSession.id == session_id)
                                  .options(joinedload(LiveSession.module)))
     require(can_take_attendance(current_user, live_session))
-    trainees = operations.attendance_list(live_session.module_id)
+    trainees = operations.attendance_list(live_session.module_id, current_user.id)
     form = AttendanceForm([enrolment.id for enrolment in trainees])
     # Attendance is taken once the session has begun: before, a list sent is refused (400).
     started = live_session.has_started(utcnow())

@@ -355,3 +355,25 @@ def test_evaluating_a_module_sends_the_same_queries_however_many_are_enrolled(ma
     with count_queries() as many:
         assert evaluate_module_completions(module) == []
     assert many.count == few.count, many.describe()
+
+
+def test_a_draft_module_completes_nobody_until_it_is_published(make, db, client_for, completions):
+    """Trainees do not see a draft: no mail linking to a page that answers 404, no certificate."""
+    from academy.curriculum.models import ModuleStatus
+    from academy.curriculum.operations import set_module_status
+
+    trainer = make.trainer()
+    module = make.module(trainers=[trainer], lessons=1, requires_all_lessons=False, requires_quiz=False,
+                         attendance_percent=100, status=ModuleStatus.DRAFT)
+    enrolment = make.enrolment(make.trainee(), module)
+    held = make.live_session(module, starts_at=utcnow() - timedelta(days=1))
+
+    response = client_for(trainer).post(f"/teach/sessions/{held.id}/attendance", data={
+        "entries-0-enrolment_id": str(enrolment.id), "entries-0-status": "present"})
+
+    assert response.status_code == 302
+    assert db.session.get(Enrolment, enrolment.id).status is EnrolmentStatus.ACTIVE and completions == []
+    set_module_status(db.session.get(type(module), module.id), ModuleStatus.PUBLISHED, actor=make.admin())
+    db.session.commit()
+    assert db.session.get(Enrolment, enrolment.id).status is EnrolmentStatus.COMPLETED
+    assert completions == [enrolment.id]

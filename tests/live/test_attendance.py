@@ -281,3 +281,35 @@ def test_the_operation_itself_refuses_a_session_that_has_not_started(course, mak
     changed = operations.record_attendance(live_session, {course.enrolments[0].id: AttendanceStatus.PRESENT},
                                            actor=course.trainer, now=live_session.starts_at)
     assert changed == {course.enrolments[0].id: AttendanceStatus.PRESENT}
+
+
+def test_a_trainer_enrolled_in_their_own_module_can_neither_take_their_attendance_nor_complete_it(
+        make, client_for, completions):
+    """An admin enrolled them, or they were made a trainer after enrolling: they would take their
+    own attendance and set the rule of their own certificate."""
+    from academy.accounts.models import Role
+    from academy.learning.models import Enrolment
+
+    person = make.user(Role.TRAINER, Role.TRAINEE, display_name="Tess Ngata")
+    module = make.module(lessons=1, requires_all_lessons=False, requires_quiz=False, attendance_percent=100)
+    enrolment = make.enrolment(person, module)
+    db.session.execute(module_trainers.insert().values(module_id=module.id, user_id=person.id))
+    db.session.commit()
+    live_session = make.live_session(module, starts_at=PAST)
+    client = client_for(person)
+
+    assert "Tess Ngata" not in client.get(f"/teach/sessions/{live_session.id}/attendance").get_data(as_text=True)
+    response = client.post(f"/teach/sessions/{live_session.id}/attendance",
+                           data={"entries-0-enrolment_id": str(enrolment.id), "entries-0-status": "present"})
+    assert response.status_code == 400
+    with pytest.raises(operations.ForgedEnrolment):
+        operations.record_attendance(live_session, {enrolment.id: AttendanceStatus.PRESENT}, actor=make.admin())
+    db.session.rollback()
+
+    db.session.add(Attendance(session_id=live_session.id, enrolment_id=enrolment.id, status=AttendanceStatus.PRESENT,
+                              recorded_at=utcnow(), recorded_by_id=person.id))  # recorded before they taught it
+    db.session.commit()
+    from academy.learning.completion import evaluate_completion, evaluate_module_completions
+    assert evaluate_module_completions(module) == []
+    assert evaluate_completion(db.session.get(Enrolment, enrolment.id)) is False
+    assert db.session.get(Enrolment, enrolment.id).status is EnrolmentStatus.ACTIVE and completions == []
