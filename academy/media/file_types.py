@@ -66,14 +66,31 @@ _MP4_GENERIC_BRANDS = {b"isom", b"iso2", b"mp41", b"mp42", b"dash"}
 _ZIP_PART_LIMIT = 1024 * 1024
 
 
+def _zip_part(archive: zipfile.ZipFile, name: str, limit: int) -> bytes | None:
+    """The part ``name`` of ``archive`` if it is small, else None, never inflating more than
+    ``limit`` bytes: a zip's index can lie about sizes, and Python inflates bzip2 and LZMA parts
+    without bound (a few hundred bytes uploaded as a .docx took half a gigabyte). Office formats
+    store or deflate their parts; nothing else is read."""
+    if name not in archive.NameToInfo:
+        return None
+    info = archive.getinfo(name)
+    if (info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+            or info.file_size > limit or info.compress_size > limit):
+        return None
+    with archive.open(info) as part:
+        data = part.read(limit + 1)
+    return data if len(data) <= limit else None
+
+
 def _zip_type(content: bytes) -> FileType | None:
     try:
         archive = zipfile.ZipFile(io.BytesIO(content))
-        names = set(archive.namelist())
-        if "mimetype" in names and archive.getinfo("mimetype").file_size <= 200:
-            return _ODF_MIMETYPES.get(archive.read("mimetype").decode("ascii", "replace").strip())
-        if "[Content_Types].xml" in names and archive.getinfo("[Content_Types].xml").file_size <= _ZIP_PART_LIMIT:
-            root = ElementTree.fromstring(archive.read("[Content_Types].xml"))
+        mimetype = _zip_part(archive, "mimetype", 200)
+        if mimetype is not None:
+            return _ODF_MIMETYPES.get(mimetype.decode("ascii", "replace").strip())
+        types = _zip_part(archive, "[Content_Types].xml", _ZIP_PART_LIMIT)
+        if types is not None:
+            root = ElementTree.fromstring(types)
             found = {_OOXML_MAIN_PARTS[element.get("ContentType")] for element in root
                      if element.tag.endswith("Override") and element.get("ContentType") in _OOXML_MAIN_PARTS}
             return found.pop() if len(found) == 1 else None

@@ -179,3 +179,37 @@ def test_stored_path_refuses_anything_but_a_digest(app):
 ])
 def test_download_names_are_made_safe(given, expected):
     assert uploads.safe_filename(given, file_types.PDF) == expected
+
+
+def _zip_with_a_lying_part(compression: int, part: str, inflated: int) -> bytes:
+    """A zip whose ``part`` holds ``inflated`` zero bytes while its index says 100."""
+    import struct
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        info = zipfile.ZipInfo(part)
+        info.compress_type = compression
+        with archive.open(info, "w", force_zip64=False) as member:
+            for _ in range(inflated // 2**20):
+                member.write(b"\0" * 2**20)
+    data = bytearray(buffer.getvalue())
+    struct.pack_into("<I", data, data.rfind(b"PK\x01\x02") + 24, 100)  # the central directory's size
+    return bytes(data)
+
+
+@pytest.mark.parametrize("compression", ["ZIP_BZIP2", "ZIP_LZMA", "ZIP_DEFLATED"])
+@pytest.mark.parametrize("part", ["[Content_Types].xml", "mimetype"])
+def test_telling_office_files_apart_never_inflates_a_part_beyond_its_limit(compression, part):
+    """A zip bomb uploaded as a .docx: a few hundred bytes that inflate without bound."""
+    import tracemalloc
+    import zipfile
+
+    content = _zip_with_a_lying_part(getattr(zipfile, compression), part, 48 * 2**20)
+    tracemalloc.start()
+    try:
+        assert file_types.detect_type(content) is None
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 * 2**20, f"{len(content)} bytes made the type check allocate {peak // 2**20} MB"
