@@ -216,3 +216,15 @@ def test_markdown_features_the_writers_use_are_kept():
 def test_an_image_is_replaced_by_its_description():
     assert render_markdown("![A map of the district](https://example.org/map.png)") == \
         "<p>A map of the district</p>\n"
+
+
+def test_a_lesson_cannot_grow_by_repeating_a_reference_link():
+    """Each use of "[a]" would repeat the URL defined once: 12 kB of Markdown rendered to 8 MB."""
+    from academy.curriculum import rules
+
+    body = "[a]: https://example.org/" + "a" * 4000 + "\n\n" + "[a] " * 2000
+    assert len(body) <= rules.BODY_MAX
+    rendered = render_markdown(body)
+    assert len(rendered) < 2 * len(body)
+    assert "<a " not in rendered and "[a]" in rendered  # left as written
+    assert '<a href="https://example.org/x"' in render_markdown("[text](https://example.org/x)")
