@@ -44,14 +44,23 @@ class HandbookTooLong(Exception):
     """The module holds more than one PDF should lay out in a web request."""
 
 
+def layout_share(html: str) -> float:
+    """How much of one request's layout budget ``html`` takes: its elements (opening tags) over
+    ``HANDBOOK_MAX_ELEMENTS`` plus its characters over ``HANDBOOK_MAX_CHARACTERS``. WeasyPrint's
+    time grows with both: many short paragraphs, or a few lessons of one long paragraph each."""
+    config = current_app.config
+    elements = html.count("<") - html.count("</")
+    return elements / config["HANDBOOK_MAX_ELEMENTS"] + len(html) / config["HANDBOOK_MAX_CHARACTERS"]
+
+
 def render_handbook(module: Module) -> bytes:
     """The handbook PDF of ``module``, in the module's own language (headings included).
 
     Laid out once per version of the module: the PDF is kept under ``HANDBOOK_DIR`` by the hash
     of its HTML (which holds everything printed, the module's date included), so every later
-    download of that version is a file read. A module larger than ``HANDBOOK_MAX_ELEMENTS``
-    HTML elements is refused (``HandbookTooLong``): WeasyPrint lays out about a thousand
-    elements a second, and a web worker must answer well within its timeout.
+    download of that version is a file read. A module beyond the layout budget (``layout_share``)
+    is refused (``HandbookTooLong``): WeasyPrint lays out about a thousand elements, or 120,000
+    characters, a second, and a web worker must answer well within its timeout.
     """
     with force_locale(module.language):
         html = render_template("learning/handbook.html", **handbook_context(module))
@@ -62,7 +71,7 @@ def render_handbook(module: Module) -> bytes:
         return kept.read_bytes()
     except FileNotFoundError:
         pass
-    if html.count("<") - html.count("</") > current_app.config["HANDBOOK_MAX_ELEMENTS"]:  # opening tags
+    if layout_share(html) > 1:
         raise HandbookTooLong()
     content = render_pdf(html)
     write_atomically(kept, content)
