@@ -33,7 +33,7 @@ LINK_SCHEMES = frozenset({"http", "https"})
 
 def is_slug(value: str) -> bool:
     """Whether ``value`` is a well-formed slug of allowed length."""
-    return len(value) <= SLUG_MAX and bool(SLUG_PATTERN.match(value))
+    return len(value) <= SLUG_MAX and bool(SLUG_PATTERN.fullmatch(value))
 
 
 def normalise_newlines(text: str) -> str:

@@ -307,3 +307,11 @@ def test_nesting_up_to_the_limit_is_read(tmp_path):
     replace_in(path, "[1]", "[[1]]")
     problem = _only_error(read_module_folder(folder)[1])
     assert (problem.line, problem.message) == (5, "the YAML is nested too deeply")
+
+
+@pytest.mark.parametrize("value, expected", [("door-to-door", True), ("door-to-door\n", False), ("a--b", False),
+                                             ("Door", False), ("", False), ("x" * 81, False)])
+def test_a_slug_is_lower_case_words_joined_by_single_hyphens_and_nothing_else(value, expected):
+    from academy.curriculum import rules
+
+    assert rules.is_slug(value) is expected
