@@ -14,7 +14,7 @@ from flask_babel import force_locale, gettext as _, lazy_gettext as _l
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import contains_eager
 
-from ..accounts.models import User, hash_token
+from ..accounts.models import Role, User, UserRole, hash_token
 from ..audit.operations import record
 from ..curriculum.models import Module, module_trainers
 from ..db_types import utcnow
@@ -122,13 +122,16 @@ def cancel_session(live_session: LiveSession, module: Module, *, actor: User) ->
 
 
 def _recipients(module: Module) -> list[User]:
-    """Active trainees enrolled in ``module`` (not withdrawn), if trainees can see it at all."""
+    """Active trainees enrolled in ``module`` (not withdrawn), if trainees can see it at all. The
+    trainee role is checked as the sessions pages check it: someone who is no longer a trainee
+    is not sent the online meeting's link."""
     if not module.is_published:
         return []
     return list(db.session.scalars(
         sa.select(User).join(Enrolment, Enrolment.user_id == User.id)
         .where(Enrolment.module_id == module.id, Enrolment.status != EnrolmentStatus.WITHDRAWN,
-               User.is_active.is_(True))
+               User.is_active.is_(True),
+               sa.exists().where(UserRole.user_id == User.id, UserRole.role == Role.TRAINEE))
         .order_by(User.id)
     ))
 

@@ -139,6 +139,18 @@ def test_enrolled_trainees_are_emailed_in_their_language_and_time_zone(course, c
     assert re.search(r"http://[^\s]+/learn/sessions/\d+\.ics", to_english.body_text)
 
 
+def test_someone_no_longer_a_trainee_is_not_sent_the_meeting_link(course, client_for, db, outbox):
+    from academy.accounts.models import Role, UserRole
+
+    former, still = course.trainees
+    db.session.execute(db.delete(UserRole).where(UserRole.user_id == former.id, UserRole.role == Role.TRAINEE))
+    db.session.commit()
+    response = client_for(course.trainer).post(
+        f"/teach/modules/{course.module.id}/sessions/new", data=_form(day="2099-01-15", trainer_id=course.trainer.id))
+    assert response.status_code == 302
+    assert outbox(former.email) == [] and len(outbox(still.email)) == 1
+
+
 def test_a_session_added_after_it_took_place_is_kept_for_attendance_but_announced_to_nobody(
         course, client_for, outbox):
     response = client_for(course.trainer).post(f"/teach/modules/{course.module.id}/sessions/new",
