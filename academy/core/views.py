@@ -20,7 +20,17 @@ bp = Blueprint("core", __name__)
 @bp.get("/")
 @public
 def index():
-    """Landing page: what the academy is, each role's way in, and what waits for the person."""
+    """Landing page: what the academy is, each role's way in, and what waits for the person.
+
+    What waits (nominees' names, decisions to take) is personal data: someone whose role
+    requires two-step verification and who has not turned it on is sent to do so first, as
+    every other page sends them (this one is public, so the general rule lets it through)."""
+    if current_user.is_authenticated:
+        from ..accounts.enforcement import landing_page
+
+        setup = landing_page(current_user, "")
+        if setup:
+            return redirect(setup)
     waiting = waiting_for(current_user, utcnow()) if current_user.is_authenticated else {}
     return render_template("core/index.html", waiting=waiting)
 

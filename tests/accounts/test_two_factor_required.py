@@ -52,9 +52,25 @@ def test_a_trainee_goes_where_they_like(client, make, login_as):
     assert client.get("/profile").status_code == 200
 
 
+def test_the_home_page_shows_what_waits_only_once_it_is_on(client, make, login_as):
+    """The home page is public, but for a signed-in person it lists nominees and decisions."""
+    from datetime import timedelta
+
+    ours = make.organisation()
+    past = utcnow() - timedelta(days=1)
+    make.nomination(make.edition(name="Summer Intake"), ours, status="accepted", given_names="Lina",
+                    family_name="Haddad", invitation_sent_at=past - timedelta(days=14), invitation_expires_at=past)
+    login_as(make.coordinator(ours))
+
+    response = client.get("/")
+
+    assert response.status_code == 302 and response.headers["Location"] == "/profile/two-step"
+    assert "Lina Haddad" not in client.get(response.headers["Location"]).get_data(as_text=True)
+
+
 def test_signing_out_public_pages_and_the_language_switch_still_work(client, make, login_as, db):
     login_as(make.admin())
-    assert client.get("/").status_code == 200
+    assert client.get("/verify").status_code == 200
     assert client.get("/healthz").status_code == 200
     assert client.post("/language", data={"language": "fr"}).status_code == 302
     assert client.post("/sign-out").status_code == 302
