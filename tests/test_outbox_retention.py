@@ -26,7 +26,8 @@ def mail(db):
 
     items = {"old": message("old", 40, 41), "recent": message("recent", 10, 10),
              "unsent": message("unsent"), "stuck": message("stuck", None, 90),
-             "bouncing": message("bouncing", None, 90, attempts=7), "retrying": message("retrying", None, 10, attempts=2)}
+             "bouncing": message("bouncing", None, 90, attempts=7), "retrying": message("retrying", None, 10, attempts=2),
+             "greylisted": message("greylisted", None, 90, attempts=1)}
     db.session.commit()
     return items
 
@@ -40,7 +41,7 @@ def test_only_mail_sent_before_the_retention_is_deleted(mail, db):
     assert delete_sent_expired(utcnow(), 30) == 1
     db.session.commit()
     assert _recipients(db) == {"recent@example.org", "unsent@example.org", "stuck@example.org",
-                               "bouncing@example.org", "retrying@example.org"}
+                               "bouncing@example.org", "retrying@example.org", "greylisted@example.org"}
     assert delete_sent_expired(utcnow(), 30) == 0
 
 
@@ -49,14 +50,21 @@ def test_mail_tried_in_vain_since_before_the_retention_is_given_up(mail, db):
     assert delete_undeliverable(utcnow(), 30) == 1
     db.session.commit()
     assert "bouncing@example.org" not in _recipients(db)
-    assert {"stuck@example.org", "retrying@example.org"} <= _recipients(db)  # never tried, or not for long
+    # Never tried, not for long, or refused once only (a first refusal may be temporary).
+    assert {"stuck@example.org", "retrying@example.org", "greylisted@example.org"} <= _recipients(db)
+
+
+def test_mail_a_delivery_is_sending_is_not_given_up_under_it(mail, db):
+    mail["bouncing"].claimed_until = utcnow() + timedelta(minutes=3)
+    db.session.commit()
+    assert delete_undeliverable(utcnow(), 30) == 0
 
 
 def test_retention_zero_deletes_every_sent_message_and_keeps_unsent_ones(mail, db):
     assert delete_sent_expired(utcnow(), 0) == 2
     db.session.commit()
     assert _recipients(db) == {"unsent@example.org", "stuck@example.org", "bouncing@example.org",
-                               "retrying@example.org"}
+                               "retrying@example.org", "greylisted@example.org"}
 
 
 def test_negative_retention_is_refused(mail):
@@ -74,12 +82,13 @@ def test_command_reports_and_honours_dry_run(mail, db, app, runner, monkeypatch)
     dry = runner.invoke(args=["academy", "purge-expired", "--dry-run"])
     assert dry.exit_code == 0, dry.output
     assert "2 sent e-mails would be deleted" in dry.output
-    assert "2 undeliverable e-mails would be given up" in dry.output
-    assert len(_recipients(db)) == 6
+    assert "1 undeliverable e-mails would be given up" in dry.output
+    assert len(_recipients(db)) == 7
 
     result = runner.invoke(args=["academy", "purge-expired"])
     assert result.exit_code == 0, result.output
     assert "2 sent e-mails deleted" in result.output
-    assert "2 undeliverable e-mails given up" in result.output
+    assert "1 undeliverable e-mails given up" in result.output
     db.session.expire_all()
-    assert _recipients(db) == {"unsent@example.org", "stuck@example.org"}
+    assert _recipients(db) == {"unsent@example.org", "stuck@example.org", "greylisted@example.org",
+                               "retrying@example.org"}

@@ -149,7 +149,8 @@ def _redacted_below_any_prefix(path: str) -> str:
 CLAIM_TIME = timedelta(minutes=5)
 
 
-def _unclaimed(now):
+def unclaimed(now):
+    """Messages no delivery holds at ``now`` (never claimed, or their claim ran out)."""
     return sa.or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until <= now)
 
 
@@ -161,7 +162,7 @@ def deliver(message_ids: list[int] | None = None, limit: int = 200) -> tuple[int
     neither lists nor claims it meanwhile, so one message is not sent twice. Each is committed on
     its own, so one failure does not hold back the others.
     """
-    query = db.select(OutboxMessage.id).where(OutboxMessage.sent_at.is_(None), _unclaimed(utcnow()))
+    query = db.select(OutboxMessage.id).where(OutboxMessage.sent_at.is_(None), unclaimed(utcnow()))
     if message_ids is not None:
         query = query.where(OutboxMessage.id.in_(message_ids))
     pending = db.session.scalars(query.order_by(OutboxMessage.id).limit(limit)).all()
@@ -170,7 +171,7 @@ def deliver(message_ids: list[int] | None = None, limit: int = 200) -> tuple[int
         now = utcnow()
         claimed = db.session.execute(
             db.update(OutboxMessage)
-            .where(OutboxMessage.id == message_id, OutboxMessage.sent_at.is_(None), _unclaimed(now))
+            .where(OutboxMessage.id == message_id, OutboxMessage.sent_at.is_(None), unclaimed(now))
             .values(attempts=OutboxMessage.attempts + 1, claimed_until=now + CLAIM_TIME)
         ).rowcount
         db.session.commit()

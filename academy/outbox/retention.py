@@ -1,7 +1,7 @@
 """E-mail does not stay forever: its body holds names, addresses and decisions about people.
 
-Sent mail goes after ``OUTBOX_RETENTION_DAYS``. So does mail that was tried and never went out in
-that time (a mailbox that no longer exists, a server that refuses it): it is given up, or it would
+Sent mail goes after ``OUTBOX_RETENTION_DAYS``. So does mail that was tried (a few times) and never
+went out in that time (a mailbox that no longer exists, a server that refuses it): it is given up, or it would
 keep a nominee's name and decision after the retention purge removed them everywhere else. Mail
 never tried at all stays: nothing has delivered it yet (the delivery job is not running), and it
 still has to go out.
@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from ..extensions import db
 from .models import OutboxMessage
+from .operations import unclaimed
 
 
 def _cutoff(now: datetime, retention_days: int) -> datetime | None:
@@ -33,11 +34,17 @@ def _expired(now: datetime, retention_days: int):
     return sa.and_(OutboxMessage.sent_at.is_not(None), OutboxMessage.sent_at < cutoff)
 
 
+#: Tries before mail counts as undeliverable: one refusal may be temporary (greylisting).
+GIVE_UP_AFTER_ATTEMPTS = 3
+
+
 def _undeliverable(now: datetime, retention_days: int):
     cutoff = _cutoff(now, retention_days)
     if cutoff is None:
         return sa.false()
-    return sa.and_(OutboxMessage.sent_at.is_(None), OutboxMessage.attempts > 0, OutboxMessage.created_at < cutoff)
+    # Not while a delivery holds it: it may be going out right now.
+    return sa.and_(OutboxMessage.sent_at.is_(None), OutboxMessage.attempts >= GIVE_UP_AFTER_ATTEMPTS,
+                   OutboxMessage.created_at < cutoff, unclaimed(now))
 
 
 def count_sent_expired(now: datetime, retention_days: int) -> int:
@@ -57,6 +64,7 @@ def count_undeliverable(now: datetime, retention_days: int) -> int:
 
 
 def delete_undeliverable(now: datetime, retention_days: int) -> int:
-    """Give up the messages queued more than ``retention_days`` before ``now`` that were tried and
-    never went out. Returns how many; the caller commits."""
+    """Give up the messages queued more than ``retention_days`` before ``now`` that were tried
+    ``GIVE_UP_AFTER_ATTEMPTS`` times and never went out, unless a delivery holds one right now.
+    Returns how many; the caller commits."""
     return db.session.execute(sa.delete(OutboxMessage).where(_undeliverable(now, retention_days))).rowcount

@@ -163,6 +163,17 @@ def test_raw_html_and_images_in_lessons_are_warnings_with_lines(tmp_path):
     assert (10, "images are not shown in lessons; attach them as materials") in warnings
 
 
+def test_a_reference_link_in_a_lesson_is_a_warning_at_its_definition(tmp_path):
+    """The lesson page leaves reference links as written (each use would repeat the URL)."""
+    folder = write_course(tmp_path)
+    path = folder / "lessons" / "01-agenda.md"
+    replace_in(path, "Send the agenda", "Read [the guide][guide].\n\n[guide]: https://example.org/guide\n\nSend the agenda")
+    spec, problems = read_module_folder(folder)
+    assert spec is not None
+    warnings = [(problem.line, problem.message) for problem in problems if problem.is_warning]
+    assert len(warnings) == 1 and warnings[0][0] == 10 and "reference links are not supported" in warnings[0][1]
+
+
 def test_quiz_rules_are_checked_with_lines(tmp_path):
     path = tmp_path / "quiz.yaml"
     text = quiz_yaml()

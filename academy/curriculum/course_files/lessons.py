@@ -1,10 +1,12 @@
 """Reading ``lessons/NN-slug.md``: front matter, a Markdown body, and numbering without gaps.
 
 The body is checked for what the lesson page will not show as written (raw HTML, images, links
-that are not http, https or mailto); those are warnings, not errors, so the import still goes on.
+that are not http, https or mailto, reference links); those are warnings, not errors, so the
+import still goes on.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -20,9 +22,20 @@ _LESSON_KEYS = {"title", "summary", "estimated_minutes"}
 _checking_parser = MarkdownIt("commonmark", {"html": True}).enable("table")
 
 
+#: A reference link's definition (``[name]: URL``), which the lesson page leaves as written.
+_REFERENCE_DEFINITION = re.compile(r" {0,3}\[[^\]]+\]:\s*\S")
+_REFERENCE_PROBLEM = ("reference links are not supported in lessons and will be shown as written; "
+                      "write the address in the link: [text](https://…)")
+
+
 def _body_warnings(body: str, path: Path, first_line: int) -> list[Problem]:
     warnings = []
-    for token in _checking_parser.parse(body):
+    env: dict = {}
+    tokens = _checking_parser.parse(body, env)
+    if env.get("references"):
+        warnings.extend(Problem(path, first_line + number, _REFERENCE_PROBLEM, True)
+                        for number, line in enumerate(body.split("\n")) if _REFERENCE_DEFINITION.match(line))
+    for token in tokens:
         line = first_line + token.map[0] if token.map else None
         if token.type == "html_block":
             warnings.append(Problem(path, line, "raw HTML is not allowed in lessons; it will be shown as text", True))
