@@ -245,6 +245,14 @@ def certificate_html(snapshot: dict, shrink: int = 0) -> str:
 _XML_NORMALISED = re.compile(r"[\t\r\n]")
 
 
+def _xml_root(html: str) -> ElementTree.Element | None:
+    """``html`` read by expat, or None when it is not well-formed XML."""
+    try:
+        return ElementTree.fromstring(html)
+    except ElementTree.ParseError:
+        return None
+
+
 class _CertificateHTML(HTML):
     """A WeasyPrint document with the certificate's user-agent stylesheet instead of HTML5's,
     read by expat when the HTML is well-formed XML.
@@ -254,19 +262,17 @@ class _CertificateHTML(HTML):
     WeasyPrint's HTML5 parser, into the same tree: the PDF is byte for byte the same (the tests
     compare both). Text that XML forbids (a control character in an old snapshot's partner name,
     say) goes to the HTML5 parser as before, and so does HTML with tabs or line breaks left in
-    it (the template's own are removed): XML would turn them into spaces inside attributes. ``_ua_stylesheets`` is the hook WeasyPrint's own
-    ``HTML`` uses to add its default styles (pinned version); the tests check that certificates
-    render as with the full one.
+    it (the template's own are removed): XML would turn them into spaces inside attributes.
+
+    ``_ua_stylesheets`` is the hook WeasyPrint's own ``HTML`` uses to add its default styles
+    (pinned version); the tests check that certificates render as with the full one.
     """
 
     user_agent_stylesheet: CSS | None = None
 
     def __init__(self, string: str, base_url: str, url_fetcher):
-        try:
-            if _XML_NORMALISED.search(string):
-                raise ElementTree.ParseError("tabs or line breaks: attributes would differ")
-            root = ElementTree.fromstring(string)
-        except ElementTree.ParseError:
+        root = None if _XML_NORMALISED.search(string) else _xml_root(string)
+        if root is None:
             super().__init__(string=string, base_url=base_url, url_fetcher=url_fetcher)
             return
         # What HTML.__init__ sets after parsing (the template has no <base> element).
