@@ -29,8 +29,8 @@ from ..nominations.models import Edition
 from ..outbox.operations import queue_mail
 from .codes import new_code
 from .editions import current_edition_certificate, edition_progress
-from .models import (NAME_MAX_LENGTH, REASON_MAX_LENGTH, Certificate, CertificateKind, CertificatePdf, CertificateStatus,
-                     allocate_serial)
+from .models import (NAME_MAX_LENGTH, REASON_MAX_LENGTH, Certificate, CertificateKind, CertificatePdf,
+                     CertificateStatus, allocate_serial)
 from .rendering import clean_text
 from .snapshots import build_snapshot, partner_values, public_base_url
 from .storage import render, store_pdf

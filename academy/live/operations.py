@@ -173,7 +173,8 @@ def _attended_by_others(module_id: int, taker_id: int | None):
     their own certificate)."""
     conditions = [
         Enrolment.module_id == module_id, Enrolment.status != EnrolmentStatus.WITHDRAWN,
-        Enrolment.user_id.not_in(sa.select(module_trainers.c.user_id).where(module_trainers.c.module_id == module_id)),
+        Enrolment.user_id.not_in(
+            sa.select(module_trainers.c.user_id).where(module_trainers.c.module_id == module_id)),
     ]
     if taker_id is not None:
         conditions.append(Enrolment.user_id != taker_id)

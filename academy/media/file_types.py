@@ -71,9 +71,10 @@ def _zip_part(archive: zipfile.ZipFile, name: str, limit: int) -> bytes | None:
     ``limit`` bytes: a zip's index can lie about sizes, and Python inflates bzip2 and LZMA parts
     without bound (a few hundred bytes uploaded as a .docx took half a gigabyte). Office formats
     store or deflate their parts; nothing else is read."""
-    if name not in archive.NameToInfo:
+    try:
+        info = archive.getinfo(name)
+    except KeyError:
         return None
-    info = archive.getinfo(name)
     if (info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
             or info.file_size > limit or info.compress_size > limit):
         return None

@@ -1,10 +1,10 @@
 """E-mail does not stay forever: its body holds names, addresses and decisions about people.
 
-Sent mail goes after ``OUTBOX_RETENTION_DAYS``. So does mail that was tried (a few times) and never
-went out in that time (a mailbox that no longer exists, a server that refuses it): it is given up, or it would
-keep a nominee's name and decision after the retention purge removed them everywhere else. Mail
-never tried at all stays: nothing has delivered it yet (the delivery job is not running), and it
-still has to go out.
+Sent mail goes after ``OUTBOX_RETENTION_DAYS``. So does mail that was tried a few times and never
+went out in that time (a mailbox that no longer exists, a server that refuses it): it is given
+up, or it would keep a nominee's name and decision after the retention purge removed them
+everywhere else. Mail never tried at all stays: nothing has delivered it yet (the delivery job
+is not running), and it still has to go out.
 """
 from __future__ import annotations
 
