@@ -96,10 +96,11 @@ def check_rule(module: Module, progress: Progress) -> RuleCheck:
     return RuleCheck(lessons=lessons, quiz=quiz, attendance=attendance)
 
 
-def _teaches_the_module():
-    """Whether an enrolment's trainee is a trainer of its module. A trainer sets the module's rule
-    and takes its attendance: their own enrolment in it (an admin enrolled them, or they were
-    made a trainer later) never completes, so they cannot certify themselves."""
+def taught_by_its_trainee():
+    """Whether an enrolment's trainee is a trainer of its module (an SQL condition on
+    ``Enrolment``). A trainer sets the module's rule and takes its attendance: their own
+    enrolment in it (an admin enrolled them, or they were made a trainer later) never completes,
+    and nobody takes attendance for it, so they cannot certify themselves."""
     return sa.exists().where(module_trainers.c.module_id == Enrolment.module_id,
                              module_trainers.c.user_id == Enrolment.user_id)
 
@@ -131,12 +132,12 @@ def evaluate_completion(enrolment: Enrolment, *, actor: User | None = None,
         # only its own change, and neither would complete the enrolment. The same statement
         # tells whether the trainee teaches the module.
         teaches = db.session.execute(
-            sa.select(_teaches_the_module()).where(Enrolment.id == enrolment.id).with_for_update(of=Enrolment)
+            sa.select(taught_by_its_trainee()).where(Enrolment.id == enrolment.id).with_for_update(of=Enrolment)
         ).scalar()
         if teaches:
             return False
         progress = progress_for([enrolment.id], now=now).get(enrolment.id)
-    if module is None or progress is None or not check_rule(module, progress).met:
+    if progress is None or not check_rule(module, progress).met:
         return False
     completed = db.session.execute(
         sa.update(Enrolment)
@@ -174,7 +175,7 @@ def evaluate_module_completions(module: Module, *, actor: User | None = None,
     enrolments = list(db.session.scalars(
         sa.select(Enrolment)
         .where(Enrolment.module_id == module.id, Enrolment.status == EnrolmentStatus.ACTIVE,
-               Enrolment.completed_at.is_(None), ~_teaches_the_module())
+               Enrolment.completed_at.is_(None), ~taught_by_its_trainee())
         .order_by(Enrolment.id)
     ))
     completed = []

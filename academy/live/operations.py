@@ -16,10 +16,10 @@ from sqlalchemy.orm import contains_eager
 
 from ..accounts.models import Role, User, UserRole, hash_token
 from ..audit.operations import record
-from ..curriculum.models import Module, module_trainers
+from ..curriculum.models import Module
 from ..db_types import utcnow
 from ..extensions import db
-from ..learning.completion import evaluate_completion, evaluate_module_completions
+from ..learning.completion import evaluate_completion, evaluate_module_completions, taught_by_its_trainee
 from ..learning.models import Enrolment, EnrolmentStatus
 from ..outbox.operations import queue_mail
 from .models import Attendance, AttendanceStatus, CalendarFeed, LiveSession
@@ -172,9 +172,7 @@ def _attended_by_others(module_id: int, taker_id: int | None):
     not of one of the module's trainers (who would take their own attendance and set the rule of
     their own certificate)."""
     conditions = [
-        Enrolment.module_id == module_id, Enrolment.status != EnrolmentStatus.WITHDRAWN,
-        Enrolment.user_id.not_in(
-            sa.select(module_trainers.c.user_id).where(module_trainers.c.module_id == module_id)),
+        Enrolment.module_id == module_id, Enrolment.status != EnrolmentStatus.WITHDRAWN, ~taught_by_its_trainee(),
     ]
     if taker_id is not None:
         conditions.append(Enrolment.user_id != taker_id)
